@@ -1,0 +1,115 @@
+//! Configuration: defaults, then the TOML file, then `PLAYERBASE_*`
+//! variables, then command-line flags. Every key is documented in README.md.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::stats::{StatSpec, seed_stat_specs};
+use crate::domain::{PasswordRules, StatCatalog};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub database: String,
+    pub public_url: String,
+    pub auth: AuthConfig,
+    pub stats: Vec<StatSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Lifetime of the seed's `/api/token/` tokens.
+    pub token_seconds: u32,
+    pub min_password_length: usize,
+    pub registration: Registration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    Open,
+    Closed,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:5000".into(),
+            database: "playerbase.db".into(),
+            public_url: "http://127.0.0.1:5000".into(),
+            auth: AuthConfig::default(),
+            stats: seed_stat_specs(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { token_seconds: 600, min_password_length: 8, registration: Registration::Open }
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// `PLAYERBASE_*` variables that are not configuration keys.
+const NOT_CONFIG_KEYS: [&str; 2] = ["config", "test_postgres"];
+
+impl Config {
+    /// Reads the layers: defaults, the TOML file, `PLAYERBASE_*`, the flags.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let env = Env::prefixed("PLAYERBASE_").split("__").ignore(&NOT_CONFIG_KEYS);
+        let config: Config = figment
+            .merge(env)
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|err| ConfigError::Invalid(err.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.stat_catalog()?;
+        if self.auth.token_seconds == 0 {
+            return Err(ConfigError::Invalid("auth.token_seconds must be at least 1".into()));
+        }
+        if self.auth.min_password_length == 0 || self.auth.min_password_length > 128 {
+            return Err(ConfigError::Invalid("auth.min_password_length must be between 1 and 128".into()));
+        }
+        Ok(())
+    }
+
+    pub fn stat_catalog(&self) -> Result<StatCatalog, ConfigError> {
+        StatCatalog::from_specs(&self.stats).map_err(|why| ConfigError::Invalid(why.0))
+    }
+
+    pub fn password_rules(&self) -> PasswordRules {
+        PasswordRules { min_length: self.auth.min_password_length }
+    }
+}

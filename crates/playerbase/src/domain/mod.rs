@@ -1,0 +1,17 @@
+//! Pure types and rules, no I/O. Once a value has one of these types it is valid.
+
+pub mod email;
+pub mod levels;
+pub mod password;
+pub mod stats;
+pub mod username;
+
+pub use email::Email;
+pub use password::PasswordRules;
+pub use stats::{Op, StatCatalog, StatDef};
+pub use username::Username;
+
+/// Why a piece of input was refused; the text is shown to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);

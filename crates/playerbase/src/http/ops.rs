@@ -1,0 +1,41 @@
+//! Operations: liveness, readiness.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::Json;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The process is up and its database answers.
+#[utoipa::path(get, path = "/readyz", tag = "ops", responses(
+    (status = 200, body = Health),
+    (status = 503, body = ErrorBody, description = "the database does not answer"),
+))]
+async fn readyz(state: axum::extract::State<AppState>) -> AppResult<(StatusCode, Json<Health>)> {
+    match state.store.ping().await {
+        Ok(()) => Ok((StatusCode::OK, Json(Health { status: "ok" }))),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Err(AppError::Unavailable("the database does not answer".into()))
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The seed's routes, kept for existing game clients: same paths, methods
+//! and bodies as the Flask API, with its defects fixed (see MIGRATING.md).
+
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{Json, Path, Query};
+use super::views::{PrivatePlayer, PublicPlayer};
+use crate::auth::token::{self, LEGACY_PREFIX};
+use crate::auth::{self as authn, CurrentPlayer, PasswordLogin};
+use crate::config::Registration;
+use crate::domain::{Email, Username};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::state::AppState;
+use crate::store::{AccountChange, NewPlayer, NewToken, PlayerRecord, TokenKind};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(get_user))
+        .routes(routes!(get_token))
+        .routes(routes!(get_resource))
+        .routes(routes!(update_user))
+        // Static segments win over `{user}`, so a player named "update" needs this to be found.
+        .route("/api/users/update", axum::routing::get(get_user_named_update))
+}
+
+async fn get_user_named_update(state: axum::extract::State<AppState>) -> AppResult<Json<PublicPlayer>> {
+    get_user(state, Path("update".to_owned())).await
+}
+
+const TAG: &str = "seed";
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUser {
+    username: String,
+    password: String,
+    /// Optional; `""` counts as none.
+    email: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserRef {
+    pub id: i64,
+    pub username: String,
+}
+
+impl From<&PlayerRecord> for UserRef {
+    fn from(player: &PlayerRecord) -> Self {
+        Self { id: player.id, username: player.username.clone() }
+    }
+}
+
+fn parse_username(raw: &str) -> AppResult<Username> {
+    Username::parse(raw).map_err(|why| AppError::bad_request("invalid_username", why.0))
+}
+
+/// An absent or empty email is none.
+pub fn parse_optional_email(raw: Option<&str>) -> AppResult<Option<Email>> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(raw) => Email::parse(raw).map(Some).map_err(|why| AppError::bad_request("invalid_email", why.0)),
+    }
+}
+
+fn check_password(state: &AppState, password: &str) -> AppResult<()> {
+    state.password_rules.check(password).map_err(|why| AppError::bad_request("invalid_password", why.0))
+}
+
+/// Create a player.
+#[utoipa::path(post, path = "/api/users", tag = TAG, request_body = NewUser,
+    responses(
+        (status = 201, body = UserRef, headers(("Location" = String, description = "/api/users/{id}"))),
+        (status = 400, body = ErrorBody, description = "missing or invalid field, malformed JSON"),
+        (status = 403, body = ErrorBody, description = "registration is closed"),
+        (status = 409, body = ErrorBody, description = "username or email taken"),
+        (status = 413, body = ErrorBody, description = "body over 64 KiB"),
+    ))]
+async fn create_user(state: axum::extract::State<AppState>, Json(body): Json<NewUser>) -> AppResult<impl IntoResponse> {
+    if state.config.auth.registration == Registration::Closed {
+        return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
+    }
+    let username = parse_username(&body.username)?;
+    let email = parse_optional_email(body.email.as_deref())?;
+    check_password(&state, &body.password)?;
+    // Refuse a taken name before spending a hash on it; the insert still decides races.
+    if state.store.player_by_username(&username).await?.is_some() {
+        return Err(AppError::from(crate::store::StoreError::Taken(crate::store::UniqueField::Username)));
+    }
+    let password_hash = Some(state.passwords.hash(body.password).await?);
+    let player =
+        state.store.create_player(NewPlayer { username, email, password_hash, created_at: state.clock.now() }).await?;
+    tracing::info!(player_id = player.id, "player created");
+    let location = format!("/api/users/{}", player.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserRef::from(&player))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListParams {
+    /// 1–1000, default 100.
+    limit: Option<u32>,
+    /// Only players with an id above this; pass the last page's `next`.
+    after: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<String>,
+    /// The `after` of the next page; null on the last.
+    pub next: Option<i64>,
+}
+
+pub const MAX_PAGE: u32 = 1000;
+
+/// List usernames by id, a page at a time.
+#[utoipa::path(get, path = "/api/users", tag = TAG, params(ListParams),
+    responses(
+        (status = 200, body = UserList),
+        (status = 400, body = ErrorBody, description = "limit outside 1–1000"),
+    ))]
+async fn list_users(
+    state: axum::extract::State<AppState>,
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<UserList>> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_PAGE}")));
+    }
+    let mut rows = state.store.list_usernames(params.after.unwrap_or(0), limit + 1).await?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|(id, _)| *id)
+    } else {
+        None
+    };
+    Ok(Json(UserList { users: rows.into_iter().map(|(_, name)| name).collect(), next }))
+}
+
+/// Load a player by username, or by id when the path is all digits.
+#[utoipa::path(get, path = "/api/users/{user}", tag = TAG,
+    params(("user" = String, Path, description = "a username, or an id if all digits")),
+    responses(
+        (status = 200, body = PublicPlayer),
+        (status = 404, body = ErrorBody, description = "no such player"),
+    ))]
+async fn get_user(state: axum::extract::State<AppState>, Path(user): Path<String>) -> AppResult<Json<PublicPlayer>> {
+    let found = if !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit()) {
+        match user.parse::<i64>() {
+            Ok(id) => state.store.player_by_id(id).await?,
+            Err(_) => None,
+        }
+    } else {
+        match Username::parse(&user) {
+            Ok(name) => state.store.player_by_username(&name).await?,
+            Err(_) => None,
+        }
+    };
+    let player = found.ok_or_else(|| AppError::not_found("player_not_found", format!("no player {user:?}")))?;
+    Ok(Json(PublicPlayer::new(&player, &state.stats)))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TokenGrant {
+    pub token: String,
+    /// Seconds until the token expires (`auth.token_seconds`).
+    pub duration: u32,
+}
+
+/// Get a token with Basic `username:password`. Use it as `Bearer TOKEN`,
+/// or as the Basic username with any password.
+#[utoipa::path(get, path = "/api/token", tag = TAG, security(("basic" = [])),
+    responses(
+        (status = 200, body = TokenGrant),
+        (status = 401, body = ErrorBody, description = "wrong or missing username and password"),
+    ))]
+async fn get_token(
+    state: axum::extract::State<AppState>,
+    PasswordLogin(player): PasswordLogin,
+) -> AppResult<Json<TokenGrant>> {
+    let duration = state.config.auth.token_seconds;
+    let now = state.clock.now();
+    let secret = token::generate(LEGACY_PREFIX);
+    let token = NewToken { hash: secret.hash, kind: TokenKind::Legacy, expires_at: now + i64::from(duration) };
+    state.store.create_session(player.id, &[token], now).await?;
+    Ok(Json(TokenGrant { token: secret.text, duration }))
+}
+
+/// The caller's own player, with email.
+#[utoipa::path(get, path = "/api/resource", tag = TAG, security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = PrivatePlayer),
+        (status = 401, body = ErrorBody, description = "no, wrong or expired credentials"),
+    ))]
+async fn get_resource(state: axum::extract::State<AppState>, caller: CurrentPlayer) -> Json<PrivatePlayer> {
+    Json(PrivatePlayer::new(&caller.player, &state.stats))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUser {
+    username: String,
+    /// The current password; must be right.
+    password: String,
+    new_password: Option<String>,
+    email: Option<String>,
+}
+
+/// Change a player's email and/or password. A new password ends every
+/// token and session of the player.
+#[utoipa::path(post, path = "/api/users/update", tag = TAG, request_body = UpdateUser,
+    responses(
+        (status = 200, body = UserRef),
+        (status = 400, body = ErrorBody, description = "invalid new password or email"),
+        (status = 401, body = ErrorBody, description = "wrong username or password"),
+        (status = 409, body = ErrorBody, description = "email taken"),
+    ))]
+async fn update_user(state: axum::extract::State<AppState>, Json(body): Json<UpdateUser>) -> AppResult<Json<UserRef>> {
+    let player = authn::verify_login(&state, &body.username, &body.password).await?;
+    let email = parse_optional_email(body.email.as_deref())?;
+    let password_hash = match body.new_password {
+        Some(new_password) => {
+            check_password(&state, &new_password)?;
+            Some(state.passwords.hash(new_password).await?)
+        }
+        None => None,
+    };
+    let ends_sessions = password_hash.is_some();
+    state.store.update_account(player.id, AccountChange { email, password_hash, keep_session: None }).await?;
+    if ends_sessions {
+        tracing::info!(player_id = player.id, "password changed; sessions ended");
+    }
+    Ok(Json(UserRef::from(&player)))
+}

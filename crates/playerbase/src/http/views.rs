@@ -1,0 +1,80 @@
+//! The JSON shapes players are shown in.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+use crate::domain::StatCatalog;
+use crate::store::PlayerRecord;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TwitchAccount {
+    /// The Twitch identity; never changes.
+    pub user_id: String,
+    /// The current login; may change over time.
+    pub login: Option<String>,
+}
+
+/// What anyone may see of a player.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 7, "username": "kicksent", "created_at": "2026-12-04T19:30:02Z", "twitch": null,
+    "stats": {"meleeAtkXp": 0, "mageAtkXp": 0}, "levels": {"meleeAtkXp": 1, "mageAtkXp": 1}}))]
+pub struct PublicPlayer {
+    pub id: i64,
+    pub username: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub twitch: Option<TwitchAccount>,
+    /// Every configured stat, by key, in configuration order.
+    #[schema(value_type = HashMap<String, i64>)]
+    pub stats: serde_json::Map<String, serde_json::Value>,
+    /// The level of every stat that has a level curve.
+    #[schema(value_type = HashMap<String, i64>)]
+    pub levels: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The player's own view: the public one and the email.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrivatePlayer {
+    #[serde(flatten)]
+    pub public: PublicPlayer,
+    pub email: Option<String>,
+}
+
+pub fn rfc3339(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds).ok().and_then(|at| at.format(&Rfc3339).ok()).unwrap_or_default()
+}
+
+impl PublicPlayer {
+    pub fn new(player: &PlayerRecord, catalog: &StatCatalog) -> Self {
+        Self {
+            id: player.id,
+            username: player.username.clone(),
+            created_at: rfc3339(player.created_at),
+            twitch: player
+                .twitch_user_id
+                .clone()
+                .map(|user_id| TwitchAccount { user_id, login: player.twitch_login.clone() }),
+            stats: catalog.values(&player.stats),
+            levels: catalog.levels(&player.stats),
+        }
+    }
+}
+
+impl PrivatePlayer {
+    pub fn new(player: &PlayerRecord, catalog: &StatCatalog) -> Self {
+        Self { public: PublicPlayer::new(player, catalog), email: player.email.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_796_412_602), "2026-12-04T19:30:02Z");
+    }
+}

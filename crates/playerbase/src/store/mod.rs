@@ -1,0 +1,158 @@
+//! The store: everything playerbase keeps, behind one trait so that the
+//! backends (SQLite now) answer to the same integration suite.
+
+mod sqlite;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::auth::token::TokenHash;
+use crate::domain::{Email, Username};
+
+pub use sqlite::SqliteStore;
+
+/// A player as stored. Holds private fields: never serialise it directly.
+#[derive(Clone)]
+pub struct PlayerRecord {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub twitch_user_id: Option<String>,
+    pub twitch_login: Option<String>,
+    pub created_at: i64,
+    /// Only the stats that were ever stored; the catalog fills in defaults.
+    pub stats: HashMap<String, i64>,
+}
+
+impl std::fmt::Debug for PlayerRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlayerRecord").field("id", &self.id).field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+pub struct NewPlayer {
+    pub username: Username,
+    pub email: Option<Email>,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+/// Changes to a player's credentials, applied together or not at all.
+#[derive(Default)]
+pub struct AccountChange {
+    pub email: Option<Email>,
+    /// A new password hash ends every session of the player, except `keep_session`.
+    pub password_hash: Option<String>,
+    pub keep_session: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The seed's `/api/token/` token.
+    Legacy,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+        }
+    }
+}
+
+pub struct NewToken {
+    pub hash: TokenHash,
+    pub kind: TokenKind,
+    pub expires_at: i64,
+}
+
+/// The player a live token belongs to, and the session it is part of.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub player: PlayerRecord,
+    pub session_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    Username,
+    Email,
+    TwitchUserId,
+}
+
+impl UniqueField {
+    pub fn error_code(self) -> &'static str {
+        match self {
+            Self::Username => "username_taken",
+            Self::Email => "email_taken",
+            Self::TwitchUserId => "twitch_user_taken",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Email => "email",
+            Self::TwitchUserId => "Twitch account",
+        }
+    }
+
+    /// Which unique column a database error names, if it is a unique violation.
+    fn violated_by(err: &sqlx::Error) -> Option<Self> {
+        let db = err.as_database_error().filter(|db| db.is_unique_violation())?;
+        let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+        [("username_key", Self::Username), ("email_key", Self::Email), ("twitch_user_id", Self::TwitchUserId)]
+            .into_iter()
+            .find_map(|(column, field)| text.contains(column).then_some(field))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{} taken", .0.describe())]
+    Taken(UniqueField),
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match UniqueField::violated_by(&err) {
+            Some(field) => Self::Taken(field),
+            None => Self::Database(err),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn create_player(&self, player: NewPlayer) -> StoreResult<PlayerRecord>;
+    async fn player_by_id(&self, id: i64) -> StoreResult<Option<PlayerRecord>>;
+    async fn player_by_username(&self, username: &Username) -> StoreResult<Option<PlayerRecord>>;
+    /// Up to `limit` players with an id above `after`, by id: `(id, username)`.
+    async fn list_usernames(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>>;
+    async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()>;
+
+    /// Starts a session holding `tokens`; returns its id.
+    async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64>;
+    async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>>;
+    async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64>;
+
+    /// Whether the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+    async fn close(&self);
+}
+
+/// Opens (creating and migrating if need be) the database named by `database`:
+/// a SQLite file path or `sqlite:` URL.
+pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        anyhow::bail!("PostgreSQL is not supported by this build yet; use a SQLite file path");
+    }
+    Ok(Arc::new(SqliteStore::open(database).await?))
+}

@@ -1,0 +1,97 @@
+//! The embedded SQLite store: WAL, one writer connection, a pool of readers.
+
+mod players;
+mod sessions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{AccountChange, NewPlayer, NewToken, PlayerRecord, Store, StoreResult, TokenKind, TokenOwner};
+use crate::auth::token::TokenHash;
+use crate::domain::Username;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+pub struct SqliteStore {
+    /// One connection: SQLite has one writer at a time anyway, and queueing
+    /// here beats retrying on SQLITE_BUSY.
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(database: &str) -> anyhow::Result<Self> {
+        let options = if database.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(database).with_context(|| format!("invalid SQLite URL {database}"))?
+        } else {
+            SqliteConnectOptions::new().filename(database)
+        }
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot open SQLite database {database}"))?;
+        MIGRATOR.run(&writer).await.context("cannot migrate the SQLite database")?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .with_context(|| format!("cannot open SQLite database {database} for reading"))?;
+        Ok(Self { writer, readers })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_player(&self, player: NewPlayer) -> StoreResult<PlayerRecord> {
+        players::create(&self.writer, player).await
+    }
+
+    async fn player_by_id(&self, id: i64) -> StoreResult<Option<PlayerRecord>> {
+        players::by_id(&self.readers, id).await
+    }
+
+    async fn player_by_username(&self, username: &Username) -> StoreResult<Option<PlayerRecord>> {
+        players::by_username(&self.readers, username).await
+    }
+
+    async fn list_usernames(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
+        players::list_usernames(&self.readers, after, limit).await
+    }
+
+    async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()> {
+        players::update_account(&self.writer, player_id, change).await
+    }
+
+    async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
+        sessions::create(&self.writer, player_id, tokens, now).await
+    }
+
+    async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>> {
+        sessions::token_owner(&self.readers, hash, kind, now).await
+    }
+
+    async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {
+        sessions::delete_expired(&self.writer, now).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
