@@ -113,3 +113,69 @@ impl Config {
         PasswordRules { min_length: self.auth.min_password_length }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("playerbase.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path), &Overrides::default())
+    }
+
+    #[test]
+    fn without_a_file_the_defaults_serve_the_seed_game() {
+        let config = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:5000");
+        assert_eq!(config.database, "playerbase.db");
+        assert_eq!(config.auth.token_seconds, 600);
+        assert_eq!(config.stats.len(), 10);
+    }
+
+    #[test]
+    fn a_file_replaces_the_stats_and_keeps_other_defaults() {
+        let config = load_text(
+            "public_url = \"https://game.example\"\n[auth]\nregistration = \"closed\"\n\
+             [[stats]]\nkey = \"wins\"\nlabel = \"Wins\"\nop = \"max\"\nmax = 100\nlevels = [0, 5]\n",
+        )
+        .unwrap();
+        assert_eq!(config.public_url, "https://game.example");
+        assert_eq!(config.auth.registration, Registration::Closed);
+        assert_eq!(config.auth.token_seconds, 600, "untouched keys keep their default");
+        let catalog = config.stat_catalog().unwrap();
+        let wins = catalog.get("wins").unwrap();
+        assert_eq!((wins.label.as_str(), wins.op, wins.max), ("Wins", crate::domain::Op::Max, Some(100)));
+        assert!(catalog.get("meleeAtkXp").is_none());
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("playerbase.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:1\"\ndatabase = \"file.db\"\n").unwrap();
+        let overrides = Overrides { listen: Some("127.0.0.1:7".into()), database: None };
+        let config = Config::load(Some(&path), &overrides).unwrap();
+        assert_eq!((config.listen.as_str(), config.database.as_str()), ("127.0.0.1:7", "file.db"));
+    }
+
+    #[test]
+    fn mistakes_are_errors_that_say_what_is_wrong() {
+        let cases = [
+            ("tokens_seconds = 5", "tokens_seconds"),
+            ("[auth]\nregistration = \"maybe\"", "registration"),
+            ("[auth]\ntoken_seconds = 0", "token_seconds"),
+            ("[[stats]]\nkey = \"a\"\n[[stats]]\nkey = \"A\"", "same ignoring case"),
+            ("[[stats]]\nkey = \"a\"\nlevels = \"fibonacci\"", "fibonacci"),
+            ("[[stats]]\nlabel = \"no key\"", "key"),
+            ("stats = []", "at least one"),
+        ];
+        for (text, expected) in cases {
+            let err = load_text(text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text:?} gave {err:?}");
+        }
+        let missing = Config::load(Some(Path::new("/nonexistent.toml")), &Overrides::default()).unwrap_err();
+        assert!(matches!(missing, ConfigError::MissingFile(_)));
+    }
+}

@@ -1,0 +1,181 @@
+//! The real binary on a real socket with a fresh database, driven over
+//! HTTP as a game client would.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    base: String,
+    log: mpsc::Receiver<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `playerbase serve` on a free port and waits until it listens.
+    fn start(env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("fresh.db");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .arg(&database)
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (lines, log) = mpsc::channel();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let base = loop {
+            let line = log.recv_timeout(Duration::from_secs(30)).expect("the server never said it was listening");
+            if let Some((_, addr)) = line.split_once("listening on ") {
+                break addr.trim().to_owned();
+            }
+        };
+        Server { child, base, log, _dir: dir }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and returns the exit status and everything logged.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = self.child.wait().unwrap();
+        let log: Vec<String> = self.log.try_iter().collect();
+        (status, log.join("\n"))
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_a_game_client_end_to_end() {
+    // The --listen flag Server::start passes wins over PLAYERBASE_LISTEN.
+    let server = Server::start(&[("PLAYERBASE_AUTH__TOKEN_SECONDS", "42"), ("PLAYERBASE_LISTEN", "not an address")]);
+    let client = reqwest::Client::new();
+
+    let created = client
+        .post(server.url("/api/users"))
+        .json(&json!({"username": "kicksent", "password": "python3x", "email": "k@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let id = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    assert_eq!(location, format!("/api/users/{id}"));
+
+    let grant: Value = client
+        .get(server.url("/api/token/"))
+        .basic_auth("kicksent", Some("python3x"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(grant["duration"], 42, "PLAYERBASE_AUTH__TOKEN_SECONDS applies");
+    let token = grant["token"].as_str().unwrap().to_owned();
+
+    let me = client.get(server.url("/api/resource/")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["username"], "kicksent");
+    assert_eq!(me["email"], "k@example.com");
+    assert_eq!(me["stats"]["shieldXp"], 0);
+
+    let listing: Value = client.get(server.url("/api/users/")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listing, json!({"users": ["kicksent"], "next": null}));
+
+    let update = client
+        .post(server.url("/api/users/update/"))
+        .json(&json!({"username": "kicksent", "password": "python3x", "new_password": "n3w-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status(), 200);
+    let old_token = client.get(server.url("/api/resource/")).basic_auth(&token, Some("x")).send().await.unwrap();
+    assert_eq!(old_token.status(), 401);
+    assert!(old_token.headers().contains_key("www-authenticate"));
+
+    let (status, log) = server.stop();
+    assert!(status.success(), "graceful shutdown exits 0: {status}\n{log}");
+    assert!(log.contains("stopped"), "{log}");
+    for secret in ["python3x", "n3w-password", token.as_str(), "k@example.com"] {
+        assert!(!log.contains(secret), "the log holds a secret: {secret}");
+    }
+    assert!(log.contains("request_id"), "requests are logged with their id");
+}
+
+#[test]
+fn a_bad_configuration_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("[[stats]]\nkey = \"xp\"\nop = \"multiply\"\n", "op"),
+        ("[[stats]]\nkey = \"xp\"\nmin = 10\nmax = 1\n", "min 10 is above max 1"),
+        ("listen = \"127.0.0.1:5000\"\nlisten_typo = 1\n", "listen_typo"),
+        ("[auth]\ntoken_seconds = \"soon\"\n", "token_seconds"),
+        ("this is not toml", "invalid configuration"),
+    ];
+    for (n, (text, expected)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("bad{n}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .args(["serve", "--database"])
+            .arg(dir.path().join("unused.db"))
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{text} was accepted");
+        assert!(stderr.contains(expected), "{text}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let missing = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--config", "/nonexistent/playerbase.toml"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+}
+
+#[test]
+fn the_environment_overrides_the_file_and_flags_override_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("playerbase.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:1\"\n[auth]\nmin_password_length = 0\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--database"])
+        .arg(dir.path().join("x.db"))
+        .env("PLAYERBASE_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("min_password_length"),
+        "the file named by PLAYERBASE_CONFIG is read"
+    );
+
+    let fixed = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--database"])
+        .arg(dir.path().join("x.db"))
+        .env("PLAYERBASE_CONFIG", &config)
+        .env("PLAYERBASE_AUTH__MIN_PASSWORD_LENGTH", "10")
+        .env("PLAYERBASE_LISTEN", "not an address")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(stderr.contains("cannot listen on not an address"), "the variable beat the file: {stderr}");
+}

@@ -1,0 +1,6 @@
+//! One test binary for the HTTP API, so the suite links once.
+
+mod binary;
+mod openapi;
+mod seed;
+mod support;

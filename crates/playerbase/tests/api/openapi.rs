@@ -1,0 +1,60 @@
+//! The OpenAPI document is generated from the handlers; these tests hold it
+//! to the routes the server really answers.
+
+use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::support::TestApp;
+
+/// API.md's seed routes and the operations routes, as (method, path).
+const CONTRACT: [(&str, &str); 8] = [
+    ("post", "/api/users"),
+    ("get", "/api/users"),
+    ("get", "/api/users/{user}"),
+    ("get", "/api/token"),
+    ("get", "/api/resource"),
+    ("post", "/api/users/update"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+];
+
+#[tokio::test]
+async fn the_document_is_served_and_lists_the_contract() {
+    let t = TestApp::new().await;
+    let reply = t.get("/api/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = &reply.body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    for (method, path) in CONTRACT {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is missing from the document");
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert!(schemes["basic"].is_object() && schemes["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let t = TestApp::new().await;
+    let doc = t.get("/api/openapi.json").await.body;
+    let paths = doc["paths"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in paths {
+        for method in
+            item.as_object().unwrap().keys().filter(|k| ["get", "post", "patch", "put", "delete"].contains(&k.as_str()))
+        {
+            let concrete = path.replace("{user}", "someone");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let reply = t.send(method.clone(), &concrete, None, Some(b"{}".to_vec())).await;
+            let code = reply.body["error"]["code"].as_str().unwrap_or("");
+            assert!(code != "no_route" && code != "method_not_allowed", "{method} {path} is documented but not routed");
+            operations += 1;
+        }
+    }
+    assert_eq!(
+        operations,
+        CONTRACT.len(),
+        "the document has operations the contract list lacks: {}",
+        Value::from(paths.keys().cloned().collect::<Vec<_>>())
+    );
+}

@@ -1,0 +1,107 @@
+//! A fresh app on a fresh temporary database per test, driven through the
+//! real router without a socket.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::BodyExt;
+use playerbase::{App, AppState, Clock, Config, build_app};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub app: App,
+    pub state: AppState,
+    pub db_path: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Reply {
+    /// The `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error body: {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("no {name} header"))
+    }
+}
+
+pub fn basic(user: &str, password: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(mut config: Config) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("playerbase.db");
+        config.database = db_path.to_str().unwrap().to_owned();
+        let store = playerbase::store::open(&config.database).await.unwrap();
+        let state = AppState::new(config, store, Clock::default()).unwrap();
+        Self { app: build_app(state.clone()), state, db_path, _dir: dir }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(auth) = auth {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let raw = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply { status, headers, body, raw }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    pub async fn get_as(&self, path: &str, auth: &str) -> Reply {
+        self.send(Method::GET, path, Some(auth), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, None, Some(body.to_string().into_bytes())).await
+    }
+
+    /// Creates a player through the seed's route and returns its id.
+    pub async fn register(&self, username: &str, password: &str) -> i64 {
+        let reply = self.post("/api/users", json!({"username": username, "password": password})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_i64().unwrap()
+    }
+
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let reply = self.get_as("/api/token/", &basic(username, password)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A direct connection to the test database, for arranging and inspecting state.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", self.db_path.display())).await.unwrap()
+    }
+}
