@@ -73,6 +73,7 @@ impl From<StoreError> for AppError {
                 code: field.error_code(),
                 message: format!("that {} is already taken", field.describe()),
             },
+            StoreError::Corrupt(why) => Self::Internal(anyhow::anyhow!(why)),
             StoreError::Database(err) => Self::Internal(err.into()),
         }
     }

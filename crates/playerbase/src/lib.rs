@@ -5,6 +5,7 @@
 //! through [`build_app`] and [`serve`].
 
 pub mod auth;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod error;

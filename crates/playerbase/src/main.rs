@@ -3,7 +3,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use playerbase::commands;
 use playerbase::config::{Config, Overrides};
+use playerbase::domain::Scope;
 use tracing_subscriber::EnvFilter;
 
 /// Player accounts and player stats for games played through Twitch.
@@ -28,6 +30,25 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Manage the API keys game servers and bots use.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print it, alone on stdout, this once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// players:write, awards:write or admin; repeat for several.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<Scope>,
+    },
+    /// List every key (never the keys themselves).
+    List,
+    /// Revoke the live key of that name at once.
+    Revoke { name: String },
 }
 
 fn main() -> ExitCode {
@@ -47,9 +68,28 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let Command::Serve { listen } = cli.command;
-    let overrides = Overrides { listen, database: cli.database };
-    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        Command::ApiKey(_) => None,
+    };
+    let config = Config::load(cli.config.as_deref(), &Overrides { listen, database: cli.database })?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(playerbase::run(config, playerbase::shutdown_signal()))
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve { .. } => playerbase::run(config, playerbase::shutdown_signal()).await,
+            Command::ApiKey(command) => {
+                let store = playerbase::store::open(&config.database).await?;
+                let now = playerbase::Clock::default().now();
+                let result = match command {
+                    ApiKeyCommand::Create { name, scopes } => {
+                        commands::api_key::create(store.as_ref(), &name, &scopes, now, &mut std::io::stdout()).await
+                    }
+                    ApiKeyCommand::List => commands::api_key::list(store.as_ref(), &mut std::io::stdout()).await,
+                    ApiKeyCommand::Revoke { name } => commands::api_key::revoke(store.as_ref(), &name, now).await,
+                };
+                store.close().await;
+                result
+            }
+        }
+    })
 }

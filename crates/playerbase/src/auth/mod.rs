@@ -6,7 +6,7 @@ pub mod extract;
 pub mod passwords;
 pub mod token;
 
-pub use extract::{CurrentPlayer, PasswordLogin};
+pub use extract::{ApiKey, CurrentPlayer, PasswordLogin};
 pub use passwords::Passwords;
 
 use crate::domain::Username;

@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 
 /// Prefix of the seed-compatible `/api/token/` tokens.
 pub const LEGACY_PREFIX: &str = "pbt_";
+/// Prefix of API keys.
+pub const API_KEY_PREFIX: &str = "pbk_";
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenHash([u8; 32]);

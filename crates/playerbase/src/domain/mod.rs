@@ -3,11 +3,13 @@
 pub mod email;
 pub mod levels;
 pub mod password;
+pub mod scope;
 pub mod stats;
 pub mod username;
 
 pub use email::Email;
 pub use password::PasswordRules;
+pub use scope::Scope;
 pub use stats::{Op, StatCatalog, StatDef};
 pub use username::Username;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::auth::token::TokenHash;
-use crate::domain::{Email, Username};
+use crate::domain::{Email, Scope, Username};
 
 pub use sqlite::SqliteStore;
 
@@ -76,11 +76,29 @@ pub struct TokenOwner {
     pub session_id: i64,
 }
 
+/// An API key as stored: never the key itself.
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKeyRecord {
+    /// `admin` allows everything.
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.iter().any(|&held| held == scope || held == Scope::Admin)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UniqueField {
     Username,
     Email,
     TwitchUserId,
+    ApiKeyName,
 }
 
 impl UniqueField {
@@ -89,6 +107,7 @@ impl UniqueField {
             Self::Username => "username_taken",
             Self::Email => "email_taken",
             Self::TwitchUserId => "twitch_user_taken",
+            Self::ApiKeyName => "api_key_name_taken",
         }
     }
 
@@ -97,6 +116,7 @@ impl UniqueField {
             Self::Username => "username",
             Self::Email => "email",
             Self::TwitchUserId => "Twitch account",
+            Self::ApiKeyName => "API key name",
         }
     }
 
@@ -104,9 +124,14 @@ impl UniqueField {
     fn violated_by(err: &sqlx::Error) -> Option<Self> {
         let db = err.as_database_error().filter(|db| db.is_unique_violation())?;
         let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
-        [("username_key", Self::Username), ("email_key", Self::Email), ("twitch_user_id", Self::TwitchUserId)]
-            .into_iter()
-            .find_map(|(column, field)| text.contains(column).then_some(field))
+        [
+            ("username_key", Self::Username),
+            ("email_key", Self::Email),
+            ("twitch_user_id", Self::TwitchUserId),
+            ("api_keys", Self::ApiKeyName),
+        ]
+        .into_iter()
+        .find_map(|(column, field)| text.contains(column).then_some(field))
     }
 }
 
@@ -114,6 +139,8 @@ impl UniqueField {
 pub enum StoreError {
     #[error("{} taken", .0.describe())]
     Taken(UniqueField),
+    #[error("the database holds something unreadable: {0}")]
+    Corrupt(String),
     #[error(transparent)]
     Database(sqlx::Error),
 }
@@ -142,6 +169,19 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64>;
     async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>>;
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64>;
+
+    async fn create_api_key(
+        &self,
+        name: &str,
+        hash: &TokenHash,
+        scopes: &[Scope],
+        now: i64,
+    ) -> StoreResult<ApiKeyRecord>;
+    /// Every key, revoked ones included, oldest first.
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Revokes the live key of that name; false if there is none.
+    async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool>;
+    async fn live_api_key(&self, hash: &TokenHash) -> StoreResult<Option<ApiKeyRecord>>;
 
     /// Whether the database answers.
     async fn ping(&self) -> StoreResult<()>;

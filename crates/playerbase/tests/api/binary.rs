@@ -179,3 +179,44 @@ fn the_environment_overrides_the_file_and_flags_override_both() {
     let stderr = String::from_utf8_lossy(&fixed.stderr);
     assert!(stderr.contains("cannot listen on not an address"), "the variable beat the file: {stderr}");
 }
+
+fn playerbase(database: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_playerbase")).arg("--database").arg(database).args(args).output().unwrap()
+}
+
+#[test]
+fn api_keys_are_created_once_listed_without_the_key_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keys.db");
+    let created = playerbase(
+        &db,
+        &["api-key", "create", "--name", "game-server", "--scope", "awards:write", "--scope", "players:write"],
+    );
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    let key = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1, "the key alone on stdout: {stdout:?}");
+    assert!(key.starts_with("pbk_") && key.len() > 40, "{key}");
+
+    let again = playerbase(&db, &["api-key", "create", "--name", "game-server", "--scope", "admin"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("revoke it first"));
+    let bad_scope = playerbase(&db, &["api-key", "create", "--name", "x", "--scope", "awards:read"]);
+    assert!(!bad_scope.status.success());
+    assert!(String::from_utf8_lossy(&bad_scope.stderr).contains("unknown scope"));
+    let bad_name = playerbase(&db, &["api-key", "create", "--name", "has space", "--scope", "admin"]);
+    assert!(!bad_name.status.success());
+
+    let listed = String::from_utf8(playerbase(&db, &["api-key", "list"]).stdout).unwrap();
+    assert!(listed.contains("game-server\tplayers:write awards:write\t"), "{listed}");
+    assert!(listed.contains("\tlive"));
+    assert!(!listed.contains(key), "the key is never shown again");
+
+    assert!(playerbase(&db, &["api-key", "revoke", "game-server"]).status.success());
+    let listed = String::from_utf8(playerbase(&db, &["api-key", "list"]).stdout).unwrap();
+    assert!(listed.contains("revoked 20"), "{listed}");
+    let twice = playerbase(&db, &["api-key", "revoke", "game-server"]);
+    assert!(!twice.status.success(), "no live key of that name is left");
+    let reused = playerbase(&db, &["api-key", "create", "--name", "game-server", "--scope", "admin"]);
+    assert!(reused.status.success(), "a revoked key's name can be used again");
+}

@@ -1,5 +1,6 @@
 //! The embedded SQLite store: WAL, one writer connection, a pool of readers.
 
+mod api_keys;
 mod players;
 mod sessions;
 
@@ -10,9 +11,11 @@ use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{AccountChange, NewPlayer, NewToken, PlayerRecord, Store, StoreResult, TokenKind, TokenOwner};
+use super::{
+    AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Store, StoreResult, TokenKind, TokenOwner,
+};
 use crate::auth::token::TokenHash;
-use crate::domain::Username;
+use crate::domain::{Scope, Username};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -83,6 +86,28 @@ impl Store for SqliteStore {
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {
         sessions::delete_expired(&self.writer, now).await
+    }
+
+    async fn create_api_key(
+        &self,
+        name: &str,
+        hash: &TokenHash,
+        scopes: &[Scope],
+        now: i64,
+    ) -> StoreResult<ApiKeyRecord> {
+        api_keys::create(&self.writer, name, hash, scopes, now).await
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        api_keys::list(&self.readers).await
+    }
+
+    async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
+        api_keys::revoke(&self.writer, name, now).await
+    }
+
+    async fn live_api_key(&self, hash: &TokenHash) -> StoreResult<Option<ApiKeyRecord>> {
+        api_keys::live_by_hash(&self.readers, hash).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

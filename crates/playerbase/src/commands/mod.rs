@@ -1,0 +1,3 @@
+//! Command-line commands other than `serve`.
+
+pub mod api_key;
