@@ -2,13 +2,16 @@
 
 pub mod email;
 pub mod levels;
+pub mod ops;
 pub mod password;
+pub mod periods;
 pub mod scope;
 pub mod stats;
 pub mod username;
 
 pub use email::Email;
 pub use password::PasswordRules;
+pub use periods::{Period, PeriodKey};
 pub use scope::Scope;
 pub use stats::{Op, StatCatalog, StatDef};
 pub use username::Username;
