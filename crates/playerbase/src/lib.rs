@@ -5,6 +5,7 @@
 //! through [`build_app`] and [`serve`].
 
 pub mod auth;
+pub mod awards;
 pub mod commands;
 pub mod config;
 pub mod domain;
@@ -38,33 +39,39 @@ pub async fn serve(
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
-/// How often expired tokens are swept from the store.
+/// How often expired tokens, old idempotency answers and ended periods' boards are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
+/// Idempotency answers are kept at least this long (API.md promises 24 hours).
+const KEEP_REPLIES: i64 = 48 * 3600;
 
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let store = store::open(&config.database).await?;
     let listener =
         TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
-    let state = AppState::new(config, store.clone(), Clock::default())?;
-    let sweeper = tokio::spawn(sweep_expired_tokens(state.clone()));
+    let state = AppState::start(config, store.clone(), Clock::default()).await?;
+    let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    serve(listener, build_app(state), shutdown).await?;
+    serve(listener, build_app(state.clone()), shutdown).await?;
     sweeper.abort();
+    state.awards.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn sweep_expired_tokens(state: AppState) {
+async fn sweep(state: AppState) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     loop {
         every.tick().await;
-        match state.store.delete_expired_tokens(state.clock.now()).await {
-            Ok(0) => {}
-            Ok(count) => tracing::debug!(count, "expired tokens removed"),
-            Err(err) => tracing::warn!(error = %err, "could not remove expired tokens"),
+        let now = state.clock.now();
+        if let Err(err) = state.store.delete_expired_tokens(now).await {
+            tracing::warn!(error = %err, "could not remove expired tokens");
         }
+        if let Err(err) = state.store.delete_replies_before(now - KEEP_REPLIES).await {
+            tracing::warn!(error = %err, "could not remove old idempotency answers");
+        }
+        state.boards.retain_periods(&domain::periods::current(now, None));
     }
 }
 

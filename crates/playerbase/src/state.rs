@@ -3,8 +3,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::auth::Passwords;
+use crate::awards::{Awards, Events, Writer};
 use crate::config::Config;
-use crate::domain::{PasswordRules, StatCatalog};
+use crate::domain::{PasswordRules, StatCatalog, periods};
+use crate::leaderboards::{self, Leaderboards};
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone.
@@ -18,13 +20,37 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub passwords: Passwords,
     pub clock: Clock,
+    pub boards: Arc<Leaderboards>,
+    pub events: Events,
+    pub awards: Awards,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Arc<dyn Store>, clock: Clock) -> Result<Self, crate::config::ConfigError> {
+    /// Loads the leaderboards of the running periods and starts the award writer.
+    pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
         let password_rules = config.password_rules();
-        Ok(Self(Arc::new(Shared { config, stats, password_rules, store, passwords: Passwords::new(), clock })))
+        let boards = Arc::new(Leaderboards::new(&stats));
+        leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
+        let events = Events::default();
+        let awards = Awards::start(Writer {
+            store: store.clone(),
+            catalog: stats.clone(),
+            boards: boards.clone(),
+            events: events.clone(),
+            clock: clock.clone(),
+        });
+        Ok(Self(Arc::new(Shared {
+            config,
+            stats,
+            password_rules,
+            store,
+            passwords: Passwords::new(),
+            clock,
+            boards,
+            events,
+            awards,
+        })))
     }
 }
 

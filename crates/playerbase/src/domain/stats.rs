@@ -144,6 +144,23 @@ impl StatCatalog {
         self.defs.iter().find(|def| def.key == key)
     }
 
+    /// The position of `key` in configuration order.
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.defs.iter().position(|def| def.key == key)
+    }
+
+    pub fn by_index(&self, index: usize) -> &StatDef {
+        &self.defs[index]
+    }
+
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
     /// Every configured stat with the player's value, or its default if never awarded.
     pub fn values(&self, stored: &HashMap<String, i64>) -> serde_json::Map<String, serde_json::Value> {
         self.defs

@@ -19,18 +19,41 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection: BytesRejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::bad_request("unreadable_body", rejection.body_text())
-            }
-        })?;
-        serde_json::from_slice(&bytes).map(Json).map_err(|err| match err.classify() {
-            serde_json::error::Category::Data => AppError::bad_request("invalid_body", err.to_string()),
-            _ => AppError::bad_request("malformed_json", format!("the body is not valid JSON: {err}")),
-        })
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(Json)
     }
+}
+
+/// A JSON body and the bytes it came as (idempotency compares requests by them).
+pub struct JsonBytes<T> {
+    pub value: T,
+    pub bytes: Bytes,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBytes<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = body_bytes(req, state).await?;
+        Ok(Self { value: parse_json(&bytes)?, bytes })
+    }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rejection: BytesRejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::bad_request("unreadable_body", rejection.body_text())
+        }
+    })
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|err| match err.classify() {
+        serde_json::error::Category::Data => AppError::bad_request("invalid_body", err.to_string()),
+        _ => AppError::bad_request("malformed_json", format!("the body is not valid JSON: {err}")),
+    })
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -1,11 +1,13 @@
 //! Ranking: an ordered index per stat and period, in memory, rebuilt from
 //! the store at start and updated by the award writer after each commit.
 
+mod load;
 mod ranked;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+pub use load::load;
 pub use ranked::{Entry, Ranked};
 
 use crate::domain::{Op, PeriodKey, StatCatalog};

@@ -1,6 +1,7 @@
 //! The store: everything playerbase keeps, behind one trait so that the
 //! backends (SQLite now) answer to the same integration suite.
 
+pub mod awards;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -9,7 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::auth::token::TokenHash;
-use crate::domain::{Email, Scope, Username};
+use crate::domain::{Email, PeriodKey, Scope, Username};
+use awards::{LedgerRow, WriteTx};
 
 pub use sqlite::SqliteStore;
 
@@ -182,6 +184,23 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes the live key of that name; false if there is none.
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool>;
     async fn live_api_key(&self, hash: &TokenHash) -> StoreResult<Option<ApiKeyRecord>>;
+
+    /// Starts a transaction of the award writer.
+    async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>>;
+    /// A player's ledger, newest first, below the id `before`.
+    async fn ledger_page(&self, player_id: i64, before: Option<i64>, limit: u32) -> StoreResult<Vec<LedgerRow>>;
+    /// The ledger after the id `after`, oldest first.
+    async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>>;
+    async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>>;
+    /// Calls `each(stat, player_id, value)` for every stored value of `period`.
+    async fn for_each_value(
+        &self,
+        period: PeriodKey,
+        each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
+    ) -> StoreResult<()>;
+    async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>>;
+    /// Forgets idempotency answers given before `before`.
+    async fn delete_replies_before(&self, before: i64) -> StoreResult<u64>;
 
     /// Whether the database answers.
     async fn ping(&self) -> StoreResult<()>;

@@ -54,7 +54,7 @@ impl TestApp {
         let db_path = dir.path().join("playerbase.db");
         config.database = db_path.to_str().unwrap().to_owned();
         let store = playerbase::store::open(&config.database).await.unwrap();
-        let state = AppState::new(config, store, Clock::default()).unwrap();
+        let state = AppState::start(config, store, Clock::default()).await.unwrap();
         Self { app: build_app(state.clone()), state, db_path, _dir: dir }
     }
 

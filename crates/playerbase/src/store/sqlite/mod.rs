@@ -1,9 +1,11 @@
 //! The embedded SQLite store: WAL, one writer connection, a pool of readers.
 
 mod api_keys;
+mod awards;
 mod players;
 mod sessions;
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -15,7 +17,8 @@ use super::{
     AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Store, StoreResult, TokenKind, TokenOwner,
 };
 use crate::auth::token::TokenHash;
-use crate::domain::{Scope, Username};
+use crate::domain::{PeriodKey, Scope, Username};
+use crate::store::awards::{LedgerRow, WriteTx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -108,6 +111,39 @@ impl Store for SqliteStore {
 
     async fn live_api_key(&self, hash: &TokenHash) -> StoreResult<Option<ApiKeyRecord>> {
         api_keys::live_by_hash(&self.readers, hash).await
+    }
+
+    async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>> {
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Box::new(awards::SqliteWriteTx { tx }))
+    }
+
+    async fn ledger_page(&self, player_id: i64, before: Option<i64>, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+        awards::ledger_page(&self.readers, player_id, before, limit).await
+    }
+
+    async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+        awards::ledger_after(&self.readers, after, limit).await
+    }
+
+    async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {
+        awards::stat_value(&self.readers, period, player_id, stat).await
+    }
+
+    async fn for_each_value(
+        &self,
+        period: PeriodKey,
+        each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
+    ) -> StoreResult<()> {
+        awards::for_each_value(&self.readers, period, each).await
+    }
+
+    async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+        awards::usernames(&self.readers, ids).await
+    }
+
+    async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
+        awards::delete_replies_before(&self.writer, before).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

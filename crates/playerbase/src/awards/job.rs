@@ -1,0 +1,71 @@
+//! What a caller asks the award writer to do, and what it answers.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::store::awards::IdempotencyKey;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PlayerRef {
+    Id(i64),
+    Twitch(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Award {
+    pub player: PlayerRef,
+    pub stat: String,
+    pub amount: i64,
+}
+
+/// The shape of a successful answer.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer {
+    /// `{"player_id", "stats": {every stat after}}`.
+    PlayerStats(i64),
+    /// `{"applied": N}`.
+    Applied,
+}
+
+/// An `Idempotency-Key` with the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub key: IdempotencyKey,
+    pub request_hash: Vec<u8>,
+}
+
+/// One request's awards: applied together or not at all.
+#[derive(Debug, Clone)]
+pub struct AwardJob {
+    pub awards: Vec<Award>,
+    pub answer: Answer,
+    /// `api:KEYNAME`, `twitch:EVENT_TYPE`, `import`, `admin`.
+    pub source: String,
+    pub reason: Option<String>,
+    pub claim: Option<Claim>,
+}
+
+/// An answer as it goes to the caller and, for idempotent retries, to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Self { status: 200, body }
+    }
+
+    pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self { status: status.as_u16(), body: json!({"error": {"code": code, "message": message.into()}}) }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self.body)).into_response()
+    }
+}

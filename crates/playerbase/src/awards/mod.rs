@@ -1,0 +1,11 @@
+//! The write path: awards from game servers (and later Twitch), applied by
+//! one group-committing writer, recorded in the ledger, published live.
+
+pub mod events;
+pub mod job;
+mod plan;
+mod writer;
+
+pub use events::{AwardEvent, Events};
+pub use job::{Answer, Award, AwardJob, Claim, PlayerRef, Reply};
+pub use writer::{Awards, Writer};

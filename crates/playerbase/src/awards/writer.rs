@@ -1,0 +1,203 @@
+//! The award writer: one task per database takes every job waiting,
+//! applies them in one transaction (group commit), and answers each caller
+//! only after the commit. Boards and live events follow the commit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use tokio::sync::{mpsc, oneshot};
+
+use super::events::{AwardEvent, Events};
+use super::job::{AwardJob, PlayerRef, Reply};
+use super::plan::{self, Plan, Snapshot};
+use crate::domain::{StatCatalog, periods};
+use crate::leaderboards::Leaderboards;
+use crate::state::Clock;
+use crate::store::{Store, StoreResult};
+
+/// Jobs queued before callers wait to submit.
+const QUEUE: usize = 4096;
+/// Awards one transaction takes at most, so one group's latency stays bounded.
+const GROUP_AWARDS: usize = 50_000;
+
+enum Message {
+    Job(AwardJob, oneshot::Sender<Reply>),
+    Stop(oneshot::Sender<()>),
+}
+
+/// The handle callers submit jobs through. Cheap to clone.
+#[derive(Clone)]
+pub struct Awards {
+    queue: mpsc::Sender<Message>,
+}
+
+pub struct Writer {
+    pub store: Arc<dyn Store>,
+    pub catalog: StatCatalog,
+    pub boards: Arc<Leaderboards>,
+    pub events: Events,
+    pub clock: Clock,
+}
+
+impl Awards {
+    pub fn start(writer: Writer) -> Self {
+        let (queue, inbox) = mpsc::channel(QUEUE);
+        tokio::spawn(writer.run(inbox));
+        Self { queue }
+    }
+
+    /// Applies `job` and answers once it is committed (or refused).
+    pub async fn submit(&self, job: AwardJob) -> Reply {
+        let (answer, reply) = oneshot::channel();
+        if self.queue.send(Message::Job(job, answer)).await.is_err() {
+            return unavailable();
+        }
+        reply.await.unwrap_or_else(|_| unavailable())
+    }
+
+    /// Applies everything submitted so far, then stops the writer.
+    pub async fn stop(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.queue.send(Message::Stop(done)).await.is_ok() {
+            let _ = stopped.await;
+        }
+    }
+}
+
+fn unavailable() -> Reply {
+    Reply::error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is shutting down")
+}
+
+impl Writer {
+    async fn run(self, mut inbox: mpsc::Receiver<Message>) {
+        while let Some(first) = inbox.recv().await {
+            let mut group = Vec::new();
+            let mut awards = 0;
+            let mut stop = None;
+            let mut next = Some(first);
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Job(job, answer) => {
+                        awards += job.awards.len();
+                        group.push((job, answer));
+                    }
+                    Message::Stop(done) => {
+                        stop = Some(done);
+                        break;
+                    }
+                }
+                if awards < GROUP_AWARDS {
+                    next = inbox.try_recv().ok();
+                }
+            }
+            if !group.is_empty() {
+                self.apply_group(group).await;
+            }
+            if let Some(done) = stop {
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    async fn apply_group(&self, group: Vec<(AwardJob, oneshot::Sender<Reply>)>) {
+        let (jobs, answers): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        match self.commit(&jobs).await {
+            Ok(plan) => {
+                self.boards.apply(&plan.changes);
+                for (applied, id) in plan.applied {
+                    let row = applied.row;
+                    self.events.publish(AwardEvent {
+                        id,
+                        player_id: row.player_id,
+                        username: applied.username,
+                        stat: row.stat,
+                        amount: row.amount,
+                        value: row.value_after,
+                    });
+                }
+                for (answer, reply) in answers.into_iter().zip(plan.replies) {
+                    let _ = answer.send(reply);
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, jobs = jobs.len(), "award group failed; nothing applied");
+                for answer in answers {
+                    let _ = answer.send(Reply::error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "something went wrong on the server",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Reads, decides and writes in one transaction; returns the plan with ledger ids.
+    async fn commit(&self, jobs: &[AwardJob]) -> StoreResult<CommittedPlan> {
+        let now = self.clock.now();
+        let periods = periods::current(now, None);
+        let mut tx = self.store.begin_write().await?;
+
+        let keys: Vec<_> = jobs.iter().filter_map(|job| job.claim.as_ref().map(|c| c.key.clone())).collect();
+        let replies = if keys.is_empty() { Vec::new() } else { tx.stored_replies(&keys).await? };
+
+        let mut ids = Vec::new();
+        let mut twitch_ids = Vec::new();
+        for job in jobs {
+            if let super::job::Answer::PlayerStats(id) = job.answer {
+                ids.push(id);
+            }
+            for award in &job.awards {
+                match &award.player {
+                    PlayerRef::Id(id) => ids.push(*id),
+                    PlayerRef::Twitch(twitch_id) => twitch_ids.push(twitch_id.clone()),
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        twitch_ids.sort_unstable();
+        twitch_ids.dedup();
+        let mut usernames = tx.players_by_ids(&ids).await?;
+        let mut twitch = HashMap::new();
+        if !twitch_ids.is_empty() {
+            for (twitch_id, id, username) in tx.players_by_twitch_ids(&twitch_ids).await? {
+                twitch.insert(twitch_id, id);
+                usernames.insert(id, username);
+            }
+        }
+
+        let pairs = plan::pairs_to_read(jobs, &twitch, &self.catalog);
+        let mut values = HashMap::new();
+        for &period in &periods {
+            for (player_id, stat, value) in tx.stat_values(period, &pairs).await? {
+                if let Some(index) = self.catalog.index_of(&stat) {
+                    values.insert((period, player_id, index), value);
+                }
+            }
+        }
+        let snapshot =
+            Snapshot { replies: replies.into_iter().map(|r| (r.key.clone(), r)).collect(), usernames, twitch, values };
+        let Plan { replies, applied, writes, changes, new_replies } =
+            plan::plan(jobs, snapshot, &self.catalog, &periods, now);
+
+        let rows: Vec<_> = applied.iter().map(|a| a.row.clone()).collect();
+        let ledger_ids = if rows.is_empty() { Vec::new() } else { tx.insert_ledger(&rows).await? };
+        for (period, values) in &writes {
+            tx.write_values(*period, values).await?;
+        }
+        if !new_replies.is_empty() {
+            tx.save_replies(&new_replies).await?;
+        }
+        tx.commit().await?;
+        Ok(CommittedPlan { replies, applied: applied.into_iter().zip(ledger_ids).collect(), changes })
+    }
+}
+
+struct CommittedPlan {
+    replies: Vec<Reply>,
+    applied: Vec<(plan::Applied, i64)>,
+    changes: Vec<crate::leaderboards::Change>,
+}

@@ -1,0 +1,71 @@
+//! What the award write path and its readers need of a store.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::domain::PeriodKey;
+
+/// An `Idempotency-Key`, scoped to the API key that sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    pub owner: i64,
+    pub key: String,
+}
+
+/// The first answer given to an idempotency key.
+#[derive(Debug, Clone)]
+pub struct StoredReply {
+    pub key: IdempotencyKey,
+    pub request_hash: Vec<u8>,
+    pub status: u16,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// A ledger row to write.
+#[derive(Debug, Clone)]
+pub struct NewLedgerRow {
+    pub player_id: i64,
+    pub stat: String,
+    pub amount: i64,
+    pub value_after: i64,
+    pub source: String,
+    pub reason: Option<String>,
+    pub at: i64,
+}
+
+/// A ledger row as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub player_id: Option<i64>,
+    pub username: Option<String>,
+    pub stat: String,
+    pub amount: i64,
+    pub value_after: i64,
+    pub source: String,
+    pub reason: Option<String>,
+    pub at: i64,
+}
+
+/// A stored stat value: `(player_id, stat, value)`.
+pub type StatValue = (i64, String, i64);
+
+/// One transaction of the award writer. Dropped without `commit`, it rolls back.
+#[async_trait]
+pub trait WriteTx: Send {
+    async fn stored_replies(&mut self, keys: &[IdempotencyKey]) -> StoreResult<Vec<StoredReply>>;
+    /// The usernames of the players that exist among `ids`.
+    async fn players_by_ids(&mut self, ids: &[i64]) -> StoreResult<HashMap<i64, String>>;
+    /// `(twitch_user_id, id, username)` of the players linked to `twitch_ids`.
+    async fn players_by_twitch_ids(&mut self, twitch_ids: &[String]) -> StoreResult<Vec<(String, i64, String)>>;
+    /// The stored values among `pairs` of `(player_id, stat)` in `period`.
+    async fn stat_values(&mut self, period: PeriodKey, pairs: &[(i64, String)]) -> StoreResult<Vec<StatValue>>;
+    /// Writes the rows and returns their ids, in the order given.
+    async fn insert_ledger(&mut self, rows: &[NewLedgerRow]) -> StoreResult<Vec<i64>>;
+    async fn write_values(&mut self, period: PeriodKey, values: &[StatValue]) -> StoreResult<()>;
+    async fn save_replies(&mut self, replies: &[StoredReply]) -> StoreResult<()>;
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
