@@ -5,12 +5,14 @@ pub mod levels;
 pub mod password;
 pub mod scope;
 pub mod stats;
+pub mod twitch;
 pub mod username;
 
 pub use email::Email;
 pub use password::PasswordRules;
 pub use scope::Scope;
 pub use stats::{Op, StatCatalog, StatDef};
+pub use twitch::TwitchUserId;
 pub use username::Username;
 
 /// Why a piece of input was refused; the text is shown to the caller.

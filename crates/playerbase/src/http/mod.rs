@@ -3,6 +3,7 @@
 pub mod extract;
 mod ops;
 pub mod seed;
+pub mod v1;
 pub mod views;
 
 use std::sync::Arc;
@@ -54,7 +55,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(seed::routes()).merge(ops::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(seed::routes()).merge(v1::routes()).merge(ops::routes())
 }
 
 pub fn build_app(state: AppState) -> App {
