@@ -65,6 +65,7 @@ impl IntoResponse for IssuedTokens {
         (status = 200, body = TokenPair),
         (status = 400, body = ErrorBody, description = "missing field, malformed JSON"),
         (status = 401, body = ErrorBody, description = "wrong username or password"),
+        (status = 413, body = ErrorBody, description = "body over 64 KiB"),
     ))]
 async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> AppResult<IssuedTokens> {
     let player = verify_login(&state, &body.username, &body.password).await?;
@@ -78,6 +79,7 @@ async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> AppRes
         (status = 200, body = TokenPair),
         (status = 400, body = ErrorBody, description = "missing field, malformed JSON"),
         (status = 401, body = ErrorBody, description = "the refresh token is invalid, spent or expired"),
+        (status = 413, body = ErrorBody, description = "body over 64 KiB"),
     ))]
 async fn refresh(State(state): State<AppState>, Json(body): Json<Refresh>) -> AppResult<IssuedTokens> {
     sessions::refresh(&state, &body.refresh_token).await

@@ -56,6 +56,7 @@ async fn require_password(state: &AppState, caller: &CurrentPlayer, password: &s
         (status = 400, body = ErrorBody, description = "invalid new password or email, malformed JSON"),
         (status = 401, body = ErrorBody, description = "bad credentials, or wrong current password"),
         (status = 409, body = ErrorBody, description = "email taken"),
+        (status = 413, body = ErrorBody, description = "body over 64 KiB"),
     ))]
 async fn update_me(
     State(state): State<AppState>,
@@ -93,6 +94,7 @@ pub struct DeleteMe {
         (status = 204, description = "the account is gone"),
         (status = 400, body = ErrorBody, description = "missing field, malformed JSON"),
         (status = 401, body = ErrorBody, description = "bad credentials, or wrong current password"),
+        (status = 413, body = ErrorBody, description = "body over 64 KiB"),
     ))]
 async fn delete_me(
     State(state): State<AppState>,
