@@ -9,8 +9,6 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
-pub use auth::TokenPair;
-
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().merge(players::routes()).merge(auth::routes()).merge(me::routes()).merge(stats::routes())
 }
