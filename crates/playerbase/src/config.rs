@@ -25,6 +25,10 @@ pub struct Config {
 pub struct AuthConfig {
     /// Lifetime of the seed's `/api/token/` tokens.
     pub token_seconds: u32,
+    /// Lifetime of v1 access tokens.
+    pub access_seconds: u32,
+    /// Lifetime of v1 refresh tokens; each refresh starts a new one.
+    pub refresh_days: u32,
     pub min_password_length: usize,
     pub registration: Registration,
 }
@@ -50,7 +54,13 @@ impl Default for Config {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { token_seconds: 600, min_password_length: 8, registration: Registration::Open }
+        Self {
+            token_seconds: 600,
+            access_seconds: 900,
+            refresh_days: 30,
+            min_password_length: 8,
+            registration: Registration::Open,
+        }
     }
 }
 
@@ -70,6 +80,11 @@ pub enum ConfigError {
     #[error("invalid configuration: {0}")]
     Invalid(String),
 }
+
+/// An access token is checked on every request but can only be revoked by
+/// ending its session; a day bounds how long a stolen one is useful.
+const MAX_ACCESS_SECONDS: u32 = 86_400;
+const MAX_REFRESH_DAYS: u32 = 3650;
 
 /// `PLAYERBASE_*` variables that are not configuration keys.
 const NOT_CONFIG_KEYS: [&str; 2] = ["config", "test_postgres"];
@@ -99,6 +114,14 @@ impl Config {
         if self.auth.token_seconds == 0 {
             return Err(ConfigError::Invalid("auth.token_seconds must be at least 1".into()));
         }
+        if self.auth.access_seconds == 0 || self.auth.access_seconds > MAX_ACCESS_SECONDS {
+            return Err(ConfigError::Invalid(format!(
+                "auth.access_seconds must be between 1 and {MAX_ACCESS_SECONDS}"
+            )));
+        }
+        if self.auth.refresh_days == 0 || self.auth.refresh_days > MAX_REFRESH_DAYS {
+            return Err(ConfigError::Invalid(format!("auth.refresh_days must be between 1 and {MAX_REFRESH_DAYS}")));
+        }
         if self.auth.min_password_length == 0 || self.auth.min_password_length > 128 {
             return Err(ConfigError::Invalid("auth.min_password_length must be between 1 and 128".into()));
         }
@@ -107,6 +130,10 @@ impl Config {
 
     pub fn stat_catalog(&self) -> Result<StatCatalog, ConfigError> {
         StatCatalog::from_specs(&self.stats).map_err(|why| ConfigError::Invalid(why.0))
+    }
+
+    pub fn refresh_seconds(&self) -> i64 {
+        i64::from(self.auth.refresh_days) * 86_400
     }
 
     pub fn password_rules(&self) -> PasswordRules {
@@ -131,6 +158,7 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:5000");
         assert_eq!(config.database, "playerbase.db");
         assert_eq!(config.auth.token_seconds, 600);
+        assert_eq!((config.auth.access_seconds, config.auth.refresh_days), (900, 30));
         assert_eq!(config.stats.len(), 10);
     }
 
@@ -166,6 +194,10 @@ mod tests {
             ("tokens_seconds = 5", "tokens_seconds"),
             ("[auth]\nregistration = \"maybe\"", "registration"),
             ("[auth]\ntoken_seconds = 0", "token_seconds"),
+            ("[auth]\naccess_seconds = 0", "access_seconds"),
+            ("[auth]\naccess_seconds = 86401", "access_seconds"),
+            ("[auth]\nrefresh_days = 0", "refresh_days"),
+            ("[auth]\nrefresh_days = 3651", "refresh_days"),
             ("[[stats]]\nkey = \"a\"\n[[stats]]\nkey = \"A\"", "same ignoring case"),
             ("[[stats]]\nkey = \"a\"\nlevels = \"fibonacci\"", "fibonacci"),
             ("[[stats]]\nlabel = \"no key\"", "key"),

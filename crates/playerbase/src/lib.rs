@@ -4,6 +4,7 @@
 //! domain rule → the store. `main` and the tests start the app the same way,
 //! through [`build_app`] and [`serve`].
 
+pub mod accounts;
 pub mod auth;
 pub mod awards;
 pub mod commands;

@@ -6,13 +6,15 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::credentials::{self, Credentials};
-use super::token::{API_KEY_PREFIX, TokenHash};
+use super::token::{ACCESS_PREFIX, API_KEY_PREFIX, LEGACY_PREFIX, TokenHash};
 use crate::domain::Scope;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{ApiKeyRecord, PlayerRecord, TokenKind};
 
-/// A player authenticated by token (Bearer or Basic username) or by password.
+/// A player authenticated by a player token (a v1 access token or a seed
+/// `/api/token/` token, as Bearer or as the Basic username) or by password.
+/// Refresh tokens and API keys are refused: neither stands for a player.
 pub struct CurrentPlayer {
     pub player: PlayerRecord,
     /// The session the token belongs to; none when a password was sent.
@@ -25,18 +27,69 @@ impl FromRequestParts<AppState> for CurrentPlayer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match credentials::from_headers(&parts.headers)? {
             None => Err(AppError::unauthorized("credentials are required")),
-            Some(Credentials::Token(token)) => {
+            Some(credentials) => Self::from_credentials(state, credentials).await,
+        }
+    }
+}
+
+impl CurrentPlayer {
+    async fn from_credentials(state: &AppState, credentials: Credentials) -> Result<Self, AppError> {
+        match credentials {
+            Credentials::Token(token) => {
+                let refused = || AppError::unauthorized("the token is invalid or has expired");
+                let kind = player_token_kind(&token).ok_or_else(refused)?;
                 let owner = state
                     .store
-                    .token_owner(&TokenHash::of(&token), TokenKind::Legacy, state.clock.now())
+                    .token_owner(&TokenHash::of(&token), kind, state.clock.now())
                     .await?
-                    .ok_or_else(|| AppError::unauthorized("the token is invalid or has expired"))?;
+                    .ok_or_else(refused)?;
                 Ok(Self { player: owner.player, session_id: Some(owner.session_id) })
             }
-            Some(Credentials::Password { username, password }) => {
+            Credentials::Password { username, password } => {
                 let player = super::verify_login(state, &username, &password).await?;
                 Ok(Self { player, session_id: None })
             }
+        }
+    }
+}
+
+/// The kind of player token a text claims to be, by its prefix.
+fn player_token_kind(token: &str) -> Option<TokenKind> {
+    if token.starts_with(ACCESS_PREFIX) {
+        Some(TokenKind::Access)
+    } else if token.starts_with(LEGACY_PREFIX) {
+        Some(TokenKind::Legacy)
+    } else {
+        None
+    }
+}
+
+/// Whoever calls a route where credentials are optional. Credentials that
+/// are sent must be valid: a bad one is 401, never an anonymous request.
+pub enum Caller {
+    Anonymous,
+    Player(CurrentPlayer),
+    Key(ApiKeyRecord),
+}
+
+impl Caller {
+    /// Whether the caller is an API key holding `scope` (or `admin`).
+    pub fn key_allows(&self, scope: Scope) -> bool {
+        matches!(self, Self::Key(key) if key.allows(scope))
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match credentials::from_headers(&parts.headers)? {
+            None => Ok(Self::Anonymous),
+            Some(Credentials::Token(token)) if token.starts_with(API_KEY_PREFIX) => live_api_key(state, &token)
+                .await?
+                .map(Self::Key)
+                .ok_or_else(|| AppError::unauthorized("the API key is invalid or revoked")),
+            Some(credentials) => Ok(Self::Player(CurrentPlayer::from_credentials(state, credentials).await?)),
         }
     }
 }

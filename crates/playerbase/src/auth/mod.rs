@@ -4,9 +4,10 @@
 pub mod credentials;
 pub mod extract;
 pub mod passwords;
+pub mod sessions;
 pub mod token;
 
-pub use extract::{ApiKey, CurrentPlayer, PasswordLogin};
+pub use extract::{ApiKey, Caller, CurrentPlayer, PasswordLogin};
 pub use passwords::Passwords;
 
 use crate::domain::Username;

@@ -8,6 +8,10 @@ use sha2::{Digest, Sha256};
 
 /// Prefix of the seed-compatible `/api/token/` tokens.
 pub const LEGACY_PREFIX: &str = "pbt_";
+/// Prefix of v1 access tokens.
+pub const ACCESS_PREFIX: &str = "pba_";
+/// Prefix of v1 refresh tokens.
+pub const REFRESH_PREFIX: &str = "pbr_";
 /// Prefix of API keys.
 pub const API_KEY_PREFIX: &str = "pbk_";
 

@@ -7,6 +7,7 @@ pub mod password;
 pub mod periods;
 pub mod scope;
 pub mod stats;
+pub mod twitch;
 pub mod username;
 
 pub use email::Email;
@@ -14,6 +15,7 @@ pub use password::PasswordRules;
 pub use periods::{Period, PeriodKey};
 pub use scope::Scope;
 pub use stats::{Op, StatCatalog, StatDef};
+pub use twitch::TwitchUserId;
 pub use username::Username;
 
 /// Why a piece of input was refused; the text is shown to the caller.

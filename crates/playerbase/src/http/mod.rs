@@ -3,7 +3,7 @@
 pub mod extract;
 mod ops;
 pub mod seed;
-mod v1;
+pub mod v1;
 pub mod views;
 
 use std::sync::Arc;

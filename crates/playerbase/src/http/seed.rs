@@ -10,13 +10,15 @@ use utoipa_axum::routes;
 
 use super::extract::{Json, Path, Query};
 use super::views::{PrivatePlayer, PublicPlayer};
+use crate::accounts::input::parse_optional_email;
+use crate::accounts::{self, SignUp};
 use crate::auth::token::{self, LEGACY_PREFIX};
 use crate::auth::{self as authn, CurrentPlayer, PasswordLogin};
 use crate::config::Registration;
-use crate::domain::{Email, Username};
+use crate::domain::Username;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
-use crate::store::{AccountChange, NewPlayer, NewToken, PlayerRecord, TokenKind};
+use crate::store::{AccountChange, NewToken, PlayerRecord, TokenKind};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -55,22 +57,6 @@ impl From<&PlayerRecord> for UserRef {
     }
 }
 
-fn parse_username(raw: &str) -> AppResult<Username> {
-    Username::parse(raw).map_err(|why| AppError::bad_request("invalid_username", why.0))
-}
-
-/// An absent or empty email is none.
-pub fn parse_optional_email(raw: Option<&str>) -> AppResult<Option<Email>> {
-    match raw {
-        None | Some("") => Ok(None),
-        Some(raw) => Email::parse(raw).map(Some).map_err(|why| AppError::bad_request("invalid_email", why.0)),
-    }
-}
-
-fn check_password(state: &AppState, password: &str) -> AppResult<()> {
-    state.password_rules.check(password).map_err(|why| AppError::bad_request("invalid_password", why.0))
-}
-
 /// Create a player.
 #[utoipa::path(post, path = "/api/users", tag = TAG, request_body = NewUser,
     responses(
@@ -84,17 +70,9 @@ async fn create_user(state: axum::extract::State<AppState>, Json(body): Json<New
     if state.config.auth.registration == Registration::Closed {
         return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
     }
-    let username = parse_username(&body.username)?;
-    let email = parse_optional_email(body.email.as_deref())?;
-    check_password(&state, &body.password)?;
-    // Refuse a taken name before spending a hash on it; the insert still decides races.
-    if state.store.player_by_username(&username).await?.is_some() {
-        return Err(AppError::from(crate::store::StoreError::Taken(crate::store::UniqueField::Username)));
-    }
-    let password_hash = Some(state.passwords.hash(body.password).await?);
-    let player =
-        state.store.create_player(NewPlayer { username, email, password_hash, created_at: state.clock.now() }).await?;
-    tracing::info!(player_id = player.id, "player created");
+    let sign_up =
+        SignUp { username: body.username, password: Some(body.password), email: body.email, twitch_user_id: None };
+    let player = accounts::create_player(&state, sign_up).await?;
     let location = format!("/api/users/{}", player.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserRef::from(&player))))
 }
@@ -222,10 +200,7 @@ async fn update_user(state: axum::extract::State<AppState>, Json(body): Json<Upd
     let player = authn::verify_login(&state, &body.username, &body.password).await?;
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = match body.new_password {
-        Some(new_password) => {
-            check_password(&state, &new_password)?;
-            Some(state.passwords.hash(new_password).await?)
-        }
+        Some(new_password) => Some(accounts::hash_new_password(&state, new_password).await?),
         None => None,
     };
     let ends_sessions = password_hash.is_some();

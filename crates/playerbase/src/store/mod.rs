@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::auth::token::TokenHash;
-use crate::domain::{Email, PeriodKey, Scope, Username};
+use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use awards::{LedgerRow, WriteTx};
 
 pub use sqlite::SqliteStore;
@@ -39,6 +39,7 @@ pub struct NewPlayer {
     pub username: Username,
     pub email: Option<Email>,
     pub password_hash: Option<String>,
+    pub twitch_user_id: Option<TwitchUserId>,
     pub created_at: i64,
 }
 
@@ -55,12 +56,18 @@ pub struct AccountChange {
 pub enum TokenKind {
     /// The seed's `/api/token/` token.
     Legacy,
+    /// A v1 access token: short-lived, accepted wherever a player is.
+    Access,
+    /// A v1 refresh token: only buys a new pair, once.
+    Refresh,
 }
 
 impl TokenKind {
     fn as_str(self) -> &'static str {
         match self {
             Self::Legacy => "legacy",
+            Self::Access => "access",
+            Self::Refresh => "refresh",
         }
     }
 }
@@ -76,6 +83,17 @@ pub struct NewToken {
 pub struct TokenOwner {
     pub player: PlayerRecord,
     pub session_id: i64,
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was live; it is spent now and the new tokens joined its session.
+    Rotated { player_id: i64, session_id: i64 },
+    /// The token had been spent before: its whole session has been ended.
+    Reused,
+    /// No such live token (never issued, expired, or its session ended).
+    Unknown,
 }
 
 /// An API key as stored: never the key itself.
@@ -165,11 +183,20 @@ pub trait Store: Send + Sync + 'static {
     async fn player_by_username(&self, username: &Username) -> StoreResult<Option<PlayerRecord>>;
     /// Up to `limit` players with an id above `after`, by id: `(id, username)`.
     async fn list_usernames(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>>;
+    async fn player_by_twitch_id(&self, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>>;
     async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()>;
+    /// Deletes the player with its stats, sessions and tokens; false if there was none.
+    /// Call it only through `accounts::delete_player`, which also clears what lives outside the store.
+    async fn delete_player(&self, player_id: i64) -> StoreResult<bool>;
 
     /// Starts a session holding `tokens`; returns its id.
     async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64>;
     async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>>;
+    /// Spends a live refresh token and adds `fresh` to its session, in one
+    /// transaction; a spent one ends its session instead.
+    async fn rotate_refresh_token(&self, spent: &TokenHash, fresh: &[NewToken], now: i64) -> StoreResult<Rotation>;
+    /// Ends a session and every token in it.
+    async fn end_session(&self, session_id: i64) -> StoreResult<()>;
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64>;
 
     async fn create_api_key(

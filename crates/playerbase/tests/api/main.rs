@@ -4,3 +4,4 @@ mod binary;
 mod openapi;
 mod seed;
 mod support;
+mod v1_accounts;

@@ -58,7 +58,14 @@ impl TestApp {
         Self { app: build_app(state.clone()), state, db_path, _dir: dir }
     }
 
-    pub async fn send(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+    /// The response as it comes, body unread (for streams that never end).
+    pub async fn respond(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> axum::response::Response {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(auth) = auth {
             request = request.header(header::AUTHORIZATION, auth);
@@ -67,7 +74,11 @@ impl TestApp {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
         let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
+        self.app.clone().oneshot(request).await.unwrap()
+    }
+
+    pub async fn send(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+        let response = self.respond(method, path, auth, body).await;
         let status = response.status();
         let headers = response.headers().clone();
         let raw = response.into_body().collect().await.unwrap().to_bytes().to_vec();

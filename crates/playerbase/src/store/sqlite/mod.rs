@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Store, StoreResult, TokenKind, TokenOwner,
+    AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreResult, TokenKind, TokenOwner,
 };
 use crate::auth::token::TokenHash;
-use crate::domain::{PeriodKey, Scope, Username};
+use crate::domain::{PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{LedgerRow, WriteTx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -75,8 +75,16 @@ impl Store for SqliteStore {
         players::list_usernames(&self.readers, after, limit).await
     }
 
+    async fn player_by_twitch_id(&self, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>> {
+        players::by_twitch_id(&self.readers, twitch_user_id).await
+    }
+
     async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()> {
         players::update_account(&self.writer, player_id, change).await
+    }
+
+    async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {
+        players::delete(&self.writer, player_id).await
     }
 
     async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
@@ -85,6 +93,14 @@ impl Store for SqliteStore {
 
     async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>> {
         sessions::token_owner(&self.readers, hash, kind, now).await
+    }
+
+    async fn rotate_refresh_token(&self, spent: &TokenHash, fresh: &[NewToken], now: i64) -> StoreResult<Rotation> {
+        sessions::rotate_refresh(&self.writer, spent, fresh, now).await
+    }
+
+    async fn end_session(&self, session_id: i64) -> StoreResult<()> {
+        sessions::end(&self.writer, session_id).await
     }
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {

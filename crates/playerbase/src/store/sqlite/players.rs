@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 
-use crate::domain::Username;
+use crate::domain::{TwitchUserId, Username};
 use crate::store::{AccountChange, NewPlayer, PlayerRecord, StoreResult};
 
 /// A player's columns and, through the LEFT JOIN, one of its stats per row.
@@ -42,16 +42,17 @@ fn fold_player(rows: Vec<PlayerStatRow>) -> Option<PlayerRecord> {
 }
 
 pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerRecord> {
-    let NewPlayer { username, email, password_hash, created_at } = player;
+    let NewPlayer { username, email, password_hash, twitch_user_id, created_at } = player;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO players (username, username_key, email, email_key, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO players (username, username_key, email, email_key, password_hash, twitch_user_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(username.as_str())
     .bind(username.key())
     .bind(email.as_ref().map(|e| e.as_str()))
     .bind(email.as_ref().map(|e| e.key()))
     .bind(&password_hash)
+    .bind(twitch_user_id.as_ref().map(TwitchUserId::as_str))
     .bind(created_at)
     .fetch_one(pool)
     .await?;
@@ -60,7 +61,7 @@ pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerR
         username: username.as_str().to_owned(),
         email: email.map(|e| e.as_str().to_owned()),
         password_hash,
-        twitch_user_id: None,
+        twitch_user_id: twitch_user_id.map(|id| id.as_str().to_owned()),
         twitch_login: None,
         created_at,
         stats: HashMap::new(),
@@ -78,6 +79,20 @@ pub async fn by_username(pool: &SqlitePool, username: &Username) -> StoreResult<
         .fetch_all(pool)
         .await?;
     Ok(fold_player(rows))
+}
+
+pub async fn by_twitch_id(pool: &SqlitePool, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>> {
+    let rows = sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.twitch_user_id = $1"))
+        .bind(twitch_user_id.as_str())
+        .fetch_all(pool)
+        .await?;
+    Ok(fold_player(rows))
+}
+
+/// Stats, sessions and tokens go with the player through ON DELETE CASCADE.
+pub async fn delete(pool: &SqlitePool, player_id: i64) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(pool).await?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn list_usernames(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {

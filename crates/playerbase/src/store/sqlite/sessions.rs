@@ -1,8 +1,8 @@
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::players;
 use crate::auth::token::TokenHash;
-use crate::store::{NewToken, StoreResult, TokenKind, TokenOwner};
+use crate::store::{NewToken, Rotation, StoreResult, TokenKind, TokenOwner};
 
 pub async fn create(pool: &SqlitePool, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
     let mut tx = pool.begin().await?;
@@ -12,6 +12,12 @@ pub async fn create(pool: &SqlitePool, player_id: i64, tokens: &[NewToken], now:
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+    insert_tokens(&mut tx, session_id, tokens).await?;
+    tx.commit().await?;
+    Ok(session_id)
+}
+
+async fn insert_tokens(tx: &mut SqliteConnection, session_id: i64, tokens: &[NewToken]) -> StoreResult<()> {
     for token in tokens {
         sqlx::query("INSERT INTO tokens (hash, session_id, kind, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token.hash.as_bytes())
@@ -21,8 +27,51 @@ pub async fn create(pool: &SqlitePool, player_id: i64, tokens: &[NewToken], now:
             .execute(&mut *tx)
             .await?;
     }
+    Ok(())
+}
+
+pub async fn rotate_refresh(
+    pool: &SqlitePool,
+    spent: &TokenHash,
+    fresh: &[NewToken],
+    now: i64,
+) -> StoreResult<Rotation> {
+    let mut tx = pool.begin().await?;
+    // Writing first takes the write lock at once, and the `spent_at IS NULL`
+    // condition lets exactly one of two racing refreshes through.
+    let claimed: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE tokens SET spent_at = $1 \
+         WHERE hash = $2 AND kind = $3 AND spent_at IS NULL AND expires_at > $1 \
+         RETURNING session_id, (SELECT player_id FROM sessions WHERE id = tokens.session_id)",
+    )
+    .bind(now)
+    .bind(spent.as_bytes())
+    .bind(TokenKind::Refresh.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((session_id, player_id)) = claimed {
+        insert_tokens(&mut tx, session_id, fresh).await?;
+        tx.commit().await?;
+        return Ok(Rotation::Rotated { player_id, session_id });
+    }
+    let reused: Option<i64> = sqlx::query_scalar(
+        "SELECT session_id FROM tokens \
+         WHERE hash = $1 AND kind = $2 AND spent_at IS NOT NULL AND expires_at > $3",
+    )
+    .bind(spent.as_bytes())
+    .bind(TokenKind::Refresh.as_str())
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(session_id) = reused else { return Ok(Rotation::Unknown) };
+    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(session_id)
+    Ok(Rotation::Reused)
+}
+
+pub async fn end(pool: &SqlitePool, session_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(pool).await?;
+    Ok(())
 }
 
 pub async fn token_owner(
@@ -33,7 +82,7 @@ pub async fn token_owner(
 ) -> StoreResult<Option<TokenOwner>> {
     let found: Option<(i64, i64)> = sqlx::query_as(
         "SELECT s.player_id, s.id FROM tokens t JOIN sessions s ON s.id = t.session_id \
-         WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3",
+         WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND t.spent_at IS NULL",
     )
     .bind(hash.as_bytes())
     .bind(kind.as_str())

@@ -1,0 +1,75 @@
+//! Account operations behind every route that creates, changes or deletes
+//! a player: the seed's routes, v1, and later the website.
+
+pub mod input;
+
+use crate::domain::periods;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::{NewPlayer, PlayerRecord, StoreError, UniqueField};
+
+/// A request for a new player, as received: checked by [`create_player`].
+pub struct SignUp {
+    pub username: String,
+    /// None only for players created by an API key (who may log in through Twitch later).
+    pub password: Option<String>,
+    pub email: Option<String>,
+    pub twitch_user_id: Option<String>,
+}
+
+/// Checks the input, hashes the password and stores the player. Who may
+/// sign up with what is the caller's decision, made before this.
+pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<PlayerRecord> {
+    let username = input::parse_username(&sign_up.username)?;
+    let email = input::parse_optional_email(sign_up.email.as_deref())?;
+    if let Some(password) = &sign_up.password {
+        input::check_password(state, password)?;
+    }
+    let twitch_user_id = input::parse_optional_twitch_user_id(sign_up.twitch_user_id.as_deref())?;
+    // Refuse a taken name before spending a hash on it; the insert still decides races.
+    if state.store.player_by_username(&username).await?.is_some() {
+        return Err(AppError::from(StoreError::Taken(UniqueField::Username)));
+    }
+    let password_hash = match sign_up.password {
+        Some(password) => Some(state.passwords.hash(password).await?),
+        None => None,
+    };
+    let created_at = state.clock.now();
+    let player =
+        state.store.create_player(NewPlayer { username, email, password_hash, twitch_user_id, created_at }).await?;
+    tracing::info!(player_id = player.id, "player created");
+    Ok(player)
+}
+
+/// Checks a new password against the rules and hashes it.
+pub async fn hash_new_password(state: &AppState, password: String) -> AppResult<String> {
+    input::check_password(state, &password)?;
+    Ok(state.passwords.hash(password).await?)
+}
+
+/// Whether `password` is the player's; a player without one never matches.
+pub async fn password_matches(state: &AppState, player: &PlayerRecord, password: &str) -> AppResult<bool> {
+    Ok(state.passwords.verify(password.to_owned(), player.password_hash.clone()).await?)
+}
+
+/// The one way a player is deleted: every route and command that removes a
+/// player comes through here, so data kept outside the players table can
+/// be cleared in the same place.
+pub async fn delete_player(state: &AppState, player_id: i64) -> AppResult<()> {
+    let mut on_boards = Vec::new();
+    for period in periods::current(state.clock.now(), None) {
+        for def in state.stats.iter() {
+            if let Some(value) = state.store.stat_value(period, player_id, &def.key).await? {
+                on_boards.push((period, def.key.as_str(), value));
+            }
+        }
+    }
+    if !state.store.delete_player(player_id).await? {
+        return Err(AppError::not_found("player_not_found", format!("no player {player_id}")));
+    }
+    for (period, stat, value) in on_boards {
+        state.boards.remove(stat, period, player_id, value);
+    }
+    tracing::info!(player_id, "player deleted");
+    Ok(())
+}

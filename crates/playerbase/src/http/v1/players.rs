@@ -1,0 +1,132 @@
+//! Creating players and looking them up.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::accounts::{self, SignUp};
+use crate::auth::Caller;
+use crate::config::Registration;
+use crate::domain::{Scope, TwitchUserId, Username};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::extract::{Json, Path};
+use crate::http::views::PublicPlayer;
+use crate::state::AppState;
+use crate::store::PlayerRecord;
+
+const TAG: &str = "v1 players";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_player))
+        .routes(routes!(player_by_id))
+        .routes(routes!(player_by_name))
+        .routes(routes!(player_by_twitch))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreatePlayer {
+    username: String,
+    /// Required, unless the caller is an API key with `players:write`.
+    password: Option<String>,
+    /// Optional; `""` counts as none.
+    email: Option<String>,
+    /// Links a Twitch account; only an API key with `players:write` may set it. `""` counts as none.
+    twitch_user_id: Option<String>,
+}
+
+/// Create a player. Anyone may sign up with a password (unless
+/// `auth.registration` is `"closed"`); an API key with `players:write` may
+/// also create players without a password or with a linked Twitch account.
+#[utoipa::path(post, path = "/api/v1/players", tag = TAG, request_body = CreatePlayer,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, body = PublicPlayer, headers(("Location" = String, description = "/api/v1/players/{id}"))),
+        (status = 400, body = ErrorBody, description = "missing or invalid field, malformed JSON"),
+        (status = 401, body = ErrorBody, description = "invalid credentials, or no password or a Twitch id without an API key"),
+        (status = 403, body = ErrorBody, description = "registration is closed, or the caller may not omit the password or set a Twitch id"),
+        (status = 409, body = ErrorBody, description = "username, email or Twitch account taken"),
+        (status = 413, body = ErrorBody, description = "body over 64 KiB"),
+    ))]
+async fn create_player(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<CreatePlayer>,
+) -> AppResult<impl IntoResponse> {
+    let trusted = caller.key_allows(Scope::PlayersWrite);
+    let links_twitch = body.twitch_user_id.as_deref().is_some_and(|id| !id.is_empty());
+    if (body.password.is_none() || links_twitch) && !trusted {
+        let why = "creating a player without a password or with a Twitch id needs an API key with players:write";
+        return Err(match caller {
+            Caller::Anonymous => AppError::unauthorized(why),
+            Caller::Player(_) | Caller::Key(_) => AppError::forbidden("missing_scope", why),
+        });
+    }
+    if !trusted && state.config.auth.registration == Registration::Closed {
+        return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
+    }
+    let sign_up = SignUp {
+        username: body.username,
+        password: body.password,
+        email: body.email,
+        twitch_user_id: body.twitch_user_id,
+    };
+    let player = accounts::create_player(&state, sign_up).await?;
+    let location = format!("/api/v1/players/{}", player.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(PublicPlayer::new(&player, &state.stats))))
+}
+
+fn found(state: &AppState, player: Option<PlayerRecord>, asked: &str) -> AppResult<Json<PublicPlayer>> {
+    let player = player.ok_or_else(|| AppError::not_found("player_not_found", format!("no player {asked}")))?;
+    Ok(Json(PublicPlayer::new(&player, &state.stats)))
+}
+
+/// Load a player by id.
+#[utoipa::path(get, path = "/api/v1/players/{id}", tag = TAG,
+    params(("id" = i64, Path, description = "the player's id")),
+    responses(
+        (status = 200, body = PublicPlayer),
+        (status = 400, body = ErrorBody, description = "the id is not a number"),
+        (status = 404, body = ErrorBody, description = "no such player"),
+    ))]
+async fn player_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<PublicPlayer>> {
+    let player = state.store.player_by_id(id).await?;
+    found(&state, player, &id.to_string())
+}
+
+/// Load a player by username (ignoring case); all-digit names included.
+#[utoipa::path(get, path = "/api/v1/players/by-name/{username}", tag = TAG,
+    params(("username" = String, Path)),
+    responses(
+        (status = 200, body = PublicPlayer),
+        (status = 404, body = ErrorBody, description = "no such player"),
+    ))]
+async fn player_by_name(State(state): State<AppState>, Path(username): Path<String>) -> AppResult<Json<PublicPlayer>> {
+    let player = match Username::parse(&username) {
+        Ok(name) => state.store.player_by_username(&name).await?,
+        Err(_) => None,
+    };
+    found(&state, player, &format!("named {username:?}"))
+}
+
+/// Load the player linked to a Twitch account.
+#[utoipa::path(get, path = "/api/v1/players/by-twitch/{twitch_user_id}", tag = TAG,
+    params(("twitch_user_id" = String, Path, description = "the Twitch user id (digits), not the login")),
+    responses(
+        (status = 200, body = PublicPlayer),
+        (status = 404, body = ErrorBody, description = "no player is linked to that Twitch account"),
+    ))]
+async fn player_by_twitch(
+    State(state): State<AppState>,
+    Path(twitch_user_id): Path<String>,
+) -> AppResult<Json<PublicPlayer>> {
+    let player = match TwitchUserId::parse(&twitch_user_id) {
+        Ok(id) => state.store.player_by_twitch_id(&id).await?,
+        Err(_) => None,
+    };
+    found(&state, player, &format!("with Twitch id {twitch_user_id:?}"))
+}
