@@ -5,3 +5,4 @@ mod openapi;
 mod seed;
 mod support;
 mod v1_accounts;
+mod v1_awards;

@@ -68,7 +68,7 @@ async fn every_documented_operation_is_routed() {
                 .replace("{stat}", "meleeAtkXp");
             assert!(!concrete.contains('{'), "{path} has a parameter this test does not fill in");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let response = t.respond(method.clone(), &concrete, None, Some(b"{}".to_vec())).await;
+            let response = t.respond(method.clone(), &concrete, &[], Some(b"{}".to_vec())).await;
             let is_stream = response.headers().get("content-type").is_some_and(|v| v == "text/event-stream");
             let code = if is_stream {
                 String::new() // routed, and its body never ends

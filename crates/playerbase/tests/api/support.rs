@@ -63,12 +63,12 @@ impl TestApp {
         &self,
         method: Method,
         path: &str,
-        auth: Option<&str>,
+        headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> axum::response::Response {
         let mut request = Request::builder().method(method).uri(path);
-        if let Some(auth) = auth {
-            request = request.header(header::AUTHORIZATION, auth);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if body.is_some() {
             request = request.header(header::CONTENT_TYPE, "application/json");
@@ -78,7 +78,18 @@ impl TestApp {
     }
 
     pub async fn send(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
-        let response = self.respond(method, path, auth, body).await;
+        let headers: Vec<(&str, &str)> = auth.map(|auth| ("authorization", auth)).into_iter().collect();
+        self.send_with(method, path, &headers, body).await
+    }
+
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let response = self.respond(method, path, headers, body).await;
         let status = response.status();
         let headers = response.headers().clone();
         let raw = response.into_body().collect().await.unwrap().to_bytes().to_vec();

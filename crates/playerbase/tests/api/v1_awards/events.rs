@@ -1,0 +1,115 @@
+//! Live award events over server-sent events.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Method;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+
+use super::Game;
+
+/// Reads an SSE body a frame at a time.
+struct EventStream {
+    body: Body,
+    buffer: String,
+}
+
+#[derive(Debug)]
+struct Received {
+    event: String,
+    id: Option<i64>,
+    data: Value,
+}
+
+impl EventStream {
+    async fn open(g: &Game, last_event_id: Option<&str>) -> Self {
+        let headers: Vec<(&str, &str)> = last_event_id.map(|id| ("last-event-id", id)).into_iter().collect();
+        let response = g.t.respond(Method::GET, "/api/v1/events", &headers, None).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self { body: response.into_body(), buffer: String::new() }
+    }
+
+    async fn next(&mut self) -> Received {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block.lines().find_map(|line| line.strip_prefix(name).map(|rest| rest.trim_start().to_owned()))
+                };
+                let Some(event) = field("event:") else { continue }; // a keep-alive comment
+                return Received {
+                    event,
+                    id: field("id:").map(|id| id.parse().unwrap()),
+                    data: serde_json::from_str(&field("data:").unwrap()).unwrap(),
+                };
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.body.frame())
+                .await
+                .expect("no event within 10 s")
+                .expect("the stream ended")
+                .unwrap();
+            if let Ok(bytes) = frame.into_data() {
+                self.buffer.push_str(std::str::from_utf8(&bytes).unwrap());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn awards_are_streamed_as_they_commit() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let mut stream = EventStream::open(&g, None).await;
+    g.award(id, json!({"meleeAtkXp": 50})).await;
+    g.award(id, json!({"meleeAtkXp": 25})).await;
+    let first = stream.next().await;
+    assert_eq!(first.event, "award");
+    assert_eq!(
+        first.data,
+        json!({"player_id": id, "username": "kicksent", "stat": "meleeAtkXp", "amount": 50, "value": 50})
+    );
+    let second = stream.next().await;
+    assert_eq!(second.data["value"], 75);
+    assert!(second.id.unwrap() > first.id.unwrap(), "ids are the ledger's");
+    let ledger = g.t.get(&format!("/api/v1/players/{id}/awards")).await;
+    assert_eq!(ledger.body["awards"][0]["id"].as_i64(), second.id);
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_gets_what_it_missed() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    for amount in [1, 2, 3] {
+        g.award(id, json!({"meleeAtkXp": amount})).await;
+    }
+    let ledger = g.t.get(&format!("/api/v1/players/{id}/awards")).await;
+    let oldest = ledger.body["awards"][2]["id"].as_i64().unwrap();
+    let mut stream = EventStream::open(&g, Some(&oldest.to_string())).await;
+    g.award(id, json!({"meleeAtkXp": 4})).await;
+    let amounts: Vec<i64> = [stream.next().await, stream.next().await, stream.next().await]
+        .iter()
+        .map(|e| e.data["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [2, 3, 4], "the missed ones from the ledger, then live, none twice");
+}
+
+#[tokio::test]
+async fn a_slow_reader_is_told_it_lagged_and_never_slows_the_writer() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let mut stream = EventStream::open(&g, None).await;
+    let awards: Vec<Value> = (0..10_000).map(|_| json!({"player_id": id, "stat": "meleeAtkXp", "amount": 1})).collect();
+    let started = std::time::Instant::now();
+    let reply = g.batch(json!({"awards": awards}), None).await;
+    assert_eq!(reply.body, json!({"applied": 10_000}), "the writer finished while nobody read the stream");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let lagged = stream.next().await;
+    assert_eq!(lagged.event, "lagged");
+    let missed = lagged.data["missed"].as_u64().unwrap();
+    assert!(missed > 0 && missed < 10_000, "{missed}");
+    let next = stream.next().await;
+    assert_eq!(next.event, "award");
+    assert_eq!(next.data["value"].as_u64().unwrap(), missed + 1, "skipped ahead past what it missed");
+}

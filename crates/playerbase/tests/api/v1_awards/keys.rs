@@ -1,0 +1,39 @@
+//! Who may award: only live API keys holding awards:write (or admin).
+
+use axum::http::StatusCode;
+use playerbase::domain::Scope;
+use serde_json::json;
+
+use super::Game;
+use crate::v1_accounts::{api_key, login};
+
+#[tokio::test]
+async fn only_live_keys_with_the_scope_may_award() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let body = json!({"stats": {"meleeAtkXp": 1}});
+    let session = login(&g.t, "kicksent").await;
+    let players_only = api_key(&g.t, "signup-bot", &[Scope::PlayersWrite]).await;
+    let admin = api_key(&g.t, "ops", &[Scope::Admin]).await;
+
+    let no_key = g.t.post(&format!("/api/v1/players/{id}/awards"), body.clone()).await;
+    assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
+    assert!(no_key.headers.contains_key("www-authenticate"));
+    assert_eq!(
+        g.award_with(&session.access, id, body.clone(), None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a player token is no key"
+    );
+    assert_eq!(
+        g.award_with("pbk_made_up_key_000000000000000000000000000", id, body.clone(), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let forbidden = g.award_with(&players_only, id, body.clone(), None).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(forbidden.body["error"]["code"], "missing_scope");
+    assert_eq!(g.award_with(&admin, id, body.clone(), None).await.status, StatusCode::OK, "admin may do everything");
+
+    playerbase::commands::api_key::revoke(&*g.t.state.store, "game-server", g.t.state.clock.now()).await.unwrap();
+    assert_eq!(g.award_with(&g.key, id, body, None).await.status, StatusCode::UNAUTHORIZED, "revoked at once");
+    assert_eq!(g.value(id, "meleeAtkXp").await, 1);
+}
