@@ -1,7 +1,8 @@
 //! The store: everything playerbase keeps, behind one trait so that the
-//! backends (SQLite now) answer to the same integration suite.
+//! backends (SQLite, PostgreSQL) answer to the same integration suite.
 
 pub mod awards;
+mod postgres;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use awards::{LedgerRow, WriteTx};
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// A player as stored. Holds private fields: never serialise it directly.
@@ -234,11 +236,16 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
 }
 
+/// Whether `database` names a PostgreSQL server rather than a SQLite file.
+pub fn is_postgres(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
 /// Opens (creating and migrating if need be) the database named by `database`:
-/// a SQLite file path or `sqlite:` URL.
+/// a `postgres://` or `postgresql://` URL, else a SQLite file path or `sqlite:` URL.
 pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        anyhow::bail!("PostgreSQL is not supported by this build yet; use a SQLite file path");
+    if is_postgres(database) {
+        return Ok(Arc::new(PgStore::open(database).await?));
     }
     Ok(Arc::new(SqliteStore::open(database).await?))
 }

@@ -1,0 +1,261 @@
+//! The award writer's transaction and the ledger and board readers, on PostgreSQL.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use sqlx::{QueryBuilder, Row, Postgres, PgConnection, PgPool, Transaction};
+
+use crate::domain::{Period, PeriodKey};
+use crate::store::StoreResult;
+use crate::store::awards::{IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
+
+/// Rows per statement: well under PostgreSQL's 65,535 bound parameters.
+const CHUNK: usize = 1000;
+
+pub struct PgWriteTx {
+    pub tx: Transaction<'static, Postgres>,
+}
+
+/// `player_stats` holds all-time values; `period_stats` the running periods.
+fn values_table(period: PeriodKey) -> (&'static str, Option<(&'static str, i64)>) {
+    match period.period {
+        Period::All => ("player_stats", None),
+        other => ("period_stats", Some((other.as_str(), period.starts_at))),
+    }
+}
+
+#[async_trait]
+impl WriteTx for PgWriteTx {
+    async fn stored_replies(&mut self, keys: &[IdempotencyKey]) -> StoreResult<Vec<StoredReply>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "SELECT owner, key, request_hash, status, body, created_at FROM idempotency_keys WHERE (owner, key) IN (VALUES ",
+            );
+            let mut tuples = query.separated(", ");
+            for key in chunk {
+                tuples.push("(").push_bind_unseparated(key.owner).push_unseparated(", ");
+                tuples.push_bind_unseparated(&key.key).push_unseparated(")");
+            }
+            query.push(")");
+            let rows = query.build().fetch_all(&mut *self.tx).await?;
+            for row in rows {
+                found.push(StoredReply {
+                    key: IdempotencyKey { owner: row.try_get("owner")?, key: row.try_get("key")? },
+                    request_hash: row.try_get("request_hash")?,
+                    status: row.try_get::<i64, _>("status")? as u16,
+                    body: row.try_get("body")?,
+                    created_at: row.try_get("created_at")?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    async fn players_by_ids(&mut self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+        usernames_on(&mut self.tx, ids).await
+    }
+
+    async fn players_by_twitch_ids(&mut self, twitch_ids: &[String]) -> StoreResult<Vec<(String, i64, String)>> {
+        let mut found = Vec::new();
+        for chunk in twitch_ids.chunks(CHUNK) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "SELECT twitch_user_id, id, username FROM players WHERE twitch_user_id IN (",
+            );
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            query.push(")");
+            found.extend(query.build_query_as::<(String, i64, String)>().fetch_all(&mut *self.tx).await?);
+        }
+        Ok(found)
+    }
+
+    async fn stat_values(&mut self, period: PeriodKey, pairs: &[(i64, String)]) -> StoreResult<Vec<StatValue>> {
+        let (table, running) = values_table(period);
+        let mut found = Vec::new();
+        for chunk in pairs.chunks(CHUNK) {
+            let mut query = QueryBuilder::<Postgres>::new(format!("SELECT player_id, stat, value FROM {table} WHERE "));
+            if let Some((kind, starts_at)) = running {
+                query.push("kind = ").push_bind(kind).push(" AND starts_at = ").push_bind(starts_at).push(" AND ");
+            }
+            query.push("(player_id, stat) IN (VALUES ");
+            let mut tuples = query.separated(", ");
+            for (player_id, stat) in chunk {
+                tuples.push("(").push_bind_unseparated(*player_id).push_unseparated(", ");
+                tuples.push_bind_unseparated(stat).push_unseparated(")");
+            }
+            query.push(")");
+            found.extend(query.build_query_as::<StatValue>().fetch_all(&mut *self.tx).await?);
+        }
+        Ok(found)
+    }
+
+    async fn insert_ledger(&mut self, rows: &[NewLedgerRow]) -> StoreResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(CHUNK) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) ",
+            );
+            query.push_values(chunk, |mut row, award| {
+                row.push_bind(award.player_id)
+                    .push_bind(&award.stat)
+                    .push_bind(award.amount)
+                    .push_bind(award.value_after)
+                    .push_bind(&award.source)
+                    .push_bind(&award.reason)
+                    .push_bind(award.at);
+            });
+            query.push(" RETURNING id");
+            // One statement assigns ascending ids in VALUES order; RETURNING's order is not promised.
+            let mut chunk_ids: Vec<i64> = query.build_query_scalar().fetch_all(&mut *self.tx).await?;
+            chunk_ids.sort_unstable();
+            ids.extend(chunk_ids);
+        }
+        Ok(ids)
+    }
+
+    async fn write_values(&mut self, period: PeriodKey, values: &[StatValue]) -> StoreResult<()> {
+        let (table, running) = values_table(period);
+        for chunk in values.chunks(CHUNK) {
+            let mut query = match running {
+                None => QueryBuilder::<Postgres>::new(format!("INSERT INTO {table} (player_id, stat, value) ")),
+                Some(_) => QueryBuilder::new(format!("INSERT INTO {table} (kind, starts_at, player_id, stat, value) ")),
+            };
+            query.push_values(chunk, |mut row, (player_id, stat, value)| {
+                if let Some((kind, starts_at)) = running {
+                    row.push_bind(kind).push_bind(starts_at);
+                }
+                row.push_bind(*player_id).push_bind(stat).push_bind(*value);
+            });
+            let conflict = if running.is_some() { "kind, starts_at, player_id, stat" } else { "player_id, stat" };
+            query.push(format!(" ON CONFLICT ({conflict}) DO UPDATE SET value = excluded.value"));
+            query.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn save_replies(&mut self, replies: &[StoredReply]) -> StoreResult<()> {
+        for chunk in replies.chunks(CHUNK) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at) ",
+            );
+            query.push_values(chunk, |mut row, reply| {
+                row.push_bind(reply.key.owner)
+                    .push_bind(&reply.key.key)
+                    .push_bind(&reply.request_hash)
+                    .push_bind(i64::from(reply.status))
+                    .push_bind(&reply.body)
+                    .push_bind(reply.created_at);
+            });
+            query.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+const LEDGER_COLUMNS: &str = "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at";
+
+pub async fn ledger_page(
+    pool: &PgPool,
+    player_id: i64,
+    before: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<LedgerRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {LEDGER_COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
+         WHERE l.player_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3"
+    ))
+    .bind(player_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn ledger_after(pool: &PgPool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {LEDGER_COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
+         WHERE l.id > $1 ORDER BY l.id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn stat_value(pool: &PgPool, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {
+    let value = match values_table(period) {
+        (table, None) => {
+            sqlx::query_scalar(&format!("SELECT value FROM {table} WHERE player_id = $1 AND stat = $2"))
+                .bind(player_id)
+                .bind(stat)
+                .fetch_optional(pool)
+                .await?
+        }
+        (table, Some((kind, starts_at))) => {
+            sqlx::query_scalar(&format!(
+                "SELECT value FROM {table} WHERE kind = $1 AND starts_at = $2 AND player_id = $3 AND stat = $4"
+            ))
+            .bind(kind)
+            .bind(starts_at)
+            .bind(player_id)
+            .bind(stat)
+            .fetch_optional(pool)
+            .await?
+        }
+    };
+    Ok(value)
+}
+
+/// Every stored value of `period`, a row at a time, for rebuilding the boards.
+pub async fn for_each_value(
+    pool: &PgPool,
+    period: PeriodKey,
+    each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
+) -> StoreResult<()> {
+    let (table, running) = values_table(period);
+    let sql = match running {
+        None => format!("SELECT stat, player_id, value FROM {table}"),
+        Some(_) => format!("SELECT stat, player_id, value FROM {table} WHERE kind = $1 AND starts_at = $2"),
+    };
+    let mut query = sqlx::query(&sql);
+    if let Some((kind, starts_at)) = running {
+        query = query.bind(kind).bind(starts_at);
+    }
+    let mut rows = query.fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        each(row.try_get::<&str, _>(0)?, row.try_get(1)?, row.try_get(2)?);
+    }
+    Ok(())
+}
+
+pub async fn usernames(pool: &PgPool, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+    usernames_on(&mut *pool.acquire().await?, ids).await
+}
+
+async fn usernames_on(conn: &mut PgConnection, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+    let mut names = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut query = QueryBuilder::<Postgres>::new("SELECT id, username FROM players WHERE id IN (");
+        let mut list = query.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        names.extend(query.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await?);
+    }
+    Ok(names)
+}
+
+pub async fn delete_replies_before(pool: &PgPool, before: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(pool).await?;
+    Ok(done.rows_affected())
+}

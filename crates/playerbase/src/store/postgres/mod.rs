@@ -1,0 +1,186 @@
+//! The PostgreSQL store, for scale-out: several playerbase instances may
+//! share one database. The SQL mirrors `store/sqlite` file by file.
+//!
+//! What SQLite gets from having one writer connection, this store gets from
+//! a transaction-scoped advisory lock ([`lock_writers`]): award groups of
+//! every instance apply one at a time, so values read in a group are still
+//! the values when it writes, and ledger ids grow in commit order.
+
+mod api_keys;
+mod awards;
+mod players;
+mod sessions;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+
+use super::{
+    AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreResult, TokenKind, TokenOwner,
+};
+use crate::auth::token::TokenHash;
+use crate::domain::{PeriodKey, Scope, TwitchUserId, Username};
+use crate::store::awards::{LedgerRow, WriteTx};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The advisory lock the award writers of all instances take for the length
+/// of a transaction ("playerba" in ASCII). Advisory locks are per database.
+pub const WRITER_LOCK: i64 = 0x706c_6179_6572_6261;
+
+/// Connections per instance: requests read through the pool, the award
+/// writer holds one for each group.
+const POOL_SIZE: u32 = 16;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Waits for, then holds until the transaction ends, the award writers' lock.
+async fn lock_writers(tx: &mut PgConnection) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(tx).await?;
+    Ok(())
+}
+
+/// `host:port/database` of a URL, never its password.
+fn describe(options: &PgConnectOptions) -> String {
+    format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or_default())
+}
+
+impl PgStore {
+    pub async fn open(database: &str) -> anyhow::Result<Self> {
+        // The URL may hold a password: errors name the server, not the URL.
+        let options = PgConnectOptions::from_str(database)
+            .map_err(|err| anyhow::anyhow!("invalid PostgreSQL URL: {err}"))?
+            .application_name("playerbase");
+        let server = describe(&options);
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot connect to PostgreSQL at {server}"))?;
+        MIGRATOR.run(&pool).await.with_context(|| format!("cannot migrate the PostgreSQL database {server}"))?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_player(&self, player: NewPlayer) -> StoreResult<PlayerRecord> {
+        players::create(&self.pool, player).await
+    }
+
+    async fn player_by_id(&self, id: i64) -> StoreResult<Option<PlayerRecord>> {
+        players::by_id(&self.pool, id).await
+    }
+
+    async fn player_by_username(&self, username: &Username) -> StoreResult<Option<PlayerRecord>> {
+        players::by_username(&self.pool, username).await
+    }
+
+    async fn list_usernames(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
+        players::list_usernames(&self.pool, after, limit).await
+    }
+
+    async fn player_by_twitch_id(&self, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>> {
+        players::by_twitch_id(&self.pool, twitch_user_id).await
+    }
+
+    async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()> {
+        players::update_account(&self.pool, player_id, change).await
+    }
+
+    async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {
+        players::delete(&self.pool, player_id).await
+    }
+
+    async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
+        sessions::create(&self.pool, player_id, tokens, now).await
+    }
+
+    async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>> {
+        sessions::token_owner(&self.pool, hash, kind, now).await
+    }
+
+    async fn rotate_refresh_token(&self, spent: &TokenHash, fresh: &[NewToken], now: i64) -> StoreResult<Rotation> {
+        sessions::rotate_refresh(&self.pool, spent, fresh, now).await
+    }
+
+    async fn end_session(&self, session_id: i64) -> StoreResult<()> {
+        sessions::end(&self.pool, session_id).await
+    }
+
+    async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {
+        sessions::delete_expired(&self.pool, now).await
+    }
+
+    async fn create_api_key(
+        &self,
+        name: &str,
+        hash: &TokenHash,
+        scopes: &[Scope],
+        now: i64,
+    ) -> StoreResult<ApiKeyRecord> {
+        api_keys::create(&self.pool, name, hash, scopes, now).await
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        api_keys::list(&self.pool).await
+    }
+
+    async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
+        api_keys::revoke(&self.pool, name, now).await
+    }
+
+    async fn live_api_key(&self, hash: &TokenHash) -> StoreResult<Option<ApiKeyRecord>> {
+        api_keys::live_by_hash(&self.pool, hash).await
+    }
+
+    async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>> {
+        let mut tx = self.pool.begin().await?;
+        lock_writers(&mut tx).await?;
+        Ok(Box::new(awards::PgWriteTx { tx }))
+    }
+
+    async fn ledger_page(&self, player_id: i64, before: Option<i64>, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+        awards::ledger_page(&self.pool, player_id, before, limit).await
+    }
+
+    async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+        awards::ledger_after(&self.pool, after, limit).await
+    }
+
+    async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {
+        awards::stat_value(&self.pool, period, player_id, stat).await
+    }
+
+    async fn for_each_value(
+        &self,
+        period: PeriodKey,
+        each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
+    ) -> StoreResult<()> {
+        awards::for_each_value(&self.pool, period, each).await
+    }
+
+    async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+        awards::usernames(&self.pool, ids).await
+    }
+
+    async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
+        awards::delete_replies_before(&self.pool, before).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
