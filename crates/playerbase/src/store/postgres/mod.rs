@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::{
@@ -58,6 +59,13 @@ impl PgStore {
             .map_err(|err| anyhow::anyhow!("invalid PostgreSQL URL: {err}"))?
             .application_name("playerbase");
         let server = describe(&options);
+        // One connection first, for the server's own error: the pool would
+        // retry until its timeout and report only that.
+        let probe = tokio::time::timeout(Duration::from_secs(10), PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| anyhow::anyhow!("PostgreSQL at {server} did not answer within 10 s"))?
+            .map_err(|err| anyhow::anyhow!("cannot connect to PostgreSQL at {server}: {err}"))?;
+        probe.close().await.ok();
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(Duration::from_secs(10))
