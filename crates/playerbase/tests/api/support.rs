@@ -1,5 +1,6 @@
-//! A fresh app on a fresh temporary database per test, driven through the
-//! real router without a socket.
+//! A fresh app on a fresh database per test (SQLite, or PostgreSQL when
+//! `PLAYERBASE_TEST_POSTGRES` is set), driven through the real router
+//! without a socket.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -8,14 +9,16 @@ use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
 use playerbase::{App, AppState, Clock, Config, build_app};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 use tower::ServiceExt;
+
+use crate::database::FreshDatabase;
 
 pub struct TestApp {
     pub app: App,
     pub state: AppState,
-    pub db_path: std::path::PathBuf,
-    _dir: TempDir,
+    /// The app's `Config::database`: a SQLite path or a PostgreSQL URL.
+    pub database: String,
+    fresh: FreshDatabase,
 }
 
 pub struct Reply {
@@ -50,12 +53,11 @@ impl TestApp {
     }
 
     pub async fn with_config(mut config: Config) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("playerbase.db");
-        config.database = db_path.to_str().unwrap().to_owned();
+        let fresh = FreshDatabase::new().await;
+        config.database = fresh.database.clone();
         let store = playerbase::store::open(&config.database).await.unwrap();
         let state = AppState::start(config, store, Clock::default()).await.unwrap();
-        Self { app: build_app(state.clone()), state, db_path, _dir: dir }
+        Self { app: build_app(state.clone()), state, database: fresh.database.clone(), fresh }
     }
 
     /// The response as it comes, body unread (for streams that never end).
@@ -122,8 +124,9 @@ impl TestApp {
         reply.body["token"].as_str().unwrap().to_owned()
     }
 
-    /// A direct connection to the test database, for arranging and inspecting state.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite:{}", self.db_path.display())).await.unwrap()
+    /// A direct connection to the test database, for arranging and inspecting
+    /// state with SQL that reads the same on SQLite and PostgreSQL.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        self.fresh.pool().await
     }
 }

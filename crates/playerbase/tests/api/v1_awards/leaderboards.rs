@@ -161,8 +161,7 @@ async fn boards_are_rebuilt_from_the_database_at_start() {
     let b = g.player("b").await;
     g.award(a, json!({"meleeAtkXp": 5})).await;
     g.award(b, json!({"meleeAtkXp": 9})).await;
-    let config =
-        playerbase::Config { database: g.t.db_path.to_str().unwrap().to_owned(), ..playerbase::Config::default() };
+    let config = playerbase::Config { database: g.t.database.clone(), ..playerbase::Config::default() };
     let store = playerbase::store::open(&config.database).await.unwrap();
     let restarted = playerbase::AppState::start(config, store, playerbase::Clock::default()).await.unwrap();
     let (total, page) = restarted.boards.page("meleeAtkXp", playerbase::domain::PeriodKey::ALL_TIME, 0, 10);
