@@ -37,9 +37,16 @@ pub async fn rotate_refresh(
     now: i64,
 ) -> StoreResult<Rotation> {
     let mut tx = pool.begin().await?;
-    // Writing first locks the token's row: a racing refresh (on this instance
-    // or another) waits for this transaction, then finds `spent_at IS NULL`
-    // false on the committed row, so exactly one of them gets through.
+    // The session's row first: every rotation and reuse of one session (on
+    // this instance or another) takes it before touching its tokens, so they
+    // run one at a time. Without it, two racing reuses each keep the lock
+    // their UPDATE took on the spent token while waiting to delete the
+    // session, and deadlock. After that, as on SQLite, the `spent_at IS NULL`
+    // condition lets exactly one of the racing refreshes through.
+    sqlx::query("SELECT id FROM sessions WHERE id = (SELECT session_id FROM tokens WHERE hash = $1) FOR UPDATE")
+        .bind(spent.as_bytes())
+        .execute(&mut *tx)
+        .await?;
     let claimed: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE tokens SET spent_at = $1 \
          WHERE hash = $2 AND kind = $3 AND spent_at IS NULL AND expires_at > $1 \
@@ -64,7 +71,11 @@ pub async fn rotate_refresh(
     .bind(now)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(session_id) = reused else { return Ok(Rotation::Unknown) };
+    let Some(session_id) = reused else {
+        // Ended now rather than when the connection goes back to the pool: it may hold the session's lock.
+        tx.commit().await?;
+        return Ok(Rotation::Unknown);
+    };
     sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(Rotation::Reused)
