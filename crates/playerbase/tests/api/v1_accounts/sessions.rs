@@ -215,3 +215,19 @@ async fn seed_tokens_still_work_on_v1_and_v1_tokens_on_the_seed() {
     let minted = t.get_as("/api/token", &session.bearer()).await;
     assert_eq!(minted.status, StatusCode::UNAUTHORIZED, "a token still cannot mint a token");
 }
+
+/// On PostgreSQL, racing reuses once deadlocked on the session's row: each
+/// round here is a fresh chance to catch that again.
+#[tokio::test]
+async fn a_dozen_racing_refreshes_never_end_in_a_server_error() {
+    for _ in 0..5 {
+        let t = TestApp::new().await;
+        sign_up(&t, "kicksent").await;
+        let session = login(&t, "kicksent").await;
+        let attempts = (0..12).map(|_| refresh_reply(&t, &session.refresh));
+        let replies = futures_util::future::join_all(attempts).await;
+        let statuses: Vec<StatusCode> = replies.iter().map(|reply| reply.status).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    }
+}
