@@ -8,18 +8,23 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::database::{FreshDatabase, postgres_url};
+
 struct Server {
     child: Child,
     base: String,
     log: mpsc::Receiver<String>,
-    _dir: tempfile::TempDir,
+    _database: FreshDatabase,
 }
 
 impl Server {
-    /// Starts `playerbase serve` on a free port and waits until it listens.
+    /// Starts `playerbase serve` on a free port with a fresh SQLite file and waits until it listens.
     fn start(env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let database = dir.path().join("fresh.db");
+        Self::start_on(FreshDatabase::sqlite(), env)
+    }
+
+    fn start_on(fresh: FreshDatabase, env: &[(&str, &str)]) -> Server {
+        let database = fresh.database.clone();
         let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database"])
             .arg(&database)
@@ -44,7 +49,7 @@ impl Server {
                 break addr.trim().to_owned();
             }
         };
-        Server { child, base, log, _dir: dir }
+        Server { child, base, log, _database: fresh }
     }
 
     fn url(&self, path: &str) -> String {
@@ -219,4 +224,72 @@ fn api_keys_are_created_once_listed_without_the_key_and_revoked() {
     assert!(!twice.status.success(), "no live key of that name is left");
     let reused = playerbase(&db, &["api-key", "create", "--name", "game-server", "--scope", "admin"]);
     assert!(reused.status.success(), "a revoked key's name can be used again");
+}
+
+/// With `PLAYERBASE_TEST_POSTGRES` set: `serve --database postgres://…` end to
+/// end, an API key made by the command line included.
+#[tokio::test]
+async fn the_binary_serves_from_postgres_when_given_a_url() {
+    let Some(admin) = postgres_url() else {
+        eprintln!("PLAYERBASE_TEST_POSTGRES is not set; skipped");
+        return;
+    };
+    let fresh = FreshDatabase::postgres(admin).await;
+    let url = fresh.database.clone();
+    let key = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["--database", &url, "api-key", "create", "--name", "game", "--scope", "awards:write"])
+        .output()
+        .unwrap();
+    assert!(key.status.success(), "{}", String::from_utf8_lossy(&key.stderr));
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
+
+    let server = Server::start_on(fresh, &[]);
+    let client = reqwest::Client::new();
+    let created = client
+        .post(server.url("/api/users"))
+        .json(&json!({"username": "kicksent", "password": "python3x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let taken = client
+        .post(server.url("/api/users"))
+        .json(&json!({"username": "KickSent", "password": "python3x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 409);
+
+    for amount in [5, 7] {
+        let award = client
+            .post(server.url(&format!("/api/v1/players/{id}/awards")))
+            .bearer_auth(&key)
+            .json(&json!({"stats": {"meleeAtkXp": amount}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(award.status(), 200, "{}", award.text().await.unwrap());
+    }
+    let profile: Value =
+        client.get(server.url(&format!("/api/v1/players/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(profile["stats"]["meleeAtkXp"], 12);
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let (status, log) = server.stop();
+    assert!(status.success(), "graceful shutdown exits 0: {status}\n{log}");
+    assert!(!log.contains("playerbase:playerbase@"), "the log holds the database password: {log}");
+}
+
+#[test]
+fn an_unreachable_postgres_server_is_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--database", "postgres://someone:hunter2@127.0.0.1:1/playerbase"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1/playerbase"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !stderr.contains("panicked"), "{stderr}");
 }
