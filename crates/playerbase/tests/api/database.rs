@@ -64,8 +64,7 @@ impl FreshDatabase {
     /// A pool of the database's own backend, for SQL that reads the same on both.
     pub async fn pool(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
-        let url =
-            if self.is_postgres() { self.database.clone() } else { format!("sqlite:{}", self.database) };
+        let url = if self.is_postgres() { self.database.clone() } else { format!("sqlite:{}", self.database) };
         sqlx::AnyPool::connect(&url).await.unwrap()
     }
 }

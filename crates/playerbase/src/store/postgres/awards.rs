@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use sqlx::{QueryBuilder, Row, Postgres, PgConnection, PgPool, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction};
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::StoreResult;

@@ -30,12 +30,7 @@ async fn insert_tokens(tx: &mut PgConnection, session_id: i64, tokens: &[NewToke
     Ok(())
 }
 
-pub async fn rotate_refresh(
-    pool: &PgPool,
-    spent: &TokenHash,
-    fresh: &[NewToken],
-    now: i64,
-) -> StoreResult<Rotation> {
+pub async fn rotate_refresh(pool: &PgPool, spent: &TokenHash, fresh: &[NewToken], now: i64) -> StoreResult<Rotation> {
     let mut tx = pool.begin().await?;
     // The session's row first: every rotation and reuse of one session (on
     // this instance or another) takes it before touching its tokens, so they
