@@ -56,17 +56,13 @@ impl FreshDatabase {
         let database = in_schema(&admin, &name);
         Self { database, _guard: Guard::Postgres { admin, name } }
     }
+}
 
-    pub fn is_postgres(&self) -> bool {
-        matches!(self._guard, Guard::Postgres { .. })
-    }
-
-    /// A pool of the database's own backend, for SQL that reads the same on both.
-    pub async fn pool(&self) -> sqlx::AnyPool {
-        sqlx::any::install_default_drivers();
-        let url = if self.is_postgres() { self.database.clone() } else { format!("sqlite:{}", self.database) };
-        sqlx::AnyPool::connect(&url).await.unwrap()
-    }
+/// A pool on `database` (a SQLite path or a PostgreSQL URL), for SQL that reads the same on both.
+pub async fn pool(database: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = if playerbase::store::is_postgres(database) { database.to_owned() } else { format!("sqlite:{database}") };
+    sqlx::AnyPool::connect(&url).await.unwrap()
 }
 
 impl Drop for FreshDatabase {

@@ -18,7 +18,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The app's `Config::database`: a SQLite path or a PostgreSQL URL.
     pub database: String,
-    fresh: FreshDatabase,
+    /// The database's guard; `None` on another instance of the same database.
+    _fresh: Option<FreshDatabase>,
 }
 
 pub struct Reply {
@@ -57,7 +58,16 @@ impl TestApp {
         config.database = fresh.database.clone();
         let store = playerbase::store::open(&config.database).await.unwrap();
         let state = AppState::start(config, store, Clock::default()).await.unwrap();
-        Self { app: build_app(state.clone()), state, database: fresh.database.clone(), fresh }
+        Self { app: build_app(state.clone()), state, database: fresh.database.clone(), _fresh: Some(fresh) }
+    }
+
+    /// A second app on this app's database and configuration, as another
+    /// server process sharing it would be. Drop it before `self`.
+    pub async fn another_instance(&self) -> TestApp {
+        let config = self.state.config.clone();
+        let store = playerbase::store::open(&config.database).await.unwrap();
+        let state = AppState::start(config, store, Clock::default()).await.unwrap();
+        Self { app: build_app(state.clone()), state, database: self.database.clone(), _fresh: None }
     }
 
     /// The response as it comes, body unread (for streams that never end).
@@ -127,6 +137,6 @@ impl TestApp {
     /// A direct connection to the test database, for arranging and inspecting
     /// state with SQL that reads the same on SQLite and PostgreSQL.
     pub async fn db(&self) -> sqlx::AnyPool {
-        self.fresh.pool().await
+        crate::database::pool(&self.database).await
     }
 }

@@ -23,3 +23,36 @@ async fn sixteen_concurrent_clients_incrementing_one_stat_lose_no_update() {
     after.sort_unstable();
     assert_eq!(after, (1..=400).collect::<Vec<_>>(), "each award saw the one before it");
 }
+
+/// Two server processes on one database (SQLite file or PostgreSQL): their
+/// award writers take turns, so no increment is lost between them either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_database_lose_no_update() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let other = g.t.another_instance().await;
+    let clients = (0..8).map(|n| {
+        let (g, other) = (&g, &other);
+        async move {
+            for _ in 0..20 {
+                let reply = if n % 2 == 0 {
+                    g.award(id, json!({"meleeAtkXp": 1})).await
+                } else {
+                    let body = json!({"stats": {"meleeAtkXp": 1}}).to_string().into_bytes();
+                    let auth = crate::support::bearer(&g.key);
+                    let path = format!("/api/v1/players/{id}/awards");
+                    other.send(axum::http::Method::POST, &path, Some(&auth), Some(body)).await
+                };
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            }
+        }
+    });
+    futures_util::future::join_all(clients).await;
+    assert_eq!(g.value(id, "meleeAtkXp").await, 160);
+    let ledger = g.t.get(&format!("/api/v1/players/{id}/awards?limit=1000")).await;
+    let mut after: Vec<i64> =
+        ledger.body["awards"].as_array().unwrap().iter().map(|a| a["value_after"].as_i64().unwrap()).collect();
+    after.sort_unstable();
+    assert_eq!(after, (1..=160).collect::<Vec<_>>(), "each award saw the one before it, whichever instance wrote it");
+    drop(other);
+}
