@@ -2,6 +2,7 @@
 
 pub mod extract;
 mod ops;
+pub mod paging;
 pub mod seed;
 pub mod v1;
 pub mod views;
