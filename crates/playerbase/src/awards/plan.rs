@@ -40,13 +40,19 @@ pub struct Plan {
     pub new_replies: Vec<StoredReply>,
 }
 
-/// The `(player_id, stat)` pairs a group touches once Twitch ids are resolved:
-/// every stat of a player whose answer shows them all.
-pub fn pairs_to_read(jobs: &[AwardJob], twitch: &HashMap<String, i64>, catalog: &StatCatalog) -> Vec<(i64, String)> {
-    let mut pairs = Vec::new();
+/// The `(player_id, stat)` pairs a group reads once Twitch ids are resolved:
+/// for all time, the awarded pairs and every stat of a player whose answer
+/// shows them all; for the running periods, only the awarded pairs.
+pub fn pairs_to_read(
+    jobs: &[AwardJob],
+    twitch: &HashMap<String, i64>,
+    catalog: &StatCatalog,
+) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    let mut awarded = Vec::new();
+    let mut shown = Vec::new();
     for job in jobs {
         if let Answer::PlayerStats(player_id) = job.answer {
-            pairs.extend(catalog.iter().map(|def| (player_id, def.key.clone())));
+            shown.extend(catalog.iter().map(|def| (player_id, def.key.clone())));
         }
         for award in &job.awards {
             let player_id = match &award.player {
@@ -54,13 +60,16 @@ pub fn pairs_to_read(jobs: &[AwardJob], twitch: &HashMap<String, i64>, catalog: 
                 PlayerRef::Twitch(twitch_id) => twitch.get(twitch_id).copied(),
             };
             if let Some(player_id) = player_id {
-                pairs.push((player_id, award.stat.clone()));
+                awarded.push((player_id, award.stat.clone()));
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    awarded.sort_unstable();
+    awarded.dedup();
+    shown.extend(awarded.iter().cloned());
+    shown.sort_unstable();
+    shown.dedup();
+    (shown, awarded)
 }
 
 struct Planner<'a> {
