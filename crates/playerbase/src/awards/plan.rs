@@ -11,6 +11,9 @@ use crate::domain::{Period, PeriodKey, StatCatalog};
 use crate::leaderboards::Change;
 use crate::store::awards::{IdempotencyKey, NewLedgerRow, StatValue, StoredReply};
 
+/// A player's stat, as the store is asked for it.
+pub type Pair = (i64, String);
+
 /// A value's address: period, player, stat (by catalog index).
 type Slot = (PeriodKey, i64, usize);
 
@@ -47,7 +50,7 @@ pub fn pairs_to_read(
     jobs: &[AwardJob],
     twitch: &HashMap<String, i64>,
     catalog: &StatCatalog,
-) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+) -> (Vec<Pair>, Vec<Pair>) {
     let mut awarded = Vec::new();
     let mut shown = Vec::new();
     for job in jobs {
