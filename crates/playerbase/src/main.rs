@@ -107,9 +107,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let catalog = config.stat_catalog()?;
                 let store = playerbase::store::open(&config.database).await?;
                 let now = playerbase::Clock::default().now();
-                let result =
-                    commands::import_flask::run(store.as_ref(), &catalog, &flask_db, dry_run, now, &mut std::io::stdout())
-                        .await;
+                let result = commands::import_flask::run(
+                    store.as_ref(),
+                    &catalog,
+                    &flask_db,
+                    dry_run,
+                    now,
+                    &mut std::io::stdout(),
+                )
+                .await;
                 store.close().await;
                 result.map(|_| ())
             }

@@ -113,7 +113,12 @@ impl fmt::Display for Report {
             writeln!(f, "dry run: nothing was written")?;
         }
         writeln!(f, "read {} rows from the users table of {}", self.rows, self.source)?;
-        writeln!(f, "imported: {} players, {} stat values (ledger source \"import\")", self.imported.len(), self.values)?;
+        writeln!(
+            f,
+            "imported: {} players, {} stat values (ledger source \"import\")",
+            self.imported.len(),
+            self.values
+        )?;
         writeln!(f, "skipped: {} rows", self.skipped.len())?;
         if !self.columns.is_empty() {
             writeln!(f, "\ncolumns:")?;
@@ -163,7 +168,9 @@ pub fn column_notes(columns: &[String], rows: &[FlaskRow], catalog: &StatCatalog
         } else if catalog.get(key).is_none() {
             let holding = rows
                 .iter()
-                .filter(|row| row.stats.iter().any(|(c, raw)| c == column && !matches!(integer(raw), Ok(None | Some(0)))))
+                .filter(|row| {
+                    row.stats.iter().any(|(c, raw)| c == column && !matches!(integer(raw), Ok(None | Some(0))))
+                })
                 .count();
             notes.push(format!("{column}: {key} is not a configured stat; {holding} rows hold a value, not imported"));
         } else if column != key {
@@ -353,7 +360,8 @@ mod tests {
 
     #[test]
     fn a_clean_row_comes_over_with_its_id_hash_and_stats() {
-        let rows = [with_stat(with_stat(row(7, "KickSent"), "magicAtkXp", Raw::Integer(340)), "shieldXp", Raw::Real(90.0))];
+        let rows =
+            [with_stat(with_stat(row(7, "KickSent"), "magicAtkXp", Raw::Integer(340)), "shieldXp", Raw::Real(90.0))];
         let (players, report) = run(&rows, &Existing::default());
         let player = &players[0];
         assert_eq!((player.id, player.username.as_str(), player.password_hash.as_deref()), (7, "KickSent", Some(HASH)));
@@ -368,7 +376,8 @@ mod tests {
     fn usernames_that_cannot_be_kept_are_skipped_with_the_reason() {
         let mut null = row(5, "x");
         null.username = None;
-        let rows = [row(1, "has space"), row(2, "dash-name"), row(3, &"a".repeat(33)), row(4, ""), null, row(6, "1234")];
+        let rows =
+            [row(1, "has space"), row(2, "dash-name"), row(3, &"a".repeat(33)), row(4, ""), null, row(6, "1234")];
         let (players, report) = run(&rows, &Existing::default());
         assert_eq!(players.iter().map(|p| p.id).collect::<Vec<_>>(), [6], "all digits is a valid name");
         for id in [1, 2] {

@@ -41,17 +41,13 @@ async fn only_an_admin_key_deletes_a_player() {
 /// Every value of every row of every table, as text (blobs as lossy UTF-8).
 async fn every_value(t: &TestApp) -> Vec<(String, String)> {
     let db = t.db().await;
-    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'").fetch_all(&db).await.unwrap();
     assert!(tables.len() >= 9, "{tables:?}");
     let mut values = Vec::new();
     for table in tables {
-        let columns: Vec<String> = sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
-            .fetch_all(&db)
-            .await
-            .unwrap();
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')")).fetch_all(&db).await.unwrap();
         for column in columns {
             let cells: Vec<Option<Vec<u8>>> =
                 sqlx::query_scalar(&format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\""))
@@ -77,16 +73,23 @@ async fn nothing_personal_remains_after_deletion_and_the_ledger_keeps_the_amount
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let id = created.body["id"].as_i64().unwrap();
     let db = g.t.db().await;
-    sqlx::query("UPDATE players SET twitch_login = 'zq_twitch_login' WHERE id = $1").bind(id).execute(&db).await.unwrap();
+    sqlx::query("UPDATE players SET twitch_login = 'zq_twitch_login' WHERE id = $1")
+        .bind(id)
+        .execute(&db)
+        .await
+        .unwrap();
     let bystander = g.player("bystander").await;
 
     // Leave traces everywhere: sessions and tokens, stats, periods, ledger, idempotency answers.
     login(&g.t, "zanzibar_quux").await;
     g.t.token("zanzibar_quux", PASSWORD).await;
     g.award_with(&g.key, id, json!({"stats": {"meleeAtkXp": 40, "shieldXp": 2}}), Some("k1")).await;
-    g.batch(json!({"awards": [{"twitch_user_id": "987654321", "stat": "meleeAtkXp", "amount": 2},
-                              {"player_id": bystander, "stat": "meleeAtkXp", "amount": 1}]}), Some("k2"))
-        .await;
+    g.batch(
+        json!({"awards": [{"twitch_user_id": "987654321", "stat": "meleeAtkXp", "amount": 2},
+                              {"player_id": bystander, "stat": "meleeAtkXp", "amount": 1}]}),
+        Some("k2"),
+    )
+    .await;
     let hash: String =
         sqlx::query_scalar("SELECT password_hash FROM players WHERE id = $1").bind(id).fetch_one(&db).await.unwrap();
     let personal = ["Zanzibar_Quux", "zanzibar_quux", "zq.person@example.org", "987654321", "zq_twitch_login", &hash];
@@ -106,12 +109,11 @@ async fn nothing_personal_remains_after_deletion_and_the_ledger_keeps_the_amount
         assert_eq!(count(&g.t, &format!("{table} WHERE player_id = {id}")).await, 0, "{table}");
     }
     assert_eq!(count(&g.t, "tokens").await, 0, "only the deleted player had logged in");
-    let orphaned: Vec<(String, i64, i64, String)> = sqlx::query_as(
-        "SELECT stat, amount, value_after, source FROM ledger WHERE player_id IS NULL ORDER BY id",
-    )
-    .fetch_all(&db)
-    .await
-    .unwrap();
+    let orphaned: Vec<(String, i64, i64, String)> =
+        sqlx::query_as("SELECT stat, amount, value_after, source FROM ledger WHERE player_id IS NULL ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
     let expected = [("meleeAtkXp", 40, 40), ("shieldXp", 2, 2), ("meleeAtkXp", 2, 42)]
         .map(|(stat, amount, after)| (stat.to_owned(), amount, after, "api:game-server".to_owned()));
     assert_eq!(orphaned, expected, "the amounts stay, without the player");

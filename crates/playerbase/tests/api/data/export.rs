@@ -11,7 +11,8 @@ use crate::v1_awards::Game;
 async fn the_export_is_the_private_player_and_the_whole_ledger() {
     let g = Game::new().await;
     let created =
-        create_player(&g.t, None, json!({"username": "KickSent", "password": PASSWORD, "email": "k@example.com"})).await;
+        create_player(&g.t, None, json!({"username": "KickSent", "password": PASSWORD, "email": "k@example.com"}))
+            .await;
     let id = created.body["id"].as_i64().unwrap();
     let other = g.player("other").await;
     g.award_with(&g.key, id, json!({"stats": {"meleeAtkXp": 5}, "reason": "first"}), None).await;

@@ -29,5 +29,9 @@ pub async fn count(t: &TestApp, table: &str) -> i64 {
 }
 
 pub async fn stored_hash(t: &TestApp, id: i64) -> Option<String> {
-    sqlx::query_scalar("SELECT password_hash FROM players WHERE id = $1").bind(id).fetch_one(&t.db().await).await.unwrap()
+    sqlx::query_scalar("SELECT password_hash FROM players WHERE id = $1")
+        .bind(id)
+        .fetch_one(&t.db().await)
+        .await
+        .unwrap()
 }
