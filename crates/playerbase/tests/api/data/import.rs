@@ -177,7 +177,7 @@ async fn a_second_import_imports_nothing_and_a_dry_run_writes_nothing() {
 }
 
 #[test]
-fn the_binary_imports_and_dry_runs() {
+fn the_binary_imports_dry_runs_and_backs_up() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("imported.db");
     let run = |extra: &[&str]| {
@@ -203,4 +203,33 @@ fn the_binary_imports_and_dry_runs() {
         .output()
         .unwrap();
     assert!(!missing.status.success());
+
+    // `playerbase backup` of the imported database: written once, never over a file, never for PostgreSQL.
+    let backup = dir.path().join("copy.db");
+    let run_backup = |database: &std::ffi::OsStr| {
+        Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .arg("--database")
+            .arg(database)
+            .arg("backup")
+            .arg(&backup)
+            .output()
+            .unwrap()
+    };
+    let first = run_backup(database.as_os_str());
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let copied = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .arg("--database")
+        .arg(&backup)
+        .args(["import-flask", FLASK_DB, "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&copied.stdout).contains("imported: 0 players"), "the copy holds the import");
+    let again = run_backup(database.as_os_str());
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    std::fs::remove_file(&backup).unwrap();
+    let postgres = run_backup("postgres://localhost/playerbase".as_ref());
+    assert!(!postgres.status.success());
+    assert!(String::from_utf8_lossy(&postgres.stderr).contains("pg_dump"));
+    assert!(!backup.exists());
 }
