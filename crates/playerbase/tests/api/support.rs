@@ -49,9 +49,22 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    pub async fn with_config(mut config: Config) -> Self {
+    pub async fn with_config(config: Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("playerbase.db");
+        Self::start(config, dir, db_path).await
+    }
+
+    /// An app on a copy of `backup`, restored as the README says: the file
+    /// is copied where the database lives, then the server starts on it.
+    pub async fn restored_from(backup: &std::path::Path) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("playerbase.db");
+        std::fs::copy(backup, &db_path).unwrap();
+        Self::start(Config::default(), dir, db_path).await
+    }
+
+    async fn start(mut config: Config, dir: TempDir, db_path: std::path::PathBuf) -> Self {
         config.database = db_path.to_str().unwrap().to_owned();
         let store = playerbase::store::open(&config.database).await.unwrap();
         let state = AppState::start(config, store, Clock::default()).await.unwrap();

@@ -2,7 +2,7 @@
 //! awards, leaderboards and live events.
 
 mod auth;
-mod awards;
+pub mod awards;
 mod events;
 mod leaderboards;
 mod me;

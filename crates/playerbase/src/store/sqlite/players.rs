@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 
-use crate::domain::{TwitchUserId, Username};
-use crate::store::{AccountChange, NewPlayer, PlayerRecord, StoreResult};
+use crate::domain::{Email, TwitchUserId, Username};
+use crate::store::{AccountChange, ImportedPlayer, NewPlayer, PlayerRecord, StoreResult};
 
 /// A player's columns and, through the LEFT JOIN, one of its stats per row.
 #[derive(sqlx::FromRow)]
@@ -87,6 +87,73 @@ pub async fn by_twitch_id(pool: &SqlitePool, twitch_user_id: &TwitchUserId) -> S
         .fetch_all(pool)
         .await?;
     Ok(fold_player(rows))
+}
+
+pub async fn by_email(pool: &SqlitePool, email: &Email) -> StoreResult<Option<PlayerRecord>> {
+    let rows =
+        sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.email_key = $1")).bind(email.key()).fetch_all(pool).await?;
+    Ok(fold_player(rows))
+}
+
+pub async fn replace_password_hash(pool: &SqlitePool, player_id: i64, old: &str, new: &str) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE players SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        .bind(new)
+        .bind(player_id)
+        .bind(old)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// AUTOINCREMENT keeps the highest id ever used in `sqlite_sequence`.
+pub async fn max_id_ever(pool: &SqlitePool) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'players'), 0), \
+                    COALESCE((SELECT MAX(id) FROM players), 0))",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+pub async fn import(pool: &SqlitePool, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for player in players {
+        sqlx::query(
+            "INSERT INTO players (id, username, username_key, email, email_key, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(player.id)
+        .bind(player.username.as_str())
+        .bind(player.username.key())
+        .bind(player.email.as_ref().map(|e| e.as_str()))
+        .bind(player.email.as_ref().map(|e| e.key()))
+        .bind(&player.password_hash)
+        .bind(player.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for stat in &player.stats {
+            sqlx::query("INSERT INTO player_stats (player_id, stat, value) VALUES ($1, $2, $3)")
+                .bind(player.id)
+                .bind(&stat.stat)
+                .bind(stat.value)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) \
+                 VALUES ($1, $2, $3, $4, 'import', $5, $6)",
+            )
+            .bind(player.id)
+            .bind(&stat.stat)
+            .bind(stat.amount)
+            .bind(stat.value)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Stats, sessions and tokens go with the player through ON DELETE CASCADE.
