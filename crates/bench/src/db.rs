@@ -67,16 +67,21 @@ pub fn read_all_values(path: &Path, stat: &str) -> anyhow::Result<(Duration, u64
 /// all-time upsert (its RETURNING gives `value_after`) and one upsert per
 /// running calendar period — what the server's writer writes per award, as
 /// prepared statements, `per_tx` awards per transaction, WAL with
-/// `synchronous = NORMAL` like the server.
+/// `synchronous = NORMAL` and foreign keys on like the server; SQLite's
+/// default page cache (2 MiB, as the server's connections) unless `cache_mib`.
 pub fn direct_awards(
     path: &Path,
     players: u64,
     awards: u64,
     per_tx: u64,
+    cache_mib: Option<u64>,
     rng: &mut SmallRng,
 ) -> anyhow::Result<(Duration, Credit)> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    if let Some(mib) = cache_mib {
+        conn.execute_batch(&format!("PRAGMA cache_size = -{};", mib * 1024))?;
+    }
     let now = unix_now();
     let periods: Vec<(&str, i64)> = playerbase::domain::periods::current(now, None)
         .into_iter()
