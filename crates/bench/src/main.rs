@@ -154,6 +154,8 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     let database = dir.join("playerbase.db");
     let mut rng = SmallRng::seed_from_u64(cli.seed);
     let mut report = Report::new(&plan_line(&cli, &plan));
+    report
+        .note(format!("Load average before the run (other work on the machine competes for its cores): {}", loadavg()));
 
     // The database: migrated by the server's own CLI, then seeded directly.
     let key = server::create_api_key(&bin, &database)?;
@@ -445,6 +447,7 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     let (rss_end, hwm_end) = server::memory(pb.pid())?;
     report.row("Server memory at the end (VmRSS / VmHWM)", format!("{} / {}", mib(rss_end), mib(hwm_end)), "", "", "");
     pb.stop(Duration::from_secs(30));
+    report.note(format!("Load average after the run: {}", loadavg()));
 
     println!("{}", report.render());
     if cli.keep {
@@ -452,6 +455,12 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
         say(format!("kept {}", kept.display()));
     }
     Ok(())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// SQLite's own award rates, in awards per second.
