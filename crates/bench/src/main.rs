@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use playerbase::domain::{PeriodKey, StatCatalog, stats::seed_stat_specs};
-use playerbase::leaderboards::Leaderboards;
+use playerbase::leaderboards::{Change, Leaderboards};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -236,6 +236,17 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
         report::verdict(rss_loaded < 256 << 20),
     );
     report.row("Server peak memory during loading (VmHWM)", mib(hwm_loaded), "", "", "");
+    report.row(
+        &format!("One board's entries in-process, then after one award to each of {} of its players", inproc.awarded),
+        format!(
+            "{:.1} MiB → {:.1} MiB",
+            inproc.heap_bytes as f64 / 1048576.0,
+            inproc.heap_bytes_after_awards as f64 / 1048576.0
+        ),
+        format!("{}: 16 bytes × {} entries", mib(16 * plan.players), plan.players),
+        "",
+        "",
+    );
 
     // Profile reads against the ceiling of the stack.
     let (status, profile) = load::fetch(pb.addr, "/api/v1/players/1").await?;
@@ -492,15 +503,17 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
 struct Measured {
     outcome: load::Outcome,
     server_cpu: f64,
+    switches: u64,
 }
 
 impl Measured {
     fn cpu_note(&self) -> String {
         let requests = self.outcome.ok + self.outcome.failed_total();
         format!(
-            "server CPU {:.0} µs/req ({:.2} cores)",
+            "server CPU {:.0} µs/req ({:.2} cores), {:.1} context switches/req",
             self.server_cpu * 1e6 / requests.max(1) as f64,
-            self.server_cpu / self.outcome.elapsed.as_secs_f64()
+            self.server_cpu / self.outcome.elapsed.as_secs_f64(),
+            self.switches as f64 / requests.max(1) as f64
         )
     }
 }
@@ -526,8 +539,10 @@ async fn measured_cold(
     seed: u64,
 ) -> anyhow::Result<Measured> {
     let cpu_before = server::cpu_seconds(server.pid())?;
+    let switches_before = server::context_switches(server.pid());
     let outcome = load::run(server.addr, conns, Stop::After(duration), seed, make).await?;
     let server_cpu = server::cpu_seconds(server.pid())? - cpu_before;
+    let switches = server::context_switches(server.pid()).saturating_sub(switches_before);
     say(format!(
         "{} ok, {} failed in {:.2} s: {:.0}/s",
         outcome.ok,
@@ -535,12 +550,15 @@ async fn measured_cold(
         outcome.elapsed.as_secs_f64(),
         outcome.per_second()
     ));
-    Ok(Measured { outcome, server_cpu })
+    Ok(Measured { outcome, server_cpu, switches })
 }
 
 struct InProcess {
     build: Duration,
     heap_bytes: u64,
+    /// After `awarded` players of the board had one award each.
+    heap_bytes_after_awards: u64,
+    awarded: usize,
     around_p50_us: f64,
     around_p99_us: f64,
     page_p50_us: f64,
@@ -573,9 +591,28 @@ fn in_process_ranks(values: &[i64], samples: usize, rng: &mut SmallRng) -> InPro
         sink = sink.wrapping_add(total as u64).wrapping_add(standings.len() as u64);
     }
     std::hint::black_box(sink);
+    let heap_bytes = boards.heap_bytes() as u64;
+    // One award to about one player in ten: every block of the board takes inserts.
+    let changes: Vec<Change> = (0..players / 10)
+        .map(|_| {
+            let id = rng.gen_range(1..=players);
+            Change {
+                stat: STATS[0].to_owned(),
+                period: PeriodKey::ALL_TIME,
+                player_id: id as i64,
+                old: Some(values[id]),
+                new: values[id] + 1,
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let changes: Vec<Change> = changes.into_iter().filter(|c| seen.insert(c.player_id)).collect();
+    boards.apply(&changes);
     InProcess {
         build,
-        heap_bytes: boards.heap_bytes() as u64,
+        heap_bytes,
+        heap_bytes_after_awards: boards.heap_bytes() as u64,
+        awarded: changes.len(),
         around_p50_us: load::quantile_us(&mut around, 0.5) / 1000.0,
         around_p99_us: load::quantile_us(&mut around, 0.99) / 1000.0,
         page_p50_us: load::quantile_us(&mut page, 0.5) / 1000.0,

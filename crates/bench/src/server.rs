@@ -194,3 +194,20 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     let stime: f64 = fields[12].parse()?;
     Ok((utime + stime) / 100.0)
 }
+
+/// Context switches (voluntary and not) of every thread of a process so far.
+/// Threads that ended are not counted, so sample long-lived processes only.
+pub fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.ends_with("ctxt_switches") || l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
