@@ -2,7 +2,7 @@
 //! (a real profile response), served by the same axum/hyper/tokio as
 //! playerbase, in its own process like playerbase. `Bare` is the router and
 //! nothing else; `Layers` adds playerbase's middleware (request id, a
-//! tracing span and an INFO log line per request, trailing-slash
+//! tracing span with the per-request line at DEBUG, as shipped, trailing-slash
 //! normalisation) so the cost of that middleware shows on its own.
 
 use std::net::SocketAddr;
@@ -64,7 +64,7 @@ pub fn serve(listen: &str, body_file: &Path, stack: Stack) -> anyhow::Result<()>
                                     request.headers().get(REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or("");
                                 tracing::info_span!("request", method = %request.method(), route, request_id)
                             })
-                            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                            .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
                     )
                     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
                 // As playerbase's `serve`: normalisation outside the router, with connect info.

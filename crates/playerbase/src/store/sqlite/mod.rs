@@ -49,12 +49,16 @@ impl SqliteStore {
 
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A local file does not drop connections; the default ping before
+            // every query costs a round trip to SQLite's worker thread.
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open SQLite database {database}"))?;
         MIGRATOR.run(&writer).await.context("cannot migrate the SQLite database")?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .with_context(|| format!("cannot open SQLite database {database} for reading"))?;
