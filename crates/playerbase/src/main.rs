@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Parser)]
 #[command(name = "playerbase", version)]
 struct Cli {
-    /// SQLite file path or sqlite: URL (default: playerbase.db).
+    /// SQLite file path, sqlite: URL or postgres:// URL (default: playerbase.db).
     #[arg(long, global = true)]
     database: Option<String>,
     /// TOML configuration file.
@@ -33,6 +33,19 @@ enum Command {
     /// Manage the API keys game servers and bots use.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Import the Flask API's players, passwords and stats, keeping their ids.
+    ImportFlask {
+        /// The Flask API's SQLite database (its `users` table).
+        flask_db: PathBuf,
+        /// Check every row and print the report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Copy the live SQLite database to FILE without stopping the server.
+    Backup {
+        /// Where to write the copy; must not exist.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -70,7 +83,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
-        Command::ApiKey(_) => None,
+        Command::ApiKey(_) | Command::ImportFlask { .. } | Command::Backup { .. } => None,
     };
     let config = Config::load(cli.config.as_deref(), &Overrides { listen, database: cli.database })?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -88,6 +101,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ApiKeyCommand::Revoke { name } => commands::api_key::revoke(store.as_ref(), &name, now).await,
                 };
                 store.close().await;
+                result
+            }
+            Command::ImportFlask { flask_db, dry_run } => {
+                let catalog = config.stat_catalog()?;
+                let store = playerbase::store::open(&config.database).await?;
+                let now = playerbase::Clock::default().now();
+                let result = commands::import_flask::run(
+                    store.as_ref(),
+                    &catalog,
+                    &flask_db,
+                    dry_run,
+                    now,
+                    &mut std::io::stdout(),
+                )
+                .await;
+                store.close().await;
+                result.map(|_| ())
+            }
+            Command::Backup { file } => {
+                commands::backup::check(&config.database, &file)?;
+                let store = playerbase::store::open(&config.database).await?;
+                let result = commands::backup::run(store.as_ref(), &config.database, &file).await;
+                store.close().await;
+                if result.is_ok() {
+                    eprintln!("playerbase: backup written to {}", file.display());
+                }
                 result
             }
         }

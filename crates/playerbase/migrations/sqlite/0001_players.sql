@@ -13,13 +13,14 @@ CREATE TABLE players (
     created_at     INTEGER NOT NULL           -- unix seconds
 );
 
--- A stat is stored once it differs from its configured default.
+-- A stat is stored from its first award on. WITHOUT ROWID: one b-tree, and
+-- a player's stats share a page, so an award writes fewer pages.
 CREATE TABLE player_stats (
     player_id INTEGER NOT NULL REFERENCES players (id) ON DELETE CASCADE,
     stat      TEXT    NOT NULL,
     value     INTEGER NOT NULL,
     PRIMARY KEY (player_id, stat)
-);
+) WITHOUT ROWID;
 
 -- One login: a /api/token/ token, or (later) an access/refresh pair.
 CREATE TABLE sessions (

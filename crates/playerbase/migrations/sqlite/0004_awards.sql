@@ -20,7 +20,7 @@ CREATE TABLE period_stats (
     stat      TEXT    NOT NULL,
     value     INTEGER NOT NULL,
     PRIMARY KEY (kind, starts_at, player_id, stat)
-);
+) WITHOUT ROWID;
 CREATE INDEX period_stats_by_player ON period_stats (player_id);
 
 -- The first answer to each Idempotency-Key, per API key.
@@ -32,5 +32,5 @@ CREATE TABLE idempotency_keys (
     body         TEXT    NOT NULL,
     created_at   INTEGER NOT NULL,
     PRIMARY KEY (owner, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);

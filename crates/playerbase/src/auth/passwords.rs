@@ -9,10 +9,23 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
+use super::legacy;
+
 /// OWASP's recommendation: 19 MiB, two passes, one lane.
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
+
+/// What checking a password found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Wrong password, or no stored hash.
+    Wrong,
+    /// Right, against an argon2id hash.
+    Current,
+    /// Right, against a legacy hash that should be replaced.
+    Legacy,
+}
 
 #[derive(Clone)]
 pub struct Passwords {
@@ -38,16 +51,31 @@ impl Passwords {
 
     /// Whether `password` matches `stored`; with no stored hash, it costs a hash and fails.
     pub async fn verify(&self, password: String, stored: Option<String>) -> anyhow::Result<bool> {
+        Ok(self.check(password, stored).await? != Verdict::Wrong)
+    }
+
+    /// Like [`verify`](Self::verify), and tells whether the matching hash is
+    /// a legacy one (sha512-crypt or sha256-crypt from the Flask database)
+    /// that should be replaced by an argon2id hash now that the password is known.
+    ///
+    /// No stored hash costs the dummy argon2id verification, as a wrong
+    /// password of an argon2id hash does. A legacy hash costs its own rounds
+    /// (about 0.25 s for passlib's 656,000), so until its player logs in
+    /// once, timing can tell that such an account exists.
+    pub async fn check(&self, password: String, stored: Option<String>) -> anyhow::Result<Verdict> {
         let argon = self.argon.clone();
         let has_hash = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matches = self
-            .run_blocking(move || {
-                let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash is unreadable: {e}"))?;
-                Ok::<_, anyhow::Error>(argon.verify_password(password.as_bytes(), &parsed).is_ok())
-            })
-            .await??;
-        Ok(has_hash && matches)
+        self.run_blocking(move || {
+            if let Some(scheme) = legacy::Scheme::of(&hash) {
+                let matches = legacy::verify_now(scheme, &password, &hash)?;
+                return Ok(if matches && has_hash { Verdict::Legacy } else { Verdict::Wrong });
+            }
+            let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash is unreadable: {e}"))?;
+            let matches = argon.verify_password(password.as_bytes(), &parsed).is_ok();
+            Ok(if matches && has_hash { Verdict::Current } else { Verdict::Wrong })
+        })
+        .await?
     }
 
     async fn run_blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
@@ -80,6 +108,21 @@ mod tests {
         assert!(passwords.verify("python3x".into(), Some(hash.clone())).await.unwrap());
         assert!(!passwords.verify("python3y".into(), Some(hash.clone())).await.unwrap());
         assert_ne!(hash, passwords.hash("python3x".into()).await.unwrap(), "salted");
+    }
+
+    #[tokio::test]
+    async fn legacy_hashes_verify_and_ask_to_be_replaced() {
+        let passwords = Passwords::new();
+        // passlib: sha512_crypt.using(rounds=1000).hash("python3x"), and the sha256 one.
+        let sha512 = "$6$rounds=1000$gie2yv7zue7yOTN5$MFGC.InJUltP7F27PYLoTRDrstf3Bv5H/pOoAvq2XeOjjYt8fNSs5Q.HKZWG80PlbasE4Zb8cA9fNPdnr4.YT.";
+        let sha256 = "$5$rounds=1000$gcHYxKMDPQjpZU9p$GVJSY2AMvqcqFUR26CfOzQ3jzVEj9Itts6jSJCcuDyA";
+        for hash in [sha512, sha256] {
+            assert_eq!(passwords.check("python3x".into(), Some(hash.into())).await.unwrap(), Verdict::Legacy);
+            assert_eq!(passwords.check("python3y".into(), Some(hash.into())).await.unwrap(), Verdict::Wrong);
+            assert!(passwords.verify("python3x".into(), Some(hash.into())).await.unwrap());
+        }
+        let argon = passwords.hash("python3x".into()).await.unwrap();
+        assert_eq!(passwords.check("python3x".into(), Some(argon)).await.unwrap(), Verdict::Current);
     }
 
     #[tokio::test]

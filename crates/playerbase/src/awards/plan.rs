@@ -11,6 +11,9 @@ use crate::domain::{Period, PeriodKey, StatCatalog};
 use crate::leaderboards::Change;
 use crate::store::awards::{IdempotencyKey, NewLedgerRow, StatValue, StoredReply};
 
+/// A player's stat, as the store is asked for it.
+pub type Pair = (i64, String);
+
 /// A value's address: period, player, stat (by catalog index).
 type Slot = (PeriodKey, i64, usize);
 
@@ -40,13 +43,19 @@ pub struct Plan {
     pub new_replies: Vec<StoredReply>,
 }
 
-/// The `(player_id, stat)` pairs a group touches once Twitch ids are resolved:
-/// every stat of a player whose answer shows them all.
-pub fn pairs_to_read(jobs: &[AwardJob], twitch: &HashMap<String, i64>, catalog: &StatCatalog) -> Vec<(i64, String)> {
-    let mut pairs = Vec::new();
+/// The `(player_id, stat)` pairs a group reads once Twitch ids are resolved:
+/// for all time, the awarded pairs and every stat of a player whose answer
+/// shows them all; for the running periods, only the awarded pairs.
+pub fn pairs_to_read(
+    jobs: &[AwardJob],
+    twitch: &HashMap<String, i64>,
+    catalog: &StatCatalog,
+) -> (Vec<Pair>, Vec<Pair>) {
+    let mut awarded = Vec::new();
+    let mut shown = Vec::new();
     for job in jobs {
         if let Answer::PlayerStats(player_id) = job.answer {
-            pairs.extend(catalog.iter().map(|def| (player_id, def.key.clone())));
+            shown.extend(catalog.iter().map(|def| (player_id, def.key.clone())));
         }
         for award in &job.awards {
             let player_id = match &award.player {
@@ -54,13 +63,16 @@ pub fn pairs_to_read(jobs: &[AwardJob], twitch: &HashMap<String, i64>, catalog: 
                 PlayerRef::Twitch(twitch_id) => twitch.get(twitch_id).copied(),
             };
             if let Some(player_id) = player_id {
-                pairs.push((player_id, award.stat.clone()));
+                awarded.push((player_id, award.stat.clone()));
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    awarded.sort_unstable();
+    awarded.dedup();
+    shown.extend(awarded.iter().cloned());
+    shown.sort_unstable();
+    shown.dedup();
+    (shown, awarded)
 }
 
 struct Planner<'a> {

@@ -9,11 +9,12 @@ use axum::http::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 
 use super::events::{AwardEvent, Events};
-use super::job::{AwardJob, PlayerRef, Reply};
+use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
-use crate::domain::{StatCatalog, periods};
+use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::leaderboards::Leaderboards;
 use crate::state::Clock;
+use crate::store::awards::WriteTx;
 use crate::store::{Store, StoreResult};
 
 /// Jobs queued before callers wait to submit.
@@ -139,14 +140,31 @@ impl Writer {
         let now = self.clock.now();
         let periods = periods::current(now, None);
         let mut tx = self.store.begin_write().await?;
+        let snapshot = self.snapshot(tx.as_mut(), jobs, &periods).await?;
+        let Plan { replies, applied, writes, changes, new_replies } =
+            plan::plan(jobs, snapshot, &self.catalog, &periods, now);
 
+        let rows: Vec<_> = applied.iter().map(|a| a.row.clone()).collect();
+        let ledger_ids = if rows.is_empty() { Vec::new() } else { tx.insert_ledger(&rows).await? };
+        for (period, values) in &writes {
+            tx.write_values(*period, values).await?;
+        }
+        if !new_replies.is_empty() {
+            tx.save_replies(&new_replies).await?;
+        }
+        tx.commit().await?;
+        Ok(CommittedPlan { replies, applied: applied.into_iter().zip(ledger_ids).collect(), changes })
+    }
+
+    /// Everything the jobs' outcome depends on, read inside the transaction.
+    async fn snapshot(&self, tx: &mut dyn WriteTx, jobs: &[AwardJob], periods: &[PeriodKey]) -> StoreResult<Snapshot> {
         let keys: Vec<_> = jobs.iter().filter_map(|job| job.claim.as_ref().map(|c| c.key.clone())).collect();
         let replies = if keys.is_empty() { Vec::new() } else { tx.stored_replies(&keys).await? };
 
         let mut ids = Vec::new();
         let mut twitch_ids = Vec::new();
         for job in jobs {
-            if let super::job::Answer::PlayerStats(id) = job.answer {
+            if let Answer::PlayerStats(id) = job.answer {
                 ids.push(id);
             }
             for award in &job.awards {
@@ -169,30 +187,18 @@ impl Writer {
             }
         }
 
-        let pairs = plan::pairs_to_read(jobs, &twitch, &self.catalog);
+        let (all_time_pairs, period_pairs) = plan::pairs_to_read(jobs, &twitch, &self.catalog);
         let mut values = HashMap::new();
-        for &period in &periods {
-            for (player_id, stat, value) in tx.stat_values(period, &pairs).await? {
+        for &period in periods {
+            let pairs = if period.period == Period::All { &all_time_pairs } else { &period_pairs };
+            for (player_id, stat, value) in tx.stat_values(period, pairs).await? {
                 if let Some(index) = self.catalog.index_of(&stat) {
                     values.insert((period, player_id, index), value);
                 }
             }
         }
-        let snapshot =
-            Snapshot { replies: replies.into_iter().map(|r| (r.key.clone(), r)).collect(), usernames, twitch, values };
-        let Plan { replies, applied, writes, changes, new_replies } =
-            plan::plan(jobs, snapshot, &self.catalog, &periods, now);
-
-        let rows: Vec<_> = applied.iter().map(|a| a.row.clone()).collect();
-        let ledger_ids = if rows.is_empty() { Vec::new() } else { tx.insert_ledger(&rows).await? };
-        for (period, values) in &writes {
-            tx.write_values(*period, values).await?;
-        }
-        if !new_replies.is_empty() {
-            tx.save_replies(&new_replies).await?;
-        }
-        tx.commit().await?;
-        Ok(CommittedPlan { replies, applied: applied.into_iter().zip(ledger_ids).collect(), changes })
+        let replies = replies.into_iter().map(|r| (r.key.clone(), r)).collect();
+        Ok(Snapshot { replies, usernames, twitch, values })
     }
 }
 

@@ -1,3 +1,5 @@
 //! Command-line commands other than `serve`.
 
 pub mod api_key;
+pub mod backup;
+pub mod import_flask;

@@ -2,6 +2,7 @@
 
 pub mod extract;
 mod ops;
+pub mod paging;
 pub mod seed;
 pub mod v1;
 pub mod views;
@@ -80,7 +81,7 @@ pub fn build_app(state: AppState) -> App {
                                 request.headers().get(REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or("");
                             tracing::info_span!("request", method = %request.method(), route, request_id)
                         })
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                        .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )

@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{Json, Path, Query};
+use super::paging;
 use super::views::{PrivatePlayer, PublicPlayer};
 use crate::accounts::input::parse_optional_email;
 use crate::accounts::{self, SignUp};
@@ -93,8 +94,6 @@ pub struct UserList {
     pub next: Option<i64>,
 }
 
-pub const MAX_PAGE: u32 = 1000;
-
 /// List usernames by id, a page at a time.
 #[utoipa::path(get, path = "/api/users", tag = TAG, params(ListParams),
     responses(
@@ -105,17 +104,9 @@ async fn list_users(
     state: axum::extract::State<AppState>,
     Query(params): Query<ListParams>,
 ) -> AppResult<Json<UserList>> {
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_PAGE}")));
-    }
-    let mut rows = state.store.list_usernames(params.after.unwrap_or(0), limit + 1).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|(id, _)| *id)
-    } else {
-        None
-    };
+    let limit = paging::limit(params.limit, 100)?;
+    let rows = state.store.list_usernames(params.after.unwrap_or(0), limit + 1).await?;
+    let (rows, next) = paging::split_next(rows, limit, |(id, _)| *id);
     Ok(Json(UserList { users: rows.into_iter().map(|(_, name)| name).collect(), next }))
 }
 

@@ -6,6 +6,7 @@ mod postgres;
 mod sqlite;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -43,6 +44,27 @@ pub struct NewPlayer {
     pub password_hash: Option<String>,
     pub twitch_user_id: Option<TwitchUserId>,
     pub created_at: i64,
+}
+
+/// A player brought over from another database, keeping its id
+/// (`playerbase import-flask`).
+pub struct ImportedPlayer {
+    pub id: i64,
+    pub username: Username,
+    pub email: Option<Email>,
+    /// An argon2id or legacy (sha512-crypt, sha256-crypt) hash, or none.
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+    /// All-time values, each also written to the ledger with source `import`.
+    pub stats: Vec<ImportedStat>,
+}
+
+pub struct ImportedStat {
+    pub stat: String,
+    /// The ledger row's amount.
+    pub amount: i64,
+    /// The value stored, and the ledger row's `value_after`.
+    pub value: i64,
 }
 
 /// Changes to a player's credentials, applied together or not at all.
@@ -186,7 +208,17 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` players with an id above `after`, by id: `(id, username)`.
     async fn list_usernames(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>>;
     async fn player_by_twitch_id(&self, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>>;
+    async fn player_by_email(&self, email: &Email) -> StoreResult<Option<PlayerRecord>>;
     async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()>;
+    /// Sets the password hash to `new` if it still is `old`, keeping every
+    /// session (a legacy hash replaced at login); false if it was not `old`.
+    async fn replace_password_hash(&self, player_id: i64, old: &str, new: &str) -> StoreResult<bool>;
+    /// The highest player id ever handed out, deleted players' included; 0 if none.
+    async fn max_player_id_ever(&self) -> StoreResult<i64>;
+    /// Inserts the players with their own ids, their all-time stats, and a
+    /// ledger row per stat (source `import`, `reason`, at `now`), in one
+    /// transaction: all of them or none.
+    async fn import_players(&self, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()>;
     /// Deletes the player with its stats, sessions and tokens; false if there was none.
     /// Call it only through `accounts::delete_player`, which also clears what lives outside the store.
     async fn delete_player(&self, player_id: i64) -> StoreResult<bool>;
@@ -230,6 +262,10 @@ pub trait Store: Send + Sync + 'static {
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>>;
     /// Forgets idempotency answers given before `before`.
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64>;
+
+    /// Writes a consistent copy of the whole database to `path`, which must
+    /// not exist, while the server goes on reading and writing.
+    async fn backup_to(&self, path: &Path) -> StoreResult<()>;
 
     /// Whether the database answers.
     async fn ping(&self) -> StoreResult<()>;

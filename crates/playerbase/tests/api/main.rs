@@ -1,6 +1,7 @@
 //! One test binary for the HTTP API, so the suite links once.
 
 mod binary;
+mod data;
 mod database;
 mod openapi;
 mod seed;

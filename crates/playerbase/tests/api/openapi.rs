@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::support::TestApp;
 
 /// API.md's seed routes, its v1 routes so far, and the operations routes, as (method, path).
-const CONTRACT: [(&str, &str); 25] = [
+const CONTRACT: [(&str, &str); 27] = [
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{user}"),
@@ -16,6 +16,7 @@ const CONTRACT: [(&str, &str); 25] = [
     ("post", "/api/users/update"),
     ("post", "/api/v1/players"),
     ("get", "/api/v1/players/{id}"),
+    ("delete", "/api/v1/players/{id}"),
     ("get", "/api/v1/players/by-name/{username}"),
     ("get", "/api/v1/players/by-twitch/{twitch_user_id}"),
     ("post", "/api/v1/auth/login"),
@@ -24,6 +25,7 @@ const CONTRACT: [(&str, &str); 25] = [
     ("get", "/api/v1/me"),
     ("patch", "/api/v1/me"),
     ("delete", "/api/v1/me"),
+    ("get", "/api/v1/me/export"),
     ("get", "/api/v1/stats"),
     ("post", "/api/v1/players/{id}/awards"),
     ("get", "/api/v1/players/{id}/awards"),

@@ -293,19 +293,19 @@ async fn credentials_failures_are_401_with_www_authenticate() {
 async fn unknown_user_and_wrong_password_cost_the_same() {
     let t = TestApp::new().await;
     t.register("kicksent", "python3x").await;
-    async fn median_ms(t: &TestApp, user: &str) -> f64 {
+    // The fastest of several tries: the least disturbed by other load on the machine.
+    async fn fastest_ms(t: &TestApp, user: &str) -> f64 {
         let mut times = Vec::new();
-        for _ in 0..7 {
+        for _ in 0..9 {
             let started = Instant::now();
             let reply = t.get_as("/api/resource", &basic(user, "wrong-password")).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        times.sort_by(f64::total_cmp);
-        times[3]
+        times.into_iter().fold(f64::INFINITY, f64::min)
     }
-    let wrong_password = median_ms(&t, "kicksent").await;
-    let unknown_user = median_ms(&t, "nobody_here").await;
+    let wrong_password = fastest_ms(&t, "kicksent").await;
+    let unknown_user = fastest_ms(&t, "nobody_here").await;
     // Without the dummy hash an unknown user answers in well under a millisecond.
     assert!(unknown_user > wrong_password * 0.5, "unknown {unknown_user:.1} ms vs wrong {wrong_password:.1} ms");
     assert!(wrong_password > 1.0, "a real argon2 hash takes time: {wrong_password:.1} ms");

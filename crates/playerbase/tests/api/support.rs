@@ -53,12 +53,33 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    pub async fn with_config(mut config: Config) -> Self {
-        let fresh = FreshDatabase::new().await;
+    pub async fn with_config(config: Config) -> Self {
+        Self::start(config, FreshDatabase::new().await).await
+    }
+
+    /// An app on a copy of `backup` (a SQLite file), restored as the README
+    /// says: the file is copied where the database lives, then the server starts on it.
+    pub async fn restored_from(backup: &std::path::Path) -> Self {
+        let fresh = FreshDatabase::sqlite();
+        std::fs::copy(backup, &fresh.database).unwrap();
+        Self::start(Config::default(), fresh).await
+    }
+
+    async fn start(mut config: Config, fresh: FreshDatabase) -> Self {
         config.database = fresh.database.clone();
         let store = playerbase::store::open(&config.database).await.unwrap();
         let state = AppState::start(config, store, Clock::default()).await.unwrap();
         Self { app: build_app(state.clone()), state, database: fresh.database.clone(), _fresh: Some(fresh) }
+    }
+
+    /// Whether the app runs on PostgreSQL (`PLAYERBASE_TEST_POSTGRES`).
+    pub fn on_postgres(&self) -> bool {
+        playerbase::store::is_postgres(&self.database)
+    }
+
+    /// The database file, when the app runs on SQLite.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        (!self.on_postgres()).then(|| self.database.clone().into())
     }
 
     /// A second app on this app's database and configuration, as another

@@ -8,12 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::check_stat;
 use crate::auth::ApiKey;
 use crate::auth::extract::AwardsWrite;
 use crate::awards::{Answer, Award, AwardJob, Claim, PlayerRef, Reply};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, JsonBytes, Path, Query};
-use crate::http::seed::MAX_PAGE;
+use crate::http::paging;
 use crate::http::views::rfc3339;
 use crate::state::AppState;
 use crate::store::awards::IdempotencyKey;
@@ -53,13 +54,6 @@ pub struct PlayerStatsAfter {
 fn check_reason(reason: &Option<String>) -> AppResult<()> {
     if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_LEN) {
         return Err(AppError::bad_request("invalid_reason", format!("reason is at most {MAX_REASON_LEN} characters")));
-    }
-    Ok(())
-}
-
-fn check_stat(state: &AppState, stat: &str) -> AppResult<()> {
-    if state.stats.get(stat).is_none() {
-        return Err(AppError::Unprocessable { code: "unknown_stat", message: format!("no stat {stat:?}") });
     }
     Ok(())
 }
@@ -238,20 +232,12 @@ async fn ledger(
     Path(player_id): Path<i64>,
     Query(params): Query<LedgerParams>,
 ) -> AppResult<Json<LedgerPage>> {
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_PAGE}")));
-    }
+    let limit = paging::limit(params.limit, 50)?;
     if state.store.player_by_id(player_id).await?.is_none() {
         return Err(AppError::not_found("player_not_found", format!("no player with id {player_id}")));
     }
-    let mut rows = state.store.ledger_page(player_id, params.before, limit + 1).await?;
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| row.id)
-    } else {
-        None
-    };
+    let rows = state.store.ledger_page(player_id, params.before, limit + 1).await?;
+    let (rows, next) = paging::split_next(rows, limit, |row| row.id);
     let awards = rows
         .into_iter()
         .map(|row| LedgerEntry {

@@ -6,10 +6,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::check_stat;
 use crate::domain::{Period, PeriodKey, periods};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, Path, Query};
-use crate::http::seed::MAX_PAGE;
+use crate::http::paging;
 use crate::leaderboards::Standing;
 use crate::state::AppState;
 
@@ -72,13 +73,6 @@ fn parse_period(raw: Option<&str>) -> AppResult<Period> {
     })
 }
 
-fn check_stat(state: &AppState, stat: &str) -> AppResult<()> {
-    if state.stats.get(stat).is_none() {
-        return Err(AppError::Unprocessable { code: "unknown_stat", message: format!("no stat {stat:?}") });
-    }
-    Ok(())
-}
-
 /// The running instance of `period`; none for `stream` before the first stream.
 fn running(state: &AppState, period: Period) -> Option<PeriodKey> {
     periods::current_key(period, state.clock.now(), None)
@@ -111,10 +105,7 @@ async fn board(
 ) -> AppResult<Json<Board>> {
     check_stat(&state, &stat)?;
     let period = parse_period(params.period.as_deref())?;
-    let limit = params.limit.unwrap_or(10);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_PAGE}")));
-    }
+    let limit = paging::limit(params.limit, 10)?;
     let offset = usize::try_from(params.offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let (total, standings) = match running(&state, period) {
         Some(key) => state.boards.page(&stat, key, offset, limit as usize),

@@ -1,8 +1,9 @@
 //! The caller's own account.
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use serde::Deserialize;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -11,14 +12,15 @@ use crate::accounts::{self, input::parse_optional_email};
 use crate::auth::CurrentPlayer;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::Json;
-use crate::http::views::PrivatePlayer;
+use crate::http::v1::awards::LedgerEntry;
+use crate::http::views::{PrivatePlayer, rfc3339};
 use crate::state::AppState;
 use crate::store::AccountChange;
 
 const TAG: &str = "v1 me";
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_me, update_me, delete_me))
+    OpenApiRouter::new().routes(routes!(get_me, update_me, delete_me)).routes(routes!(export_me))
 }
 
 /// The caller's own player, with email.
@@ -104,4 +106,65 @@ async fn delete_me(
     require_password(&state, &caller, &body.current_password).await?;
     accounts::delete_player(&state, caller.player.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything playerbase keeps about a player that is theirs to take away.
+#[derive(Serialize, ToSchema)]
+pub struct Export {
+    /// RFC 3339, UTC.
+    pub exported_at: String,
+    /// The private view: profile, email, stats, levels and linked Twitch account.
+    pub player: PrivatePlayer,
+    /// Every award the player ever had, oldest first.
+    pub ledger: Vec<LedgerEntry>,
+}
+
+/// Rows read per ledger page while exporting.
+const EXPORT_PAGE: u32 = 1000;
+
+/// Download the caller's own data as JSON: profile, email, stats, linked
+/// Twitch account and the whole award ledger.
+#[utoipa::path(get, path = "/api/v1/me/export", tag = TAG, security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, body = Export, headers(
+            ("Content-Disposition" = String, description = "attachment; filename=\"playerbase-export-USERNAME.json\""))),
+        (status = 401, body = ErrorBody, description = "no, invalid or expired credentials"),
+    ))]
+async fn export_me(State(state): State<AppState>, caller: CurrentPlayer) -> AppResult<Response> {
+    let player = &caller.player;
+    let mut rows = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state.store.ledger_page(player.id, before, EXPORT_PAGE).await?;
+        let full = page.len() == EXPORT_PAGE as usize;
+        before = page.last().map(|row| row.id);
+        rows.extend(page);
+        if !full {
+            break;
+        }
+    }
+    rows.reverse();
+    let ledger = rows
+        .into_iter()
+        .map(|row| LedgerEntry {
+            id: row.id,
+            stat: row.stat,
+            amount: row.amount,
+            value_after: row.value_after,
+            source: row.source,
+            reason: row.reason,
+            at: rfc3339(row.at),
+        })
+        .collect();
+    let export =
+        Export { exported_at: rfc3339(state.clock.now()), player: PrivatePlayer::new(player, &state.stats), ledger };
+    let mut response = Json(export).into_response();
+    let headers = response.headers_mut();
+    // Usernames are A-Z a-z 0-9 _ only, so the name needs no quoting.
+    let disposition = format!("attachment; filename=\"playerbase-export-{}.json\"", player.username);
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

@@ -2,7 +2,7 @@
 //! awards, leaderboards and live events.
 
 mod auth;
-mod awards;
+pub mod awards;
 mod events;
 mod leaderboards;
 mod me;
@@ -11,7 +11,16 @@ mod stats;
 
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// 422 `unknown_stat` unless `stat` is configured.
+fn check_stat(state: &AppState, stat: &str) -> AppResult<()> {
+    if state.stats.get(stat).is_none() {
+        return Err(AppError::Unprocessable { code: "unknown_stat", message: format!("no stat {stat:?}") });
+    }
+    Ok(())
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

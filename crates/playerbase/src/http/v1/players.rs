@@ -9,7 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::accounts::{self, SignUp};
-use crate::auth::Caller;
+use crate::auth::extract::Admin;
+use crate::auth::{ApiKey, Caller};
 use crate::config::Registration;
 use crate::domain::{Scope, TwitchUserId, Username};
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -23,7 +24,7 @@ const TAG: &str = "v1 players";
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_player))
-        .routes(routes!(player_by_id))
+        .routes(routes!(player_by_id, delete_player))
         .routes(routes!(player_by_name))
         .routes(routes!(player_by_twitch))
 }
@@ -96,6 +97,28 @@ fn found(state: &AppState, player: Option<PlayerRecord>, asked: &str) -> AppResu
 async fn player_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<PublicPlayer>> {
     let player = state.store.player_by_id(id).await?;
     found(&state, player, &id.to_string())
+}
+
+/// Delete a player for good, as `DELETE /api/v1/me` does: the account, its
+/// stats, sessions and personal data go; its ledger rows stay without it.
+#[utoipa::path(delete, path = "/api/v1/players/{id}", tag = TAG,
+    params(("id" = i64, Path, description = "the player's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "the player is gone"),
+        (status = 400, body = ErrorBody, description = "the id is not a number"),
+        (status = 401, body = ErrorBody, description = "no or invalid API key"),
+        (status = 403, body = ErrorBody, description = "the API key lacks the admin scope"),
+        (status = 404, body = ErrorBody, description = "no such player"),
+    ))]
+async fn delete_player(
+    State(state): State<AppState>,
+    ApiKey { key, .. }: ApiKey<Admin>,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    accounts::delete_player(&state, id).await?;
+    tracing::info!(player_id = id, api_key = %key.name, "player deleted by an admin key");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Load a player by username (ignoring case); all-digit names included.

@@ -12,6 +12,7 @@ mod players;
 mod sessions;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -21,10 +22,11 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::{
-    AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreResult, TokenKind, TokenOwner,
+    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreError,
+    StoreResult, TokenKind, TokenOwner,
 };
 use crate::auth::token::TokenHash;
-use crate::domain::{PeriodKey, Scope, TwitchUserId, Username};
+use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{LedgerRow, WriteTx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -99,8 +101,24 @@ impl Store for PgStore {
         players::by_twitch_id(&self.pool, twitch_user_id).await
     }
 
+    async fn player_by_email(&self, email: &Email) -> StoreResult<Option<PlayerRecord>> {
+        players::by_email(&self.pool, email).await
+    }
+
     async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()> {
         players::update_account(&self.pool, player_id, change).await
+    }
+
+    async fn replace_password_hash(&self, player_id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        players::replace_password_hash(&self.pool, player_id, old, new).await
+    }
+
+    async fn max_player_id_ever(&self) -> StoreResult<i64> {
+        players::max_id_ever(&self.pool).await
+    }
+
+    async fn import_players(&self, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()> {
+        players::import(&self.pool, players, reason, now).await
     }
 
     async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {
@@ -181,6 +199,14 @@ impl Store for PgStore {
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
         awards::delete_replies_before(&self.pool, before).await
+    }
+
+    /// A server's backups are `pg_dump`'s job; `playerbase backup` refuses
+    /// PostgreSQL before it gets here.
+    async fn backup_to(&self, _path: &Path) -> StoreResult<()> {
+        Err(StoreError::Database(sqlx::Error::Configuration(
+            "playerbase backup is for SQLite; back up PostgreSQL with pg_dump".into(),
+        )))
     }
 
     async fn ping(&self) -> StoreResult<()> {

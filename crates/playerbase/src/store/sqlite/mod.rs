@@ -6,6 +6,7 @@ mod players;
 mod sessions;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,10 +15,11 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    AccountChange, ApiKeyRecord, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreResult, TokenKind, TokenOwner,
+    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreError,
+    StoreResult, TokenKind, TokenOwner,
 };
 use crate::auth::token::TokenHash;
-use crate::domain::{PeriodKey, Scope, TwitchUserId, Username};
+use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{LedgerRow, WriteTx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -40,16 +42,23 @@ impl SqliteStore {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // Deleted rows are overwritten, not left in free pages: a deleted
+        // player's name and email do not linger in the file or its backups.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(10));
 
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A local file does not drop connections; the default ping before
+            // every query costs a round trip to SQLite's worker thread.
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open SQLite database {database}"))?;
         MIGRATOR.run(&writer).await.context("cannot migrate the SQLite database")?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .with_context(|| format!("cannot open SQLite database {database} for reading"))?;
@@ -79,8 +88,24 @@ impl Store for SqliteStore {
         players::by_twitch_id(&self.readers, twitch_user_id).await
     }
 
+    async fn player_by_email(&self, email: &Email) -> StoreResult<Option<PlayerRecord>> {
+        players::by_email(&self.readers, email).await
+    }
+
     async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()> {
         players::update_account(&self.writer, player_id, change).await
+    }
+
+    async fn replace_password_hash(&self, player_id: i64, old: &str, new: &str) -> StoreResult<bool> {
+        players::replace_password_hash(&self.writer, player_id, old, new).await
+    }
+
+    async fn max_player_id_ever(&self) -> StoreResult<i64> {
+        players::max_id_ever(&self.readers).await
+    }
+
+    async fn import_players(&self, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()> {
+        players::import(&self.writer, players, reason, now).await
     }
 
     async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {
@@ -160,6 +185,16 @@ impl Store for SqliteStore {
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
         awards::delete_replies_before(&self.writer, before).await
+    }
+
+    /// `VACUUM INTO` on a reader: a snapshot of one read transaction, so
+    /// the writer goes on meanwhile (WAL) and the copy is consistent.
+    async fn backup_to(&self, path: &Path) -> StoreResult<()> {
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration("the backup path is not valid UTF-8".into()))
+        })?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.readers).await?;
+        Ok(())
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -2,12 +2,13 @@ use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 
-use crate::domain::{TwitchUserId, Username};
-use crate::store::{AccountChange, NewPlayer, PlayerRecord, StoreResult};
+use crate::domain::{Email, TwitchUserId, Username};
+use crate::store::{AccountChange, ImportedPlayer, NewPlayer, PlayerRecord, StoreError, StoreResult};
 
-/// A player's columns and, through the LEFT JOIN, one of its stats per row.
+/// A player's columns, with the stored stats as one JSON object: one row
+/// per player, since each row crosses to SQLite's worker thread on its own.
 #[derive(sqlx::FromRow)]
-struct PlayerStatRow {
+struct PlayerRow {
     id: i64,
     username: String,
     email: Option<String>,
@@ -15,30 +16,22 @@ struct PlayerStatRow {
     twitch_user_id: Option<String>,
     twitch_login: Option<String>,
     created_at: i64,
-    stat: Option<String>,
-    value: Option<i64>,
+    stats: String,
 }
 
 const SELECT_PLAYER: &str = "SELECT p.id, p.username, p.email, p.password_hash, p.twitch_user_id, \
-     p.twitch_login, p.created_at, s.stat, s.value \
-     FROM players p LEFT JOIN player_stats s ON s.player_id = p.id";
+     p.twitch_login, p.created_at, \
+     (SELECT json_group_object(s.stat, s.value) FROM player_stats s WHERE s.player_id = p.id) AS stats \
+     FROM players p";
 
-fn fold_player(rows: Vec<PlayerStatRow>) -> Option<PlayerRecord> {
-    let mut rows = rows.into_iter();
-    let first = rows.next()?;
-    let mut stats = HashMap::new();
-    let mut add_stat = |stat: Option<String>, value: Option<i64>| {
-        if let (Some(stat), Some(value)) = (stat, value) {
-            stats.insert(stat, value);
-        }
+fn into_player(row: Option<PlayerRow>) -> StoreResult<Option<PlayerRecord>> {
+    let Some(PlayerRow { id, username, email, password_hash, twitch_user_id, twitch_login, created_at, stats }) = row
+    else {
+        return Ok(None);
     };
-    let PlayerStatRow { id, username, email, password_hash, twitch_user_id, twitch_login, created_at, stat, value } =
-        first;
-    add_stat(stat, value);
-    for row in rows {
-        add_stat(row.stat, row.value);
-    }
-    Some(PlayerRecord { id, username, email, password_hash, twitch_user_id, twitch_login, created_at, stats })
+    let stats: HashMap<String, i64> =
+        serde_json::from_str(&stats).map_err(|err| StoreError::Corrupt(format!("stats of player {id}: {err}")))?;
+    Ok(Some(PlayerRecord { id, username, email, password_hash, twitch_user_id, twitch_login, created_at, stats }))
 }
 
 pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerRecord> {
@@ -69,24 +62,95 @@ pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerR
 }
 
 pub async fn by_id(pool: &SqlitePool, id: i64) -> StoreResult<Option<PlayerRecord>> {
-    let rows = sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.id = $1")).bind(id).fetch_all(pool).await?;
-    Ok(fold_player(rows))
+    into_player(sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.id = $1")).bind(id).fetch_optional(pool).await?)
 }
 
 pub async fn by_username(pool: &SqlitePool, username: &Username) -> StoreResult<Option<PlayerRecord>> {
-    let rows = sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.username_key = $1"))
-        .bind(username.key())
-        .fetch_all(pool)
-        .await?;
-    Ok(fold_player(rows))
+    into_player(
+        sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.username_key = $1"))
+            .bind(username.key())
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 pub async fn by_twitch_id(pool: &SqlitePool, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>> {
-    let rows = sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.twitch_user_id = $1"))
-        .bind(twitch_user_id.as_str())
-        .fetch_all(pool)
+    into_player(
+        sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.twitch_user_id = $1"))
+            .bind(twitch_user_id.as_str())
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+pub async fn by_email(pool: &SqlitePool, email: &Email) -> StoreResult<Option<PlayerRecord>> {
+    into_player(
+        sqlx::query_as(&format!("{SELECT_PLAYER} WHERE p.email_key = $1"))
+            .bind(email.key())
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+pub async fn replace_password_hash(pool: &SqlitePool, player_id: i64, old: &str, new: &str) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE players SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        .bind(new)
+        .bind(player_id)
+        .bind(old)
+        .execute(pool)
         .await?;
-    Ok(fold_player(rows))
+    Ok(done.rows_affected() > 0)
+}
+
+/// AUTOINCREMENT keeps the highest id ever used in `sqlite_sequence`.
+pub async fn max_id_ever(pool: &SqlitePool) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'players'), 0), \
+                    COALESCE((SELECT MAX(id) FROM players), 0))",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+pub async fn import(pool: &SqlitePool, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for player in players {
+        sqlx::query(
+            "INSERT INTO players (id, username, username_key, email, email_key, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(player.id)
+        .bind(player.username.as_str())
+        .bind(player.username.key())
+        .bind(player.email.as_ref().map(|e| e.as_str()))
+        .bind(player.email.as_ref().map(|e| e.key()))
+        .bind(&player.password_hash)
+        .bind(player.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for stat in &player.stats {
+            sqlx::query("INSERT INTO player_stats (player_id, stat, value) VALUES ($1, $2, $3)")
+                .bind(player.id)
+                .bind(&stat.stat)
+                .bind(stat.value)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) \
+                 VALUES ($1, $2, $3, $4, 'import', $5, $6)",
+            )
+            .bind(player.id)
+            .bind(&stat.stat)
+            .bind(stat.amount)
+            .bind(stat.value)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Stats, sessions and tokens go with the player through ON DELETE CASCADE.

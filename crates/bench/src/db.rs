@@ -1,0 +1,189 @@
+//! Straight to the SQLite file, with rusqlite: seeding a million players,
+//! SQLite's own rate for the award rows (the baseline of the award routes),
+//! and the totals the award runs are checked against.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use rand::rngs::SmallRng;
+use rusqlite::{Connection, OpenFlags, params};
+
+use crate::STATS;
+use crate::load::Credit;
+
+/// Values are seeded uniformly below this (about level 93 in the runescape curve).
+pub const SEED_VALUE_MAX: i64 = 5_000_000;
+
+/// Inserts players `1..=count`, named `p{id}`, without password, each with a
+/// random value for each of the ten stats. The schema must exist already.
+pub fn seed_players(path: &Path, count: u64, rng: &mut SmallRng) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let mut conn = Connection::open(path)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")?;
+    let now = unix_now();
+    let tx = conn.transaction()?;
+    {
+        let mut player = tx.prepare(
+            "INSERT INTO players (id, username, username_key, password_hash, created_at) VALUES (?1, ?2, ?2, NULL, ?3)",
+        )?;
+        let mut stat = tx.prepare("INSERT INTO player_stats (player_id, stat, value) VALUES (?1, ?2, ?3)")?;
+        for id in 1..=count as i64 {
+            player.execute(params![id, format!("p{id}"), now])?;
+            for key in STATS {
+                stat.execute(params![id, key, rng.gen_range(0..SEED_VALUE_MAX)])?;
+            }
+        }
+    }
+    tx.commit()?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(started.elapsed())
+}
+
+/// Reads every all-time value the way the server's start-up does, and
+/// returns the values of `stat` by player id (index 0 unused).
+pub fn read_all_values(path: &Path, stat: &str) -> anyhow::Result<(Duration, u64, Vec<i64>)> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let started = Instant::now();
+    let mut rows = 0u64;
+    let mut values = Vec::new();
+    let mut query = conn.prepare("SELECT stat, player_id, value FROM player_stats")?;
+    let mut cursor = query.query([])?;
+    while let Some(row) = cursor.next()? {
+        rows += 1;
+        let key = row.get_ref(0)?.as_str()?;
+        if key == stat {
+            let id = row.get::<_, i64>(1)? as usize;
+            if values.len() <= id {
+                values.resize(id + 1, 0);
+            }
+            values[id] = row.get(2)?;
+        }
+    }
+    Ok((started.elapsed(), rows, values))
+}
+
+/// The award rows, written straight: per award a ledger insert, the
+/// all-time upsert (its RETURNING gives `value_after`) and one upsert per
+/// running calendar period — what the server's writer writes per award, as
+/// prepared statements, `per_tx` awards per transaction, WAL with
+/// `synchronous = NORMAL` and foreign keys on like the server; SQLite's
+/// default page cache (2 MiB, as the server's connections) unless `cache_mib`.
+pub fn direct_awards(
+    path: &Path,
+    players: u64,
+    awards: u64,
+    per_tx: u64,
+    cache_mib: Option<u64>,
+    rng: &mut SmallRng,
+) -> anyhow::Result<(Duration, Credit)> {
+    let mut conn = Connection::open(path)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    if let Some(mib) = cache_mib {
+        conn.execute_batch(&format!("PRAGMA cache_size = -{};", mib * 1024))?;
+    }
+    let now = unix_now();
+    let periods: Vec<(&str, i64)> = playerbase::domain::periods::current(now, None)
+        .into_iter()
+        .filter(|p| p.period != playerbase::domain::Period::All)
+        .map(|p| (p.period.as_str(), p.starts_at))
+        .collect();
+    let mut credit = Credit::default();
+    let started = Instant::now();
+    let mut done = 0;
+    while done < awards {
+        let tx = conn.transaction()?;
+        {
+            let mut all_time = tx.prepare_cached(
+                "INSERT INTO player_stats (player_id, stat, value) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (player_id, stat) DO UPDATE SET value = value + excluded.value RETURNING value",
+            )?;
+            let mut period = tx.prepare_cached(
+                "INSERT INTO period_stats (kind, starts_at, player_id, stat, value) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (kind, starts_at, player_id, stat) DO UPDATE SET value = value + excluded.value",
+            )?;
+            let mut ledger = tx.prepare_cached(
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) \
+                 VALUES (?1, ?2, ?3, ?4, 'api:direct', NULL, ?5)",
+            )?;
+            for _ in 0..per_tx.min(awards - done) {
+                let player = rng.gen_range(1..=players as i64);
+                let s = rng.gen_range(0..STATS.len());
+                let amount = rng.gen_range(1..=10i64);
+                let after: i64 = all_time.query_row(params![player, STATS[s], amount], |row| row.get(0))?;
+                for (kind, starts_at) in &periods {
+                    period.execute(params![kind, starts_at, player, STATS[s], amount])?;
+                }
+                ledger.execute(params![player, STATS[s], amount, after, now])?;
+                credit.awards += 1;
+                credit.per_stat[s] += amount;
+                done += 1;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok((started.elapsed(), credit))
+}
+
+/// What the award routes are checked against, read from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    pub all_time: [i64; STATS.len()],
+    /// Per stat, the sum over every day (week, month) period.
+    pub day: [i64; STATS.len()],
+    pub week: [i64; STATS.len()],
+    pub month: [i64; STATS.len()],
+    pub ledger_rows: i64,
+    pub ledger_amounts: [i64; STATS.len()],
+}
+
+pub fn totals(path: &Path) -> anyhow::Result<Totals> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let per_stat = |sql: &str| -> anyhow::Result<[i64; STATS.len()]> {
+        let mut out = [0; STATS.len()];
+        let mut query = conn.prepare(sql)?;
+        let mut rows = query.query([])?;
+        while let Some(row) = rows.next()? {
+            let stat: String = row.get(0)?;
+            if let Some(i) = STATS.iter().position(|s| *s == stat) {
+                out[i] = row.get(1)?;
+            }
+        }
+        Ok(out)
+    };
+    Ok(Totals {
+        all_time: per_stat("SELECT stat, SUM(value) FROM player_stats GROUP BY stat")?,
+        day: per_stat("SELECT stat, SUM(value) FROM period_stats WHERE kind = 'day' GROUP BY stat")?,
+        week: per_stat("SELECT stat, SUM(value) FROM period_stats WHERE kind = 'week' GROUP BY stat")?,
+        month: per_stat("SELECT stat, SUM(value) FROM period_stats WHERE kind = 'month' GROUP BY stat")?,
+        ledger_rows: conn.query_row("SELECT COUNT(*) FROM ledger", [], |row| row.get(0))?,
+        ledger_amounts: per_stat("SELECT stat, SUM(amount) FROM ledger GROUP BY stat")?,
+    })
+}
+
+/// Whether the file moved by exactly what was acknowledged; the reason if not.
+pub fn check(before: &Totals, after: &Totals, sent: &Credit) -> Result<(), String> {
+    let diff =
+        |a: &[i64; STATS.len()], b: &[i64; STATS.len()]| -> [i64; STATS.len()] { std::array::from_fn(|i| b[i] - a[i]) };
+    let mut wrong = Vec::new();
+    for (what, moved) in [
+        ("player_stats", diff(&before.all_time, &after.all_time)),
+        ("period_stats day", diff(&before.day, &after.day)),
+        ("period_stats week", diff(&before.week, &after.week)),
+        ("period_stats month", diff(&before.month, &after.month)),
+        ("ledger amounts", diff(&before.ledger_amounts, &after.ledger_amounts)),
+    ] {
+        if moved != sent.per_stat {
+            wrong.push(format!("{what} moved by {moved:?}, acknowledged {:?}", sent.per_stat));
+        }
+    }
+    let rows = after.ledger_rows - before.ledger_rows;
+    if rows != sent.awards as i64 {
+        wrong.push(format!("{rows} ledger rows added, {} awards acknowledged", sent.awards));
+    }
+    if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}

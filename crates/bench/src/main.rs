@@ -1,0 +1,620 @@
+//! `playerbase-bench`: drives the real release `playerbase` binary over
+//! loopback HTTP and prints a Markdown table of figures, each beside a
+//! baseline measured in the same run. See BENCHMARKS.md.
+
+mod ceiling;
+mod db;
+mod load;
+mod report;
+mod server;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use playerbase::domain::{PeriodKey, StatCatalog, stats::seed_stat_specs};
+use playerbase::leaderboards::{Change, Leaderboards};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::load::{Credit, Job, MakeJob, Stop};
+use crate::report::{Report, mib, ms};
+
+/// The ten default stats, in configuration order.
+pub const STATS: [&str; 10] = [
+    "meleeAtkXp",
+    "mageAtkXp",
+    "rangeAtkXp",
+    "healthXp",
+    "shieldXp",
+    "evasionXp",
+    "sizeXp",
+    "blockXp",
+    "ResistXp",
+    "speedXp",
+];
+
+#[derive(Parser)]
+#[command(name = "playerbase-bench", about = "Benchmarks the release playerbase server against same-run baselines")]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+    /// Players seeded before the server starts, each with all ten stats.
+    #[arg(long)]
+    players: Option<u64>,
+    /// A run of about a minute: 100,000 players and short phases.
+    #[arg(long)]
+    quick: bool,
+    /// Seconds each throughput phase runs.
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Connections for profile reads and the ceiling.
+    #[arg(long, default_value_t = 64)]
+    read_conns: usize,
+    /// Connections sending single-award requests.
+    #[arg(long, default_value_t = 64)]
+    award_conns: usize,
+    /// Connections sending batches.
+    #[arg(long, default_value_t = 4)]
+    batch_conns: usize,
+    /// Awards per batch request (the route allows 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    batch_size: usize,
+    /// Sequential requests per latency figure.
+    #[arg(long)]
+    latency_requests: Option<u64>,
+    /// The server binary (default: build and use target/release/playerbase).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// RUST_LOG for the server (default: unset, so the shipped `info`).
+    #[arg(long)]
+    server_log: Option<String>,
+    /// Where the temporary directory goes (default: the system's).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Keep the temporary directory (database, logs) and print its path.
+    #[arg(long)]
+    keep: bool,
+    /// Run only these phases (the seeding, start-up and in-process figures always run).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Phase>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// The ceiling server (started by the benchmark itself).
+    #[command(hide = true)]
+    CeilingServer {
+        #[arg(long)]
+        listen: String,
+        #[arg(long)]
+        body: PathBuf,
+        #[arg(long, value_enum)]
+        stack: ceiling::Stack,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Phase {
+    /// The ceilings and profile reads.
+    Reads,
+    /// Top-100 and rank-of-player latency.
+    Leaderboards,
+    /// Single-award requests.
+    Singles,
+    /// Batch requests.
+    Batches,
+}
+
+struct Plan {
+    players: u64,
+    duration: Duration,
+    warmup: Duration,
+    latency_requests: u64,
+    direct_awards: u64,
+    around_samples: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Mode::CeilingServer { listen, body, stack }) = &cli.mode {
+        return ceiling::serve(listen, body, *stack);
+    }
+    let plan = Plan {
+        players: cli.players.unwrap_or(if cli.quick { 100_000 } else { 1_000_000 }),
+        duration: Duration::from_secs_f64(cli.duration.unwrap_or(if cli.quick { 3.0 } else { 10.0 })),
+        warmup: Duration::from_secs(1),
+        latency_requests: cli.latency_requests.unwrap_or(if cli.quick { 300 } else { 2000 }),
+        direct_awards: if cli.quick { 50_000 } else { 200_000 },
+        around_samples: if cli.quick { 20_000 } else { 200_000 },
+    };
+    // The load generator: two workers, as many as the machine has cores.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli, plan))
+}
+
+fn say(message: impl AsRef<str>) {
+    eprintln!("[bench] {}", message.as_ref());
+}
+
+async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
+    let want = |phase: Phase| cli.only.is_empty() || cli.only.contains(&phase);
+    let bin = server::playerbase_binary(cli.server_bin.clone())?;
+    let tmp = match &cli.dir {
+        Some(dir) => tempfile::Builder::new().prefix("playerbase-bench").tempdir_in(dir)?,
+        None => tempfile::Builder::new().prefix("playerbase-bench").tempdir()?,
+    };
+    let dir = tmp.path().to_owned();
+    say(format!("working in {}", dir.display()));
+    let database = dir.join("playerbase.db");
+    let mut rng = SmallRng::seed_from_u64(cli.seed);
+    let mut report = Report::new(&plan_line(&cli, &plan));
+    report
+        .note(format!("Load average before the run (other work on the machine competes for its cores): {}", loadavg()));
+
+    // The database: migrated by the server's own CLI, then seeded directly.
+    let key = server::create_api_key(&bin, &database)?;
+    say(format!("seeding {} players x {} stats", plan.players, STATS.len()));
+    let seeding = db::seed_players(&database, plan.players, &mut rng)?;
+    let db_size = std::fs::metadata(&database)?.len();
+    say(format!("seeded in {:.1} s, file {}", seeding.as_secs_f64(), mib(db_size)));
+    report.note(format!(
+        "Seeded {} players × 10 stats ({} player_stats rows) directly in {:.1} s; database file {}.",
+        plan.players,
+        plan.players * 10,
+        seeding.as_secs_f64(),
+        mib(db_size)
+    ));
+
+    // Baselines that need no server, on an identical copy of the file, before the server runs.
+    let copy = dir.join("direct.db");
+    std::fs::copy(&database, &copy)?;
+    let (read_time, rows, melee) = db::read_all_values(&copy, STATS[0])?;
+    say(format!("raw read of {rows} rows: {:.2} s", read_time.as_secs_f64()));
+    let inproc = in_process_ranks(&melee, plan.around_samples, &mut rng);
+    drop(melee);
+    say(format!(
+        "in-process: build {:.2} s/board, around p50 {:.2} µs p99 {:.2} µs",
+        inproc.build.as_secs_f64(),
+        inproc.around_p50_us,
+        inproc.around_p99_us
+    ));
+    let mut direct = |awards: u64, per_tx: u64, cache_mib: Option<u64>| -> anyhow::Result<f64> {
+        let (time, _) = db::direct_awards(&copy, plan.players, awards, per_tx, cache_mib, &mut rng)?;
+        let rate = awards as f64 / time.as_secs_f64();
+        say(format!("SQLite direct, {per_tx}/tx, cache {cache_mib:?} MiB: {rate:.0} awards/s"));
+        Ok(rate)
+    };
+    let mut directs = None;
+    if want(Phase::Batches) || want(Phase::Singles) {
+        directs = Some(Directs {
+            batch: direct(plan.direct_awards, 10_000, None)?,
+            group: direct(plan.direct_awards / 5, 64, None)?,
+            single: direct(plan.direct_awards / 20, 1, None)?,
+            batch_big_cache: direct(plan.direct_awards, 10_000, Some(256))?,
+            group_big_cache: direct(plan.direct_awards / 5, 64, Some(256))?,
+        });
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+    }
+
+    // The server at full size: start-up and memory.
+    let log = dir.join("playerbase.log");
+    let (pb, startup) = server::start_playerbase(&bin, &database, &log, cli.server_log.as_deref()).await?;
+    let (rss_loaded, hwm_loaded) = server::memory(pb.pid())?;
+    say(format!(
+        "playerbase pid {} on {} up in {:.2} s, VmRSS {} (peak {})",
+        pb.pid(),
+        pb.addr,
+        startup.as_secs_f64(),
+        mib(rss_loaded),
+        mib(hwm_loaded)
+    ));
+    let index_estimate = inproc.heap_bytes * STATS.len() as u64;
+    report.row(
+        &format!("Start-up at {} players (spawn to first 200 on /healthz)", plan.players),
+        format!("{:.2} s", startup.as_secs_f64()),
+        format!(
+            "{:.2} s: SQLite reading the {rows} rows directly; {:.2} s: building the 10 boards in-process",
+            read_time.as_secs_f64(),
+            inproc.build.as_secs_f64() * STATS.len() as f64
+        ),
+        "",
+        "",
+    );
+    report.row(
+        "Server resident memory after loading (VmRSS)",
+        mib(rss_loaded),
+        format!("{}: the 10 boards' entries (`heap_bytes`)", mib(index_estimate)),
+        "< 256 MiB",
+        report::verdict(rss_loaded < 256 << 20),
+    );
+    report.row("Server peak memory during loading (VmHWM)", mib(hwm_loaded), "", "", "");
+    report.row(
+        &format!("One board's entries in-process, then after one award to each of {} of its players", inproc.awarded),
+        format!(
+            "{:.1} MiB → {:.1} MiB",
+            inproc.heap_bytes as f64 / 1048576.0,
+            inproc.heap_bytes_after_awards as f64 / 1048576.0
+        ),
+        format!("{}: 16 bytes × {} entries", mib(16 * plan.players), plan.players),
+        "",
+        "",
+    );
+
+    // Profile reads against the ceiling of the stack.
+    let (status, profile) = load::fetch(pb.addr, "/api/v1/players/1").await?;
+    anyhow::ensure!(status == 200, "GET /api/v1/players/1 answered {status}");
+    let body_file = dir.join("profile.json");
+    std::fs::write(&body_file, &profile)?;
+    let players = plan.players;
+    let profiles: MakeJob = Arc::new(move |rng: &mut SmallRng| Job {
+        request: load::get(&format!("/api/v1/players/{}", rng.gen_range(1..=players))),
+        credit: Credit::default(),
+    });
+    let mut floor = None;
+    if want(Phase::Reads) {
+        let bare = server::start_ceiling(&body_file, ceiling::Stack::Bare, &dir.join("ceiling-bare.log")).await?;
+        let mut bare_run = measured(&bare, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
+        let mut bare_latency =
+            load::run(bare.addr, 1, Stop::Count(plan.latency_requests), cli.seed, profiles.clone()).await?;
+        bare.stop(Duration::from_secs(2));
+        floor = Some(format!(
+            "p50 {} / p99 {}: the ceiling's round trip, 1 conn",
+            ms(bare_latency.quantile_ms(0.5)),
+            ms(bare_latency.quantile_ms(0.99))
+        ));
+        let layered =
+            server::start_ceiling(&body_file, ceiling::Stack::Layers, &dir.join("ceiling-layers.log")).await?;
+        let layered_run = measured(&layered, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
+        layered.stop(Duration::from_secs(2));
+        let mut reads = measured(&pb, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
+
+        let ceiling = bare_run.outcome.per_second();
+        report.row(
+            &format!("Ceiling: trivial axum handler, the same {}-byte body, {} conns", profile.len(), cli.read_conns),
+            format!("{ceiling:.0} req/s"),
+            format!(
+                "p50 {} / p99 {}; {}",
+                ms(bare_run.outcome.quantile_ms(0.5)),
+                ms(bare_run.outcome.quantile_ms(0.99)),
+                bare_run.cpu_note()
+            ),
+            "",
+            "",
+        );
+        report.row(
+            "Ceiling + playerbase's middleware (request id, trace span, INFO log line)",
+            format!("{:.0} req/s", layered_run.outcome.per_second()),
+            format!(
+                "{} of the ceiling; {}",
+                report::pct(layered_run.outcome.per_second() / ceiling),
+                layered_run.cpu_note()
+            ),
+            "",
+            "",
+        );
+        let ratio = reads.outcome.per_second() / ceiling;
+        report.row(
+            &format!("Profile reads `GET /api/v1/players/{{id}}`, random ids, {} conns", cli.read_conns),
+            format!("{:.0} req/s", reads.outcome.per_second()),
+            format!(
+                "{} of the ceiling; p50 {} / p99 {}; {}",
+                report::pct(ratio),
+                ms(reads.outcome.quantile_ms(0.5)),
+                ms(reads.outcome.quantile_ms(0.99)),
+                reads.cpu_note()
+            ),
+            "≥ 70 % of the ceiling",
+            report::verdict(ratio >= 0.7 && reads.outcome.failed_total() == 0),
+        );
+        report.failures("profile reads", &reads.outcome);
+    }
+
+    // Leaderboards at full size, one request at a time.
+    if want(Phase::Leaderboards) {
+        let floor = floor.unwrap_or_default();
+        let top: MakeJob = Arc::new(|_: &mut SmallRng| Job {
+            request: load::get("/api/v1/leaderboards/meleeAtkXp?limit=100"),
+            credit: Credit::default(),
+        });
+        let mut top_run = load::run(pb.addr, 1, Stop::Count(plan.latency_requests), cli.seed, top).await?;
+        let around: MakeJob = Arc::new(move |rng: &mut SmallRng| Job {
+            request: load::get(&format!(
+                "/api/v1/leaderboards/meleeAtkXp/players/{}?radius=5",
+                rng.gen_range(1..=players)
+            )),
+            credit: Credit::default(),
+        });
+        let mut around_run = load::run(pb.addr, 1, Stop::Count(plan.latency_requests), cli.seed, around).await?;
+        report.row(
+            &format!(
+                "Top-100 `GET /api/v1/leaderboards/meleeAtkXp?limit=100`, 1 conn, {} requests",
+                plan.latency_requests
+            ),
+            format!("p50 {} / p99 {}", ms(top_run.quantile_ms(0.5)), ms(top_run.quantile_ms(0.99))),
+            floor.clone(),
+            "",
+            "",
+        );
+        report.failures("top-100", &top_run);
+        report.row(
+            &format!(
+                "Rank of player `…/meleeAtkXp/players/{{id}}?radius=5`, random ids, 1 conn, {} requests",
+                plan.latency_requests
+            ),
+            format!("p50 {} / p99 {}", ms(around_run.quantile_ms(0.5)), ms(around_run.quantile_ms(0.99))),
+            floor,
+            "",
+            "",
+        );
+        report.failures("rank of player", &around_run);
+    }
+    report.row(
+        &format!(
+            "`Leaderboards::around` in-process (server-side rank computation), {} players, radius 5",
+            plan.players
+        ),
+        format!("p50 {:.2} µs / p99 {:.2} µs", inproc.around_p50_us, inproc.around_p99_us),
+        format!("`page(0, 100)` of the same board: p50 {:.2} µs", inproc.page_p50_us),
+        "< 1 ms",
+        report::verdict(inproc.around_p99_us < 1000.0),
+    );
+
+    // Awards, each run checked against the file.
+    let directs = directs.unwrap_or_default();
+    if want(Phase::Singles) {
+        let single_key = key.clone();
+        let singles: MakeJob = Arc::new(move |rng: &mut SmallRng| {
+            let player = rng.gen_range(1..=players);
+            let stat = rng.gen_range(0..STATS.len());
+            let amount = rng.gen_range(1..=10i64);
+            let mut credit = Credit { awards: 1, ..Credit::default() };
+            credit.per_stat[stat] = amount;
+            let body = format!(r#"{{"stats":{{"{}":{amount}}}}}"#, STATS[stat]).into_bytes();
+            Job { request: load::post_json(&format!("/api/v1/players/{player}/awards"), &single_key, body), credit }
+        });
+        let before = db::totals(&database)?;
+        let mut single_run = measured_cold(&pb, cli.award_conns, plan.duration, singles, cli.seed).await?;
+        let after = db::totals(&database)?;
+        let single_check = db::check(&before, &after, &single_run.outcome.acknowledged);
+        let single_rate = single_run.outcome.per_second();
+        report.row(
+            &format!("Single awards `POST /api/v1/players/{{id}}/awards`, {} conns", cli.award_conns),
+            format!("{single_rate:.0} req/s"),
+            format!(
+                "SQLite direct: {:.0} awards/s at 64 per transaction, {:.0} at 1 per transaction; p50 {} / p99 {}; {}",
+                directs.group,
+                directs.single,
+                ms(single_run.outcome.quantile_ms(0.5)),
+                ms(single_run.outcome.quantile_ms(0.99)),
+                single_run.cpu_note()
+            ),
+            "≥ 10,000 req/s",
+            report::verdict(single_rate >= 10_000.0 && single_check.is_ok()),
+        );
+        report.failures("single awards", &single_run.outcome);
+        report.check("single awards", single_run.outcome.acknowledged.awards, &single_check);
+    }
+
+    if want(Phase::Batches) {
+        let batch_key = key.clone();
+        let batch_size = cli.batch_size;
+        let batches: MakeJob = Arc::new(move |rng: &mut SmallRng| {
+            let mut credit = Credit { awards: batch_size as u64, ..Credit::default() };
+            let mut body = String::with_capacity(batch_size * 52 + 16);
+            body.push_str(r#"{"awards":["#);
+            for n in 0..batch_size {
+                let stat = rng.gen_range(0..STATS.len());
+                let amount = rng.gen_range(1..=10i64);
+                credit.per_stat[stat] += amount;
+                if n > 0 {
+                    body.push(',');
+                }
+                let player = rng.gen_range(1..=players);
+                let _ = write!(body, r#"{{"player_id":{player},"stat":"{}","amount":{amount}}}"#, STATS[stat]);
+            }
+            body.push_str("]}");
+            Job { request: load::post_json("/api/v1/awards", &batch_key, body.into_bytes()), credit }
+        });
+        let before = db::totals(&database)?;
+        let mut batch_run = measured_cold(&pb, cli.batch_conns, plan.duration * 2, batches, cli.seed).await?;
+        let after = db::totals(&database)?;
+        let batch_check = db::check(&before, &after, &batch_run.outcome.acknowledged);
+        let batch_rate = batch_run.outcome.acknowledged.awards as f64 / batch_run.outcome.elapsed.as_secs_f64();
+        report.row(
+            &format!("Batch awards `POST /api/v1/awards`, {} per request, {} conns", batch_size, cli.batch_conns),
+            format!("{batch_rate:.0} awards/s"),
+            format!(
+                "SQLite direct, 10,000 per transaction: {:.0} awards/s ({} of it); request p50 {} / p99 {}; {}",
+                directs.batch,
+                report::pct(batch_rate / directs.batch),
+                ms(batch_run.outcome.quantile_ms(0.5)),
+                ms(batch_run.outcome.quantile_ms(0.99)),
+                batch_run.cpu_note()
+            ),
+            "≥ 100,000 awards/s",
+            report::verdict(batch_rate >= 100_000.0 && batch_check.is_ok()),
+        );
+        report.failures("batch awards", &batch_run.outcome);
+        report.check("batch awards", batch_run.outcome.acknowledged.awards, &batch_check);
+    }
+    if want(Phase::Batches) || want(Phase::Singles) {
+        report.row(
+            "SQLite direct with a 256 MiB page cache (not the server's setting; for reading the above)",
+            format!("{:.0} awards/s at 10,000 per transaction", directs.batch_big_cache),
+            format!("{:.0} awards/s at 64 per transaction", directs.group_big_cache),
+            "",
+            "",
+        );
+    }
+
+    let (rss_end, hwm_end) = server::memory(pb.pid())?;
+    report.row("Server memory at the end (VmRSS / VmHWM)", format!("{} / {}", mib(rss_end), mib(hwm_end)), "", "", "");
+    pb.stop(Duration::from_secs(30));
+    report.note(format!("Load average after the run: {}", loadavg()));
+
+    println!("{}", report.render());
+    if cli.keep {
+        let kept = tmp.keep();
+        say(format!("kept {}", kept.display()));
+    }
+    Ok(())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// SQLite's own award rates, in awards per second.
+#[derive(Default)]
+struct Directs {
+    batch: f64,
+    group: f64,
+    single: f64,
+    batch_big_cache: f64,
+    group_big_cache: f64,
+}
+
+fn plan_line(cli: &Cli, plan: &Plan) -> String {
+    format!(
+        "players {}, phases {:.0} s (batches {:.0} s), read conns {}, award conns {}, batch conns {} × {} awards, {} sequential requests per latency figure, seed {}",
+        plan.players,
+        plan.duration.as_secs_f64(),
+        plan.duration.as_secs_f64() * 2.0,
+        cli.read_conns,
+        cli.award_conns,
+        cli.batch_conns,
+        cli.batch_size,
+        plan.latency_requests,
+        cli.seed
+    )
+}
+
+/// A run's outcome with the server's CPU time over it.
+struct Measured {
+    outcome: load::Outcome,
+    server_cpu: f64,
+    switches: u64,
+}
+
+impl Measured {
+    fn cpu_note(&self) -> String {
+        let requests = self.outcome.ok + self.outcome.failed_total();
+        format!(
+            "server CPU {:.0} µs/req ({:.2} cores), {:.1} context switches/req",
+            self.server_cpu * 1e6 / requests.max(1) as f64,
+            self.server_cpu / self.outcome.elapsed.as_secs_f64(),
+            self.switches as f64 / requests.max(1) as f64
+        )
+    }
+}
+
+/// A warm-up of `plan.warmup`, then the measured run of `plan.duration`.
+async fn measured(
+    server: &server::Server,
+    conns: usize,
+    plan: &Plan,
+    make: MakeJob,
+    seed: u64,
+) -> anyhow::Result<Measured> {
+    load::run(server.addr, conns, Stop::After(plan.warmup), seed ^ 1, make.clone()).await?;
+    measured_cold(server, conns, plan.duration, make, seed).await
+}
+
+/// One run of `duration`, with no warm-up (award runs: every request counts).
+async fn measured_cold(
+    server: &server::Server,
+    conns: usize,
+    duration: Duration,
+    make: MakeJob,
+    seed: u64,
+) -> anyhow::Result<Measured> {
+    let cpu_before = server::cpu_seconds(server.pid())?;
+    let switches_before = server::context_switches(server.pid());
+    let outcome = load::run(server.addr, conns, Stop::After(duration), seed, make).await?;
+    let server_cpu = server::cpu_seconds(server.pid())? - cpu_before;
+    let switches = server::context_switches(server.pid()).saturating_sub(switches_before);
+    say(format!(
+        "{} ok, {} failed in {:.2} s: {:.0}/s",
+        outcome.ok,
+        outcome.failed_total(),
+        outcome.elapsed.as_secs_f64(),
+        outcome.per_second()
+    ));
+    Ok(Measured { outcome, server_cpu, switches })
+}
+
+struct InProcess {
+    build: Duration,
+    heap_bytes: u64,
+    /// After `awarded` players of the board had one award each.
+    heap_bytes_after_awards: u64,
+    awarded: usize,
+    around_p50_us: f64,
+    around_p99_us: f64,
+    page_p50_us: f64,
+}
+
+/// The rank computation itself, without HTTP or SQLite: one board of
+/// `values` (by player id) in the library's `Leaderboards`.
+fn in_process_ranks(values: &[i64], samples: usize, rng: &mut SmallRng) -> InProcess {
+    let catalog = StatCatalog::from_specs(&seed_stat_specs()).expect("the default stats are valid");
+    let boards = Leaderboards::new(&catalog);
+    let entries: Vec<(i64, i64)> = values.iter().enumerate().skip(1).map(|(id, v)| (id as i64, *v)).collect();
+    let players = entries.len();
+    let started = Instant::now();
+    boards.load(STATS[0], PeriodKey::ALL_TIME, entries);
+    let build = started.elapsed();
+    let mut around = Vec::with_capacity(samples);
+    let mut sink = 0u64;
+    for _ in 0..samples {
+        let id = rng.gen_range(1..=players);
+        let started = Instant::now();
+        let (rank, standings) = boards.around(STATS[0], PeriodKey::ALL_TIME, id as i64, values[id], 5);
+        around.push(started.elapsed().as_nanos() as u32);
+        sink = sink.wrapping_add(rank).wrapping_add(standings.len() as u64);
+    }
+    let mut page = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let started = Instant::now();
+        let (total, standings) = boards.page(STATS[0], PeriodKey::ALL_TIME, 0, 100);
+        page.push(started.elapsed().as_nanos() as u32);
+        sink = sink.wrapping_add(total as u64).wrapping_add(standings.len() as u64);
+    }
+    std::hint::black_box(sink);
+    let heap_bytes = boards.heap_bytes() as u64;
+    // One award to about one player in ten: every block of the board takes inserts.
+    let changes: Vec<Change> = (0..players / 10)
+        .map(|_| {
+            let id = rng.gen_range(1..=players);
+            Change {
+                stat: STATS[0].to_owned(),
+                period: PeriodKey::ALL_TIME,
+                player_id: id as i64,
+                old: Some(values[id]),
+                new: values[id] + 1,
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let changes: Vec<Change> = changes.into_iter().filter(|c| seen.insert(c.player_id)).collect();
+    boards.apply(&changes);
+    InProcess {
+        build,
+        heap_bytes,
+        heap_bytes_after_awards: boards.heap_bytes() as u64,
+        awarded: changes.len(),
+        around_p50_us: load::quantile_us(&mut around, 0.5) / 1000.0,
+        around_p99_us: load::quantile_us(&mut around, 0.99) / 1000.0,
+        page_p50_us: load::quantile_us(&mut page, 0.5) / 1000.0,
+    }
+}
