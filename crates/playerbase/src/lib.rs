@@ -44,6 +44,8 @@ pub async fn serve(
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
 /// Idempotency answers are kept at least this long (API.md promises 24 hours).
 const KEEP_REPLIES: i64 = 48 * 3600;
+/// Announcements to other instances are read within seconds; an hour is plenty.
+const KEEP_ANNOUNCEMENTS: i64 = 3600;
 
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -71,6 +73,9 @@ async fn sweep(state: AppState) {
         }
         if let Err(err) = state.store.delete_replies_before(now - KEEP_REPLIES).await {
             tracing::warn!(error = %err, "could not remove old idempotency answers");
+        }
+        if let Err(err) = state.store.delete_announcements_before(now - KEEP_ANNOUNCEMENTS).await {
+            tracing::warn!(error = %err, "could not remove old announcements");
         }
         state.boards.retain_periods(&domain::periods::current(now, None));
     }

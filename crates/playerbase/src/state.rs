@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::auth::Passwords;
-use crate::awards::{Awards, Events, Writer};
+use crate::awards::{Awards, Events, Writer, feed};
 use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
@@ -31,14 +31,17 @@ impl AppState {
         let stats = config.stat_catalog()?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
-        leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
+        let last_announcement =
+            leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
         let events = Events::default();
+        let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
         let awards = Awards::start(Writer {
             store: store.clone(),
             catalog: stats.clone(),
             boards: boards.clone(),
             events: events.clone(),
             clock: clock.clone(),
+            applied,
         });
         Ok(Self(Arc::new(Shared {
             config,

@@ -2,6 +2,7 @@
 //! one group-committing writer, recorded in the ledger, published live.
 
 pub mod events;
+pub mod feed;
 pub mod job;
 mod plan;
 mod writer;

@@ -6,16 +6,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use tokio::sync::{mpsc, oneshot};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::events::{AwardEvent, Events};
+use super::feed::Announcement;
 use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::leaderboards::Leaderboards;
 use crate::state::Clock;
 use crate::store::awards::WriteTx;
-use crate::store::{Store, StoreResult};
+use crate::store::{Store, StoreError, StoreResult};
 
 /// Jobs queued before callers wait to submit.
 const QUEUE: usize = 4096;
@@ -39,7 +42,14 @@ pub struct Writer {
     pub boards: Arc<Leaderboards>,
     pub events: Events,
     pub clock: Clock,
+    /// Where instances share the database: the last announcement this
+    /// instance's follower has applied. Commits are then applied to the
+    /// boards and events by the follower, in the order of every instance's commits.
+    pub applied: Option<watch::Receiver<i64>>,
 }
+
+/// How long a writer waits for its own commit to show on the boards before answering anyway.
+const SHOW_WITHIN: Duration = Duration::from_secs(10);
 
 impl Awards {
     pub fn start(writer: Writer) -> Self {
@@ -104,34 +114,37 @@ impl Writer {
 
     async fn apply_group(&self, group: Vec<(AwardJob, oneshot::Sender<Reply>)>) {
         let (jobs, answers): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        match self.commit(&jobs).await {
-            Ok(plan) => {
-                self.boards.apply(&plan.changes);
-                for (applied, id) in plan.applied {
-                    let row = applied.row;
-                    self.events.publish(AwardEvent {
-                        id,
-                        player_id: row.player_id,
-                        username: applied.username,
-                        stat: row.stat,
-                        amount: row.amount,
-                        value: row.value_after,
-                    });
+        let replies = match self.commit(&jobs).await {
+            Ok(committed) => {
+                match committed.announced {
+                    Some(id) => self.until_shown(id).await,
+                    None => {
+                        self.boards.apply(&committed.changes);
+                        for event in committed.events {
+                            self.events.publish(event);
+                        }
+                    }
                 }
-                for (answer, reply) in answers.into_iter().zip(plan.replies) {
-                    let _ = answer.send(reply);
-                }
+                committed.replies
             }
             Err(err) => {
                 tracing::error!(error = %err, jobs = jobs.len(), "award group failed; nothing applied");
-                for answer in answers {
-                    let _ = answer.send(Reply::error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        "something went wrong on the server",
-                    ));
-                }
+                let failed =
+                    Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server");
+                vec![failed; answers.len()]
             }
+        };
+        for (answer, reply) in answers.into_iter().zip(replies) {
+            let _ = answer.send(reply);
+        }
+    }
+
+    /// Waits until the follower has applied announcement `id`, so that a
+    /// caller reading the boards after its answer sees its awards.
+    async fn until_shown(&self, id: i64) {
+        let Some(mut applied) = self.applied.clone() else { return };
+        if tokio::time::timeout(SHOW_WITHIN, applied.wait_for(|&last| last >= id)).await.is_err() {
+            tracing::warn!(id, "the boards have not caught up with a commit yet; answering anyway");
         }
     }
 
@@ -152,8 +165,28 @@ impl Writer {
         if !new_replies.is_empty() {
             tx.save_replies(&new_replies).await?;
         }
+        let events: Vec<AwardEvent> = applied
+            .into_iter()
+            .zip(ledger_ids)
+            .map(|(applied, id)| AwardEvent {
+                id,
+                player_id: applied.row.player_id,
+                username: applied.username,
+                stat: applied.row.stat,
+                amount: applied.row.amount,
+                value: applied.row.value_after,
+            })
+            .collect();
+        let announced = match &self.applied {
+            Some(_) if !changes.is_empty() => {
+                let announcement = Announcement::new(changes.clone(), &events);
+                let body = serde_json::to_string(&announcement).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.announce(&body, now).await?
+            }
+            _ => None,
+        };
         tx.commit().await?;
-        Ok(CommittedPlan { replies, applied: applied.into_iter().zip(ledger_ids).collect(), changes })
+        Ok(CommittedPlan { replies, changes, events, announced })
     }
 
     /// Everything the jobs' outcome depends on, read inside the transaction.
@@ -204,6 +237,8 @@ impl Writer {
 
 struct CommittedPlan {
     replies: Vec<Reply>,
-    applied: Vec<(plan::Applied, i64)>,
     changes: Vec<crate::leaderboards::Change>,
+    events: Vec<AwardEvent>,
+    /// The announcement's id, where other instances follow this one.
+    announced: Option<i64>,
 }

@@ -55,7 +55,7 @@ impl fmt::Display for Period {
 }
 
 /// One period instance: a kind and the unix second it started at (0 for `all`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PeriodKey {
     pub period: Period,
     pub starts_at: i64,

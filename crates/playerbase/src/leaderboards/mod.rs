@@ -13,7 +13,7 @@ pub use ranked::{Entry, Ranked};
 use crate::domain::{Op, PeriodKey, StatCatalog};
 
 /// One value change on one board, as the writer committed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     pub stat: String,
     pub period: PeriodKey,

@@ -67,5 +67,8 @@ pub trait WriteTx: Send {
     async fn insert_ledger(&mut self, rows: &[NewLedgerRow]) -> StoreResult<Vec<i64>>;
     async fn write_values(&mut self, period: PeriodKey, values: &[StatValue]) -> StoreResult<()>;
     async fn save_replies(&mut self, replies: &[StoredReply]) -> StoreResult<()>;
+    /// Records `body` for the other instances, delivered when this commits;
+    /// returns its id, or none where no other instance can be listening.
+    async fn announce(&mut self, body: &str, at: i64) -> StoreResult<Option<i64>>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

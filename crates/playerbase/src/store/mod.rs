@@ -253,12 +253,22 @@ pub trait Store: Send + Sync + 'static {
     /// The ledger after the id `after`, oldest first.
     async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>>;
     async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>>;
-    /// Calls `each(stat, player_id, value)` for every stored value of `period`.
-    async fn for_each_value(
+    /// Calls `each(period, stat, player_id, value)` for every stored value of
+    /// `periods`, all read in one snapshot; returns the id of the last
+    /// announcement that snapshot includes (0 where there are none).
+    async fn board_snapshot(
         &self,
-        period: PeriodKey,
-        each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
-    ) -> StoreResult<()>;
+        periods: &[PeriodKey],
+        each: &mut (dyn for<'s> FnMut(PeriodKey, &'s str, i64, i64) + Send),
+    ) -> StoreResult<i64>;
+    /// Announcements of award commits after the id `after`, oldest first:
+    /// `(id, body)`. Only a database several instances share has any.
+    async fn announcements_after(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>>;
+    /// A signal each time an instance announces a commit; none where
+    /// announcements are not needed (SQLite: one server per database).
+    async fn listen_announcements(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<()>>>;
+    /// Forgets announcements made before `before`.
+    async fn delete_announcements_before(&self, before: i64) -> StoreResult<u64>;
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>>;
     /// Forgets idempotency answers given before `before`.
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64>;

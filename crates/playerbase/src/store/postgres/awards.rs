@@ -155,6 +155,17 @@ impl WriteTx for PgWriteTx {
         Ok(())
     }
 
+    async fn announce(&mut self, body: &str, at: i64) -> StoreResult<Option<i64>> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO announcements (body, at) VALUES ($1, $2) RETURNING id")
+            .bind(body)
+            .bind(at)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        // Delivered at commit, and only then.
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(id.to_string()).execute(&mut *self.tx).await?;
+        Ok(Some(id))
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
@@ -216,25 +227,33 @@ pub async fn stat_value(pool: &PgPool, period: PeriodKey, player_id: i64, stat: 
 }
 
 /// Every stored value of `period`, a row at a time, for rebuilding the boards.
-pub async fn for_each_value(
+/// Every stored value of `periods`, read in one transaction so that they
+/// and the last announcement agree.
+pub async fn board_snapshot(
     pool: &PgPool,
-    period: PeriodKey,
-    each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
-) -> StoreResult<()> {
-    let (table, running) = values_table(period);
-    let sql = match running {
-        None => format!("SELECT stat, player_id, value FROM {table}"),
-        Some(_) => format!("SELECT stat, player_id, value FROM {table} WHERE kind = $1 AND starts_at = $2"),
-    };
-    let mut query = sqlx::query(&sql);
-    if let Some((kind, starts_at)) = running {
-        query = query.bind(kind).bind(starts_at);
+    periods: &[PeriodKey],
+    each: &mut (dyn for<'s> FnMut(PeriodKey, &'s str, i64, i64) + Send),
+) -> StoreResult<i64> {
+    let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+    let last_announcement: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM announcements").fetch_one(&mut *tx).await?;
+    for &period in periods {
+        let (table, running) = values_table(period);
+        let sql = match running {
+            None => format!("SELECT stat, player_id, value FROM {table}"),
+            Some(_) => format!("SELECT stat, player_id, value FROM {table} WHERE kind = $1 AND starts_at = $2"),
+        };
+        let mut query = sqlx::query(&sql);
+        if let Some((kind, starts_at)) = running {
+            query = query.bind(kind).bind(starts_at);
+        }
+        let mut rows = query.fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await? {
+            each(period, row.try_get::<&str, _>(0)?, row.try_get(1)?, row.try_get(2)?);
+        }
     }
-    let mut rows = query.fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        each(row.try_get::<&str, _>(0)?, row.try_get(1)?, row.try_get(2)?);
-    }
-    Ok(())
+    tx.commit().await?;
+    Ok(last_announcement)
 }
 
 pub async fn usernames(pool: &PgPool, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
@@ -258,4 +277,45 @@ async fn usernames_on(conn: &mut PgConnection, ids: &[i64]) -> StoreResult<HashM
 pub async fn delete_replies_before(pool: &PgPool, before: i64) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(pool).await?;
     Ok(done.rows_affected())
+}
+
+/// The LISTEN/NOTIFY channel award commits are announced on.
+const CHANNEL: &str = "playerbase_awards";
+
+pub async fn announcements_after(pool: &PgPool, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
+    Ok(sqlx::query_as("SELECT id, body FROM announcements WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?)
+}
+
+pub async fn delete_announcements_before(pool: &PgPool, before: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM announcements WHERE at < $1").bind(before).execute(pool).await?;
+    Ok(done.rows_affected())
+}
+
+/// Listens on its own connection; each notification becomes one signal
+/// (signals not yet taken are merged: the reader catches up from the table).
+pub async fn listen_announcements(pool: &PgPool) -> StoreResult<tokio::sync::mpsc::Receiver<()>> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    let (signal, signals) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        loop {
+            match listener.recv().await {
+                Ok(_) => {}
+                Err(err) => {
+                    // recv reconnects on the next call; what was missed is read from the table.
+                    tracing::warn!(error = %err, "lost the announcements connection; reconnecting");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+            match signal.try_send(()) {
+                Ok(()) | Err(tokio::sync::mpsc::error::TrySendError::Full(())) => {}
+                Err(tokio::sync::mpsc::error::TrySendError::Closed(())) => return,
+            }
+        }
+    });
+    Ok(signals)
 }

@@ -185,12 +185,24 @@ impl Store for PgStore {
         awards::stat_value(&self.pool, period, player_id, stat).await
     }
 
-    async fn for_each_value(
+    async fn board_snapshot(
         &self,
-        period: PeriodKey,
-        each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
-    ) -> StoreResult<()> {
-        awards::for_each_value(&self.pool, period, each).await
+        periods: &[PeriodKey],
+        each: &mut (dyn for<'s> FnMut(PeriodKey, &'s str, i64, i64) + Send),
+    ) -> StoreResult<i64> {
+        awards::board_snapshot(&self.pool, periods, each).await
+    }
+
+    async fn announcements_after(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
+        awards::announcements_after(&self.pool, after, limit).await
+    }
+
+    async fn listen_announcements(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<()>>> {
+        awards::listen_announcements(&self.pool).await.map(Some)
+    }
+
+    async fn delete_announcements_before(&self, before: i64) -> StoreResult<u64> {
+        awards::delete_announcements_before(&self.pool, before).await
     }
 
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {

@@ -155,6 +155,11 @@ impl WriteTx for SqliteWriteTx {
         Ok(())
     }
 
+    /// One server per SQLite database: there is nobody to tell.
+    async fn announce(&mut self, _body: &str, _at: i64) -> StoreResult<Option<i64>> {
+        Ok(None)
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
@@ -216,25 +221,33 @@ pub async fn stat_value(pool: &SqlitePool, period: PeriodKey, player_id: i64, st
 }
 
 /// Every stored value of `period`, a row at a time, for rebuilding the boards.
-pub async fn for_each_value(
+/// Every stored value of `periods`, read in one transaction so that they
+/// and the last announcement agree.
+pub async fn board_snapshot(
     pool: &SqlitePool,
-    period: PeriodKey,
-    each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
-) -> StoreResult<()> {
-    let (table, running) = values_table(period);
-    let sql = match running {
-        None => format!("SELECT stat, player_id, value FROM {table}"),
-        Some(_) => format!("SELECT stat, player_id, value FROM {table} WHERE kind = $1 AND starts_at = $2"),
-    };
-    let mut query = sqlx::query(&sql);
-    if let Some((kind, starts_at)) = running {
-        query = query.bind(kind).bind(starts_at);
+    periods: &[PeriodKey],
+    each: &mut (dyn for<'s> FnMut(PeriodKey, &'s str, i64, i64) + Send),
+) -> StoreResult<i64> {
+    let mut tx = pool.begin_with("BEGIN").await?;
+    // One server per SQLite database: nobody announces anything.
+    let last_announcement = 0;
+    for &period in periods {
+        let (table, running) = values_table(period);
+        let sql = match running {
+            None => format!("SELECT stat, player_id, value FROM {table}"),
+            Some(_) => format!("SELECT stat, player_id, value FROM {table} WHERE kind = $1 AND starts_at = $2"),
+        };
+        let mut query = sqlx::query(&sql);
+        if let Some((kind, starts_at)) = running {
+            query = query.bind(kind).bind(starts_at);
+        }
+        let mut rows = query.fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await? {
+            each(period, row.try_get::<&str, _>(0)?, row.try_get(1)?, row.try_get(2)?);
+        }
     }
-    let mut rows = query.fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        each(row.try_get::<&str, _>(0)?, row.try_get(1)?, row.try_get(2)?);
-    }
-    Ok(())
+    tx.commit().await?;
+    Ok(last_announcement)
 }
 
 pub async fn usernames(pool: &SqlitePool, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {

@@ -171,12 +171,24 @@ impl Store for SqliteStore {
         awards::stat_value(&self.readers, period, player_id, stat).await
     }
 
-    async fn for_each_value(
+    async fn board_snapshot(
         &self,
-        period: PeriodKey,
-        each: &mut (dyn for<'s> FnMut(&'s str, i64, i64) + Send),
-    ) -> StoreResult<()> {
-        awards::for_each_value(&self.readers, period, each).await
+        periods: &[PeriodKey],
+        each: &mut (dyn for<'s> FnMut(PeriodKey, &'s str, i64, i64) + Send),
+    ) -> StoreResult<i64> {
+        awards::board_snapshot(&self.readers, periods, each).await
+    }
+
+    async fn announcements_after(&self, _after: i64, _limit: u32) -> StoreResult<Vec<(i64, String)>> {
+        Ok(Vec::new())
+    }
+
+    async fn listen_announcements(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<()>>> {
+        Ok(None)
+    }
+
+    async fn delete_announcements_before(&self, _before: i64) -> StoreResult<u64> {
+        Ok(0)
     }
 
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {

@@ -10,28 +10,32 @@ use serde_json::{Value, json};
 use super::Game;
 
 /// Reads an SSE body a frame at a time.
-struct EventStream {
+pub struct EventStream {
     body: Body,
     buffer: String,
 }
 
 #[derive(Debug)]
-struct Received {
-    event: String,
-    id: Option<i64>,
-    data: Value,
+pub struct Received {
+    pub event: String,
+    pub id: Option<i64>,
+    pub data: Value,
 }
 
 impl EventStream {
     async fn open(g: &Game, last_event_id: Option<&str>) -> Self {
+        Self::open_on(&g.t, last_event_id).await
+    }
+
+    pub async fn open_on(t: &crate::support::TestApp, last_event_id: Option<&str>) -> Self {
         let headers: Vec<(&str, &str)> = last_event_id.map(|id| ("last-event-id", id)).into_iter().collect();
-        let response = g.t.respond(Method::GET, "/api/v1/events", &headers, None).await;
+        let response = t.respond(Method::GET, "/api/v1/events", &headers, None).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         Self { body: response.into_body(), buffer: String::new() }
     }
 
-    async fn next(&mut self) -> Received {
+    pub async fn next(&mut self) -> Received {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();

@@ -4,6 +4,7 @@ mod batch;
 mod concurrency;
 mod events;
 mod idempotency;
+mod instances;
 mod keys;
 mod leaderboards;
 mod ledger;

@@ -1,0 +1,66 @@
+//! Several instances on one PostgreSQL database behave as one service:
+//! leaderboards and live events follow every instance's awards.
+
+use std::time::{Duration, Instant};
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use super::Game;
+use super::events::EventStream;
+use crate::support::{TestApp, bearer};
+
+async fn board(t: &TestApp) -> Value {
+    t.get("/api/v1/leaderboards/meleeAtkXp?limit=100").await.body
+}
+
+/// The other instance's board, once it equals `expected` (it follows within moments).
+async fn eventually_equal(t: &TestApp, expected: &Value) {
+    let started = Instant::now();
+    loop {
+        let seen = board(t).await;
+        if &seen == expected {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the other instance shows {seen}, not {expected}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn leaderboards_and_live_events_follow_every_instances_awards() {
+    let g = Game::new().await;
+    if !g.t.on_postgres() {
+        eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
+        return;
+    }
+    let a = g.player("alpha").await;
+    let b = g.player("bravo").await;
+    let other = g.t.another_instance().await;
+    let mut live_on_other = EventStream::open_on(&other, None).await;
+
+    g.award(a, json!({"meleeAtkXp": 50})).await;
+    let here = board(&g.t).await;
+    assert_eq!(here["entries"][0]["player_id"], a, "the writing instance shows its award as soon as it answers");
+    eventually_equal(&other, &here).await;
+    let event = live_on_other.next().await;
+    assert_eq!(
+        event.data,
+        json!({"player_id": a, "username": "alpha", "stat": "meleeAtkXp", "amount": 50, "value": 50})
+    );
+
+    let body = json!({"stats": {"meleeAtkXp": 70}}).to_string().into_bytes();
+    let through_other =
+        other.send(Method::POST, &format!("/api/v1/players/{b}/awards"), Some(&bearer(&g.key)), Some(body)).await;
+    assert_eq!(through_other.status, 200);
+    let there = board(&other).await;
+    assert_eq!(there["entries"][0]["player_id"], b);
+    eventually_equal(&g.t, &there).await;
+    assert_eq!(live_on_other.next().await.data["player_id"], b);
+
+    let rank_here = g.t.get(&format!("/api/v1/leaderboards/meleeAtkXp/players/{a}")).await.body;
+    let rank_there = other.get(&format!("/api/v1/leaderboards/meleeAtkXp/players/{a}")).await.body;
+    assert_eq!(rank_here, rank_there);
+    assert_eq!(rank_here["rank"], 2);
+    drop(other);
+}
