@@ -93,10 +93,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
-        Command::ApiKey(_)
-        | Command::ImportFlask { .. }
-        | Command::Backup { .. }
-        | Command::MigrateDatabase { .. } => None,
+        Command::ApiKey(_) | Command::ImportFlask { .. } | Command::Backup { .. } | Command::MigrateDatabase { .. } => {
+            None
+        }
     };
     let config = Config::load(cli.config.as_deref(), &Overrides { listen, database: cli.database })?;
     let runtime = tokio::runtime::Runtime::new()?;

@@ -244,10 +244,8 @@ async fn check_source_schema(src: &mut SqliteConnection) -> anyhow::Result<()> {
         }
     }
     for table in TABLES {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-            .bind(table.name)
-            .fetch_all(&mut *src)
-            .await?;
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(table.name).fetch_all(&mut *src).await?;
         same_columns("SQLite", table, columns)?;
     }
     Ok(())
@@ -271,12 +269,7 @@ fn same_columns(side: &str, table: &Table, found: Vec<String>) -> anyhow::Result
     let found: BTreeSet<String> = found.into_iter().collect();
     let known: BTreeSet<String> = table.columns.iter().map(|(c, _)| (*c).to_owned()).collect();
     if found != known {
-        bail!(
-            "the {side} table {} has columns {:?}, migrate-database copies {:?}",
-            table.name,
-            found,
-            known
-        );
+        bail!("the {side} table {} has columns {:?}, migrate-database copies {:?}", table.name, found, known);
     }
     Ok(())
 }

@@ -135,7 +135,11 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     let me = dst.get_as("/api/resource/", &basic(&dee_token, "x")).await;
     assert_eq!((me.status, me.body["username"].as_str()), (StatusCode::OK, Some("Dee")), "a seed token from SQLite");
     login_with(&dst, "cy", PASSWORD).await;
-    assert_eq!(dst.token("Dee", "seed-password").await.len(), dee_token.len(), "the seed's login with the old password");
+    assert_eq!(
+        dst.token("Dee", "seed-password").await.len(),
+        dee_token.len(),
+        "the seed's login with the old password"
+    );
     let renewed = refresh(&dst, &bob_again.refresh).await;
     assert_eq!(me_status(&dst, &renewed.bearer()).await, StatusCode::OK, "a refresh token from SQLite");
     let reused = refresh_reply(&dst, &bob.refresh).await;
