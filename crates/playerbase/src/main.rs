@@ -46,6 +46,16 @@ enum Command {
         /// Where to write the copy; must not exist.
         file: PathBuf,
     },
+    /// Copy a whole SQLite database into an empty PostgreSQL database, ids,
+    /// password hashes, sessions and API keys included.
+    MigrateDatabase {
+        /// The SQLite database: a file path or sqlite: URL.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: a postgres:// URL. Created tables must be empty.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,7 +93,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
-        Command::ApiKey(_) | Command::ImportFlask { .. } | Command::Backup { .. } => None,
+        Command::ApiKey(_) | Command::ImportFlask { .. } | Command::Backup { .. } | Command::MigrateDatabase { .. } => {
+            None
+        }
     };
     let config = Config::load(cli.config.as_deref(), &Overrides { listen, database: cli.database })?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -128,6 +140,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     eprintln!("playerbase: backup written to {}", file.display());
                 }
                 result
+            }
+            Command::MigrateDatabase { from, to } => {
+                commands::migrate_database::run(&from, &to, &mut std::io::stdout()).await?;
+                eprintln!("playerbase: migrated the SQLite database into PostgreSQL");
+                Ok(())
             }
         }
     })

@@ -3,3 +3,4 @@
 pub mod api_key;
 pub mod backup;
 pub mod import_flask;
+pub mod migrate_database;

@@ -293,3 +293,68 @@ fn an_unreachable_postgres_server_is_a_clear_error() {
     assert!(stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1/playerbase"), "{stderr}");
     assert!(!stderr.contains("hunter2") && !stderr.contains("panicked"), "{stderr}");
 }
+
+/// With `PLAYERBASE_TEST_POSTGRES` set: `migrate-database` through the
+/// binary, then `serve` on PostgreSQL with the key made on SQLite.
+#[tokio::test]
+async fn the_binary_migrates_a_sqlite_database_into_postgres() {
+    let Some(admin) = postgres_url() else {
+        eprintln!("PLAYERBASE_TEST_POSTGRES is not set; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("playerbase.db");
+    let key = playerbase(&sqlite, &["api-key", "create", "--name", "game", "--scope", "awards:write"]);
+    assert!(key.status.success(), "{}", String::from_utf8_lossy(&key.stderr));
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
+    let fresh = FreshDatabase::postgres(admin).await;
+    let url = fresh.database.clone();
+    let from = format!("sqlite:{}", sqlite.display());
+    let migrate = |from: &str, to: &str| {
+        Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .args(["migrate-database", "--from", from, "--to", to])
+            .output()
+            .unwrap()
+    };
+
+    let wrong_way = migrate(&url, sqlite.to_str().unwrap());
+    assert!(!wrong_way.status.success());
+    assert!(String::from_utf8_lossy(&wrong_way.stderr).contains("copies a SQLite database into PostgreSQL"));
+    let missing = migrate(dir.path().join("nope.db").to_str().unwrap(), &url);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no SQLite database at"));
+    assert!(!dir.path().join("nope.db").exists(), "a missing source is not created");
+
+    let done = migrate(&from, &url);
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(stdout.lines().any(|l| l.split_whitespace().eq(["api_keys", "1"])), "{stdout}");
+    assert!(stdout.lines().any(|l| l.split_whitespace().eq(["players", "0"])), "{stdout}");
+    assert!(!stdout.contains("playerbase:playerbase@") && !stderr.contains("playerbase:playerbase@"));
+
+    let again = migrate(&from, &url);
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("not empty: api_keys holds rows"), "{stderr}");
+
+    let server = Server::start_on(fresh, &[]);
+    let client = reqwest::Client::new();
+    let created = client
+        .post(server.url("/api/v1/players"))
+        .json(&json!({"username": "kicksent", "password": "python3x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let award = client
+        .post(server.url(&format!("/api/v1/players/{id}/awards")))
+        .bearer_auth(&key)
+        .json(&json!({"stats": {"meleeAtkXp": 3}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(award.status(), 200, "the key made on SQLite works on PostgreSQL");
+    let (status, log) = server.stop();
+    assert!(status.success(), "{log}");
+}

@@ -65,6 +65,11 @@ impl TestApp {
         Self::start(Config::default(), fresh).await
     }
 
+    /// An app on `fresh`, whichever backend the environment picks for others.
+    pub async fn on(fresh: FreshDatabase) -> Self {
+        Self::start(Config::default(), fresh).await
+    }
+
     async fn start(mut config: Config, fresh: FreshDatabase) -> Self {
         config.database = fresh.database.clone();
         let store = playerbase::store::open(&config.database).await.unwrap();

@@ -77,6 +77,11 @@ impl PgStore {
         MIGRATOR.run(&pool).await.with_context(|| format!("cannot migrate the PostgreSQL database {server}"))?;
         Ok(Self { pool })
     }
+
+    /// The pool, for tools that work on the schema as a whole (`migrate-database`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 #[async_trait]

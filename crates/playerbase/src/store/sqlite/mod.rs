@@ -64,6 +64,11 @@ impl SqliteStore {
             .with_context(|| format!("cannot open SQLite database {database} for reading"))?;
         Ok(Self { writer, readers })
     }
+
+    /// The read-only pool, for tools that read the schema as a whole (`migrate-database`).
+    pub fn reader_pool(&self) -> &SqlitePool {
+        &self.readers
+    }
 }
 
 #[async_trait]

@@ -4,6 +4,7 @@ mod backup;
 mod delete;
 mod export;
 mod import;
+mod migrate;
 
 use std::path::Path;
 
