@@ -295,10 +295,14 @@ pub async fn delete_announcements_before(pool: &PgPool, before: i64) -> StoreRes
     Ok(done.rows_affected())
 }
 
-/// Listens on its own connection; each notification becomes one signal
-/// (signals not yet taken are merged: the reader catches up from the table).
+/// Listens on a connection of its own, outside the store's pool (which
+/// could not close while the listener held one of its connections); each
+/// notification becomes one signal (signals not yet taken are merged: the
+/// reader catches up from the table).
 pub async fn listen_announcements(pool: &PgPool) -> StoreResult<tokio::sync::mpsc::Receiver<()>> {
-    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    let own =
+        sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_lazy_with((*pool.connect_options()).clone());
+    let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
     listener.listen(CHANNEL).await?;
     let (signal, signals) = tokio::sync::mpsc::channel(1);
     tokio::spawn(async move {
