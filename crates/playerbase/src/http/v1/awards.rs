@@ -17,7 +17,7 @@ use crate::http::extract::{Json, JsonBytes, Path, Query};
 use crate::http::paging;
 use crate::http::views::rfc3339;
 use crate::state::AppState;
-use crate::store::awards::IdempotencyKey;
+use crate::store::awards::{IdempotencyKey, LedgerRow};
 
 /// Awards one batch may hold.
 pub const MAX_BATCH: usize = 10_000;
@@ -213,6 +213,20 @@ pub struct LedgerEntry {
     pub at: String,
 }
 
+impl From<LedgerRow> for LedgerEntry {
+    fn from(row: LedgerRow) -> Self {
+        Self {
+            id: row.id,
+            stat: row.stat,
+            amount: row.amount,
+            value_after: row.value_after,
+            source: row.source,
+            reason: row.reason,
+            at: rfc3339(row.at),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct LedgerPage {
     pub awards: Vec<LedgerEntry>,
@@ -238,17 +252,6 @@ async fn ledger(
     }
     let rows = state.store.ledger_page(player_id, params.before, limit + 1).await?;
     let (rows, next) = paging::split_next(rows, limit, |row| row.id);
-    let awards = rows
-        .into_iter()
-        .map(|row| LedgerEntry {
-            id: row.id,
-            stat: row.stat,
-            amount: row.amount,
-            value_after: row.value_after,
-            source: row.source,
-            reason: row.reason,
-            at: rfc3339(row.at),
-        })
-        .collect();
+    let awards = rows.into_iter().map(LedgerEntry::from).collect();
     Ok(Json(LedgerPage { awards, next }))
 }

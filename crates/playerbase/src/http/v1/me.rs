@@ -144,18 +144,7 @@ async fn export_me(State(state): State<AppState>, caller: CurrentPlayer) -> AppR
         }
     }
     rows.reverse();
-    let ledger = rows
-        .into_iter()
-        .map(|row| LedgerEntry {
-            id: row.id,
-            stat: row.stat,
-            amount: row.amount,
-            value_after: row.value_after,
-            source: row.source,
-            reason: row.reason,
-            at: rfc3339(row.at),
-        })
-        .collect();
+    let ledger = rows.into_iter().map(LedgerEntry::from).collect();
     let export =
         Export { exported_at: rfc3339(state.clock.now()), player: PrivatePlayer::new(player, &state.stats), ledger };
     let mut response = Json(export).into_response();
