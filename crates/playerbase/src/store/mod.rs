@@ -1,6 +1,7 @@
 //! The store: everything playerbase keeps, behind one trait so that the
 //! backends (SQLite, PostgreSQL) answer to the same integration suite.
 
+mod api_key_rows;
 pub mod awards;
 mod postgres;
 mod sqlite;

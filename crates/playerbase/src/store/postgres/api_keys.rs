@@ -2,28 +2,9 @@ use sqlx::PgPool;
 
 use crate::auth::token::TokenHash;
 use crate::domain::Scope;
-use crate::domain::scope::{format_scopes, parse_scopes};
-use crate::store::{ApiKeyRecord, StoreError, StoreResult};
-
-#[derive(sqlx::FromRow)]
-struct ApiKeyRow {
-    id: i64,
-    name: String,
-    scopes: String,
-    created_at: i64,
-    revoked_at: Option<i64>,
-}
-
-impl TryFrom<ApiKeyRow> for ApiKeyRecord {
-    type Error = StoreError;
-
-    fn try_from(row: ApiKeyRow) -> StoreResult<Self> {
-        let scopes = parse_scopes(&row.scopes).map_err(|why| StoreError::Corrupt(why.0))?;
-        Ok(Self { id: row.id, name: row.name, scopes, created_at: row.created_at, revoked_at: row.revoked_at })
-    }
-}
-
-const COLUMNS: &str = "id, name, scopes, created_at, revoked_at";
+use crate::domain::scope::format_scopes;
+use crate::store::api_key_rows::{ApiKeyRow, COLUMNS};
+use crate::store::{ApiKeyRecord, StoreResult};
 
 pub async fn create(
     pool: &PgPool,
