@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::stats::{StatSpec, seed_stat_specs};
 use crate::domain::{PasswordRules, StatCatalog};
 
+mod twitch;
+pub use twitch::{ChatConfig, RuleSpec, Secret, TwitchConfig};
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -18,6 +21,7 @@ pub struct Config {
     pub public_url: String,
     pub auth: AuthConfig,
     pub stats: Vec<StatSpec>,
+    pub twitch: TwitchConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -48,6 +52,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:5000".into(),
             auth: AuthConfig::default(),
             stats: seed_stat_specs(),
+            twitch: TwitchConfig::default(),
         }
     }
 }
@@ -176,6 +181,19 @@ mod tests {
         let wins = catalog.get("wins").unwrap();
         assert_eq!((wins.label.as_str(), wins.op, wins.max), ("Wins", crate::domain::Op::Max, Some(100)));
         assert!(catalog.get("meleeAtkXp").is_none());
+    }
+
+    #[test]
+    fn the_twitch_section_reads_rules_and_keeps_other_defaults() {
+        let config = load_text(
+            "[twitch]\nbroadcaster_user_id = \"44429626\"\n[[twitch.rules]]\nevent = \"channel.cheer\"\n\
+             stat = \"meleeAtkXp\"\nper_bit = 2\n[twitch.chat]\nstats = \"!xp\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.twitch.broadcaster_user_id, "44429626");
+        assert_eq!(config.twitch.rules[0].per_bit, Some(2));
+        assert_eq!((config.twitch.chat.stats.as_str(), config.twitch.chat.join.as_str()), ("!xp", "!join"));
+        assert_eq!(config.twitch.helix_url, "https://api.twitch.tv/helix");
     }
 
     #[test]
