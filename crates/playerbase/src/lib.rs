@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod leaderboards;
+pub mod limits;
 pub mod state;
 pub mod store;
 
@@ -78,6 +79,7 @@ async fn sweep(state: AppState) {
             tracing::warn!(error = %err, "could not remove old announcements");
         }
         state.boards.retain_periods(&domain::periods::current(now, None));
+        state.limits.sweep(now);
     }
 }
 

@@ -21,7 +21,37 @@ pub struct Config {
     pub public_url: String,
     pub auth: AuthConfig,
     pub stats: Vec<StatSpec>,
+    pub limits: LimitsConfig,
     pub twitch: TwitchConfig,
+}
+
+/// 429 with `Retry-After` past these; 0 turns one off.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Failed logins per account in 15 minutes before the exponential back-off.
+    pub login_failures_per_account: u32,
+    /// Password attempts per address per minute.
+    pub login_per_ip: u32,
+    /// Sign-ups per address per hour.
+    pub register_per_ip: u32,
+    /// Awards per second per API key.
+    pub awards_per_key: u32,
+    /// Take the client's address from the last `X-Forwarded-For` entry; only
+    /// behind a reverse proxy that sets it, or anyone can pick an address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            login_failures_per_account: 10,
+            login_per_ip: 60,
+            register_per_ip: 30,
+            awards_per_key: 0,
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -52,6 +82,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:5000".into(),
             auth: AuthConfig::default(),
             stats: seed_stat_specs(),
+            limits: LimitsConfig::default(),
             twitch: TwitchConfig::default(),
         }
     }

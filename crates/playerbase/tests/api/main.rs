@@ -3,6 +3,7 @@
 mod binary;
 mod data;
 mod database;
+mod limits;
 mod openapi;
 mod seed;
 mod support;
