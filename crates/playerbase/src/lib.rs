@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod leaderboards;
 pub mod limits;
+pub mod metrics;
 pub mod state;
 pub mod store;
 

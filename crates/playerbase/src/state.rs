@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone.
@@ -25,6 +26,7 @@ pub struct Shared {
     pub events: Events,
     pub awards: Awards,
     pub limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -37,12 +39,14 @@ impl AppState {
             leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
+        let metrics = Arc::new(Metrics::default());
         let awards = Awards::start(Writer {
             store: store.clone(),
             catalog: stats.clone(),
             boards: boards.clone(),
             events: events.clone(),
             clock: clock.clone(),
+            metrics: metrics.clone(),
             applied,
         });
         let limits = Limits::new(&config.limits);
@@ -57,6 +61,7 @@ impl AppState {
             events,
             awards,
             limits,
+            metrics,
         })))
     }
 }

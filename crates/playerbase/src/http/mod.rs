@@ -10,9 +10,12 @@ pub mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::get;
+use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -68,6 +71,7 @@ pub fn build_app(state: AppState) -> App {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), count_request))
         // A request id on every request and response, and a span per request
         // naming the route (not the raw path) and that id.
         .layer(
@@ -87,6 +91,16 @@ pub fn build_app(state: AppState) -> App {
         )
         .with_state(state);
     NormalizePath::trim_trailing_slash(router)
+}
+
+/// Counts and times every request under its route's pattern.
+async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |path| path.as_str()).to_owned();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    state.metrics.request(method.as_str(), &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

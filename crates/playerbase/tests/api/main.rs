@@ -5,6 +5,7 @@ mod data;
 mod database;
 mod limits;
 mod openapi;
+mod operations;
 mod seed;
 mod support;
 mod v1_accounts;
