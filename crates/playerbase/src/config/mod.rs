@@ -19,6 +19,9 @@ pub struct Config {
     pub listen: String,
     pub database: String,
     pub public_url: String,
+    /// Origins whose browser pages may call the API (Unity WebGL builds);
+    /// `["*"]` for any. Empty: no cross-origin calls.
+    pub cors_origins: Vec<String>,
     pub auth: AuthConfig,
     pub stats: Vec<StatSpec>,
     pub limits: LimitsConfig,
@@ -40,6 +43,10 @@ pub struct LimitsConfig {
     /// Take the client's address from the last `X-Forwarded-For` entry; only
     /// behind a reverse proxy that sets it, or anyone can pick an address.
     pub trust_forwarded_for: bool,
+    /// Open connections at most; the next client waits until one closes.
+    pub max_connections: usize,
+    /// A request that has no answer after this long gets 503.
+    pub request_timeout_seconds: u64,
 }
 
 impl Default for LimitsConfig {
@@ -50,6 +57,8 @@ impl Default for LimitsConfig {
             register_per_ip: 30,
             awards_per_key: 0,
             trust_forwarded_for: false,
+            max_connections: 10_000,
+            request_timeout_seconds: 30,
         }
     }
 }
@@ -80,6 +89,7 @@ impl Default for Config {
             listen: "127.0.0.1:5000".into(),
             database: "playerbase.db".into(),
             public_url: "http://127.0.0.1:5000".into(),
+            cors_origins: Vec::new(),
             auth: AuthConfig::default(),
             stats: seed_stat_specs(),
             limits: LimitsConfig::default(),
@@ -147,6 +157,14 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.stat_catalog()?;
+        for origin in &self.cors_origins {
+            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
+                return Err(ConfigError::Invalid(format!("cors_origins: {origin:?} is not a valid origin")));
+            }
+        }
+        if self.limits.request_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid("limits.request_timeout_seconds must be at least 1".into()));
+        }
         if self.auth.token_seconds == 0 {
             return Err(ConfigError::Invalid("auth.token_seconds must be at least 1".into()));
         }

@@ -1,6 +1,7 @@
 //! Routes and the middleware around them.
 
 pub mod extract;
+mod guards;
 mod ops;
 pub mod paging;
 pub mod seed;
@@ -15,8 +16,11 @@ use axum::http::{HeaderName, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use axum::error_handling::HandleErrorLayer;
 use tower::ServiceBuilder;
+use tower::util::option_layer;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -71,7 +75,13 @@ pub fn build_app(state: AppState) -> App {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(guards::timed_out))
+                .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds)),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), count_request))
+        .layer(option_layer(guards::cors(&state.config.cors_origins)))
         // A request id on every request and response, and a span per request
         // naming the route (not the raw path) and that id.
         .layer(

@@ -73,6 +73,7 @@ async fn a_thousand_guesses_from_many_addresses_are_throttled_and_the_owner_stil
 #[tokio::test]
 async fn guessing_the_current_password_with_a_stolen_token_is_limited_too() {
     let t = TestApp::with_config(config(|limits| limits.login_failures_per_account = 2)).await;
+    t.state.clock.pause();
     t.register("victim", PASSWORD).await;
     let token = t.token("victim", PASSWORD).await;
     let mut statuses = Vec::new();
