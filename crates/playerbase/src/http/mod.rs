@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, Method, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::normalize_path::NormalizePath;
@@ -65,6 +66,7 @@ pub fn build_app(state: AppState) -> App {
     let api = Arc::new(api);
     let router = router
         .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .merge(crate::web::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -91,8 +93,12 @@ pub fn build_app(state: AppState) -> App {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-async fn unknown_route(method: Method, uri: Uri) -> AppError {
-    AppError::not_found("no_route", format!("no route for {method} {}", uri.path()))
+/// The API answers unknown routes in its JSON error shape; the website with a page.
+async fn unknown_route(method: Method, uri: Uri) -> Response {
+    if crate::web::owns_path(uri.path()) {
+        return crate::web::errors::not_found_page();
+    }
+    AppError::not_found("no_route", format!("no route for {method} {}", uri.path())).into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
