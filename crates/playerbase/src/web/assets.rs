@@ -33,7 +33,10 @@ const ASSETS: [Asset; 4] = [
 
 /// Per asset, the first 16 hex digits of its SHA-256.
 static VERSIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    ASSETS.iter().map(|asset| Sha256::digest(asset.body.as_bytes())[..8].iter().map(|b| format!("{b:02x}")).collect()).collect()
+    ASSETS
+        .iter()
+        .map(|asset| Sha256::digest(asset.body.as_bytes())[..8].iter().map(|b| format!("{b:02x}")).collect())
+        .collect()
 });
 
 fn find(name: &str) -> Option<(&'static Asset, &'static str)> {

@@ -82,11 +82,7 @@ pub async fn viewer(state: &AppState, headers: &HeaderMap) -> AppResult<Option<V
         return Ok(None);
     }
     let owner = state.store.token_owner(&TokenHash::of(secret), TokenKind::Web, state.clock.now()).await?;
-    Ok(owner.map(|owner| Viewer {
-        player: owner.player,
-        session_id: owner.session_id,
-        csrf: csrf::token_for(secret),
-    }))
+    Ok(owner.map(|owner| Viewer { player: owner.player, session_id: owner.session_id, csrf: csrf::token_for(secret) }))
 }
 
 impl FromRequestParts<AppState> for MaybeViewer {

@@ -46,13 +46,17 @@ pub async fn page(
     let def = state.stats.get(&stat).ok_or_else(|| WebError::not_found("There is no stat by that name."))?;
     let limit = match params.limit.as_deref() {
         None | Some("") => 10,
-        Some(raw) => raw.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-            WebError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}."))
-        })?,
+        Some(raw) => raw
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| WebError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}.")))?,
     };
     let period: Period = match params.period.as_deref() {
         None | Some("") => Period::All,
-        Some(raw) => raw.parse().map_err(|_| WebError::bad_request("period must be all, day, week, month or stream."))?,
+        Some(raw) => {
+            raw.parse().map_err(|_| WebError::bad_request("period must be all, day, week, month or stream."))?
+        }
     };
     let top = running(&state, period).map_or(Vec::new(), |key| state.boards.page(&stat, key, 0, limit).1);
     let ids: Vec<i64> = top.iter().map(|s| s.player_id).collect();

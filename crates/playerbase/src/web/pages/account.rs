@@ -172,7 +172,8 @@ pub async fn change_password(
         Err(err) => return form_error(&state, &viewer, Section::Password, err),
     };
     // Ends every other session of the player, website and API alike; this one stays.
-    let change = AccountChange { email: None, password_hash: Some(password_hash), keep_session: Some(viewer.session_id) };
+    let change =
+        AccountChange { email: None, password_hash: Some(password_hash), keep_session: Some(viewer.session_id) };
     state.store.update_account(viewer.player.id, change).await.map_err(AppError::from)?;
     tracing::info!(player_id = viewer.player.id, "password changed on the website");
     Ok(Redirect::to("/account?done=password").into_response())

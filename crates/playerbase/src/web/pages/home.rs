@@ -33,7 +33,11 @@ pub async fn page(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewe
     let names = standings::names(&state, boards.iter().flat_map(|(_, top)| top)).await?;
     let cards = boards
         .iter()
-        .map(|(def, top)| Card { key: def.key.clone(), label: def.label.clone(), rows: standings::rows(def, top, &names) })
+        .map(|(def, top)| Card {
+            key: def.key.clone(),
+            label: def.label.clone(),
+            rows: standings::rows(def, top, &names),
+        })
         .collect();
     Ok(render(&HomePage { layout: Layout::new(&state, "Top players", viewer.as_ref()), cards }))
 }

@@ -85,9 +85,11 @@ pub async fn page(
     };
     let page = match params.page.as_deref() {
         None | Some("") => 1,
-        Some(raw) => raw.parse::<usize>().ok().filter(|&page| page >= 1).ok_or_else(|| {
-            WebError::bad_request("The page number must be a whole number from 1.")
-        })?,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|&page| page >= 1)
+            .ok_or_else(|| WebError::bad_request("The page number must be a whole number from 1."))?,
     };
     let key = running(&state, period);
     let offset = (page - 1).saturating_mul(PAGE_SIZE);

@@ -100,4 +100,3 @@ pub async fn submit(
         Err(other) => Err(other.into()),
     }
 }
-

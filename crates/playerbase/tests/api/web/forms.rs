@@ -40,7 +40,8 @@ async fn forms_without_this_browsers_csrf_token_are_refused() {
     let borrowed =
         stranger.post("/login", &[("username", "kicksent"), ("password", PASSWORD), ("csrf", &others_token)]).await;
     assert_eq!(borrowed.status, StatusCode::FORBIDDEN);
-    let sign_up = stranger.post("/register", &[("username", "mallory"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let sign_up =
+        stranger.post("/register", &[("username", "mallory"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!(sign_up.status, StatusCode::FORBIDDEN);
     assert_eq!(t.get("/api/v1/players/by-name/mallory").await.status, StatusCode::NOT_FOUND);
 
@@ -222,7 +223,8 @@ async fn the_email_is_changed_with_the_password_and_stays_private() {
     let mut me = Visitor::new(&t);
     me.log_in("kicksent", PASSWORD).await;
     let csrf = me.get("/account").await.csrf();
-    let bad = me.post("/account/email", &[("email", "not-an-email"), ("current_password", PASSWORD), ("csrf", &csrf)]).await;
+    let bad =
+        me.post("/account/email", &[("email", "not-an-email"), ("current_password", PASSWORD), ("csrf", &csrf)]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let fields = [("email", "kick@example.com"), ("current_password", PASSWORD), ("csrf", &csrf)];
     assert_eq!(me.post("/account/email", &fields).await.location(), "/account?done=email");

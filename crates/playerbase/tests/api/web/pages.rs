@@ -43,7 +43,10 @@ async fn home_leaderboards_and_profiles_show_ranks_from_the_boards() {
     assert!(profile.html.contains("<h1>p40</h1>"));
     let melee = &profile.html[profile.html.find("data-stat=\"meleeAtkXp\"").unwrap()..];
     let row = &melee[..melee.find("</tr>").unwrap()];
-    assert!(row.contains(">400</td>") && row.contains(">5</td>") && row.contains("21 <span class=\"muted\">of 60"), "{row}");
+    assert!(
+        row.contains(">400</td>") && row.contains(">5</td>") && row.contains("21 <span class=\"muted\">of 60"),
+        "{row}"
+    );
     assert!(profile.html.contains("<svg class=\"chart\""));
     assert!(profile.html.contains("Level 5"), "the chart's bar text: 400 XP is level 5");
 }

@@ -133,7 +133,11 @@ impl Browser {
             if let Ok(Value::Bool(true)) = self.try_eval(condition).await {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {condition} on {}", self.url().await);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {condition} on {}",
+                self.url().await
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -173,8 +177,7 @@ impl Browser {
 
     /// A viewport `width` CSS pixels wide, as a phone (below 600) or a desktop.
     pub async fn set_width(&mut self, width: u32, height: u32) {
-        let metrics =
-            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600});
+        let metrics = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600});
         self.call("Emulation.setDeviceMetricsOverride", metrics).await;
     }
 

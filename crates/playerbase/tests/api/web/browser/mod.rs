@@ -53,7 +53,8 @@ async fn register_log_in_change_the_password_and_log_in_again_in_chromium() {
 
     // Sign up: lands on the new profile, logged in.
     browser.goto(&format!("{base}/register")).await;
-    let fields = [("username", "kicksent"), ("email", "kick@example.com"), ("password", "python3x"), ("confirm", "python3x")];
+    let fields =
+        [("username", "kicksent"), ("email", "kick@example.com"), ("password", "python3x"), ("confirm", "python3x")];
     browser.submit("form[action='/register']", &fields).await;
     assert_eq!(browser.url().await, format!("{base}/players/kicksent"));
     assert_eq!(browser.text("h1").await, "kicksent");
@@ -78,7 +79,11 @@ async fn register_log_in_change_the_password_and_log_in_again_in_chromium() {
     browser.submit("form[action='/account/password']", &change).await;
     assert_eq!(browser.url().await, format!("{base}/account?done=password"));
     assert!(browser.text(".notice").await.starts_with("Your password is changed."));
-    assert_eq!(t.get_as("/api/v1/me", &bearer(&api_token)).await.status, StatusCode::UNAUTHORIZED, "other sessions end");
+    assert_eq!(
+        t.get_as("/api/v1/me", &bearer(&api_token)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "other sessions end"
+    );
 
     // Log out; the old password no longer works, the new one does.
     browser.submit("form[action='/logout']", &[]).await;
