@@ -101,6 +101,9 @@ async fn unknown_route(method: Method, uri: Uri) -> Response {
     AppError::not_found("no_route", format!("no route for {method} {}", uri.path())).into_response()
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
-    AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    if crate::web::owns_path(uri.path()) {
+        return crate::web::errors::method_not_allowed_page();
+    }
+    AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }.into_response()
 }

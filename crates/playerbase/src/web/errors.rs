@@ -84,6 +84,16 @@ impl IntoResponse for WebError {
     }
 }
 
+/// The page for a method a website path does not take (`GET /logout`, say).
+pub fn method_not_allowed_page() -> Response {
+    WebError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Not that way",
+        "This address takes a form, not a visit. To log out, use the button at the top of any page.",
+    )
+    .into_response()
+}
+
 /// The page for a path the website does not have.
 pub fn not_found_page() -> Response {
     WebError::not_found("There is no page here. Look a player up by name, or see the leaderboards.").into_response()
