@@ -4,8 +4,8 @@
 //! token in an HttpOnly cookie and never sees anything else of it.
 
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, IntoResponseParts, Redirect, Response, ResponseParts};
 
 use super::cookies::{self, SetCookie};
@@ -101,7 +101,11 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match viewer(state, &parts.headers).await {
             Ok(Some(viewer)) => Ok(viewer),
-            Ok(None) => Err(Redirect::to(&format!("/login?next={}", parts.uri.path())).into_response()),
+            // Back to a page, never to a form's target: a form posted after an expired session is not replayed.
+            Ok(None) if parts.method == Method::GET => {
+                Err(Redirect::to(&format!("/login?next={}", parts.uri.path())).into_response())
+            }
+            Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(err) => Err(WebError::from(err).into_response()),
         }
     }

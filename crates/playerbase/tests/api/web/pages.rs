@@ -66,6 +66,7 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert_eq!(visitor.get("/leaderboards/meleeAtkXp?page=0").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(visitor.get("/leaderboards/meleeAtkXp?period=year").await.status, StatusCode::NOT_FOUND);
     assert_eq!(visitor.get("/account").await.location(), "/login?next=/account");
+    assert_eq!(visitor.post("/account/password", &[]).await.location(), "/login", "a form is not a place to return to");
     let logout = visitor.get("/logout").await;
     assert_eq!(logout.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(logout.html.contains("To log out, use the button"));
