@@ -159,5 +159,14 @@ async fn leaderboards_page_fit_phones_and_desktops_and_update_live_in_chromium()
     t.send(Method::POST, "/api/v1/players/7/awards", Some(&bearer(&key)), Some(award)).await;
     browser.wait_for("document.querySelector('#ticker li')?.textContent === 'p7 +25 Speed XP'").await;
     assert_eq!(browser.eval("getComputedStyle(document.body).backgroundColor").await, json!("rgba(0, 0, 0, 0)"));
+
+    // The leaderboard overlay redraws when its stat changes.
+    browser.goto(&format!("{base}/overlay/leaderboard/speedXp?limit=3")).await;
+    assert_eq!(browser.text("#board li .name").await, "p60");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let award = json!({"stats": {"speedXp": 5_000}}).to_string().into_bytes();
+    t.send(Method::POST, "/api/v1/players/5/awards", Some(&bearer(&key)), Some(award)).await;
+    browser.wait_for("document.querySelector('#board li .name').textContent === 'p5'").await;
+    assert_eq!(browser.eval("getComputedStyle(document.body).backgroundColor").await, json!("rgba(0, 0, 0, 0)"));
     browser.close().await;
 }
