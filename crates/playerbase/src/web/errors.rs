@@ -2,7 +2,7 @@
 //! sentence saying what to do, and the way back. The API keeps its JSON.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::layout::{Layout, render};
@@ -13,6 +13,8 @@ pub struct WebError {
     status: StatusCode,
     heading: String,
     message: String,
+    /// Seconds, for a rate-limited request's `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 #[derive(Template)]
@@ -25,7 +27,7 @@ struct ErrorPage {
 
 impl WebError {
     pub fn new(status: StatusCode, heading: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status, heading: heading.into(), message: message.into() }
+        Self { status, heading: heading.into(), message: message.into(), retry_after: None }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -54,6 +56,10 @@ impl From<AppError> for WebError {
             tracing::error!(error = ?cause, "internal error on a page");
             return Self::new(status, "Something went wrong", "The server failed to answer. Try again in a moment.");
         }
+        if let AppError::TooManyRequests { retry_after } = err {
+            let message = format!("Too many attempts from here or for this account. Try again in {retry_after} s.");
+            return Self { retry_after: Some(retry_after), ..Self::new(status, "Slow down", message) };
+        }
         let heading = status.canonical_reason().unwrap_or("Error");
         Self::new(status, heading, sentence(&err.to_string()))
     }
@@ -80,6 +86,9 @@ impl IntoResponse for WebError {
         let page = ErrorPage { layout: Layout::bare(&self.heading), heading: self.heading, message: self.message };
         let mut response = render(&page);
         *response.status_mut() = self.status;
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::form::WebForm;
 use crate::accounts::{self, input::parse_optional_email};
 use crate::error::{AppError, AppResult};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::AccountChange;
 use crate::web::csrf;
@@ -100,9 +101,17 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(done): Qu
     show(&state, &viewer, notice, None)
 }
 
-/// The current password, checked; a wrong one is shown at `section`'s form.
-async fn require_password(state: &AppState, viewer: &Viewer, password: &str) -> AppResult<bool> {
-    accounts::password_matches(state, &viewer.player, password).await
+/// Whether `password` is the player's, checked under the same limits as a
+/// login (as the API does): a stolen session must not become a way to guess it.
+async fn require_password(state: &AppState, ip: ClientIp, viewer: &Viewer, password: &str) -> AppResult<bool> {
+    let player = &viewer.player;
+    let now = state.clock.now();
+    state.limits.login_attempt(ip.0, &player.username, now)?;
+    let matches = accounts::password_matches(state, player, password).await?;
+    if !matches {
+        state.limits.login_failed(&player.username, now);
+    }
+    Ok(matches)
 }
 
 /// A form error as the account page shows it, or a page for the rest.
@@ -127,12 +136,13 @@ pub struct EmailForm {
 
 pub async fn change_email(
     State(state): State<AppState>,
+    ip: ClientIp,
     viewer: Viewer,
     WebForm(form): WebForm<EmailForm>,
 ) -> Result<Response, WebError> {
     csrf::check_session(&viewer, &form.csrf)?;
     // A player without a password (created through Twitch) proves it by the session alone.
-    if viewer.player.password_hash.is_some() && !require_password(&state, &viewer, &form.current_password).await? {
+    if viewer.player.password_hash.is_some() && !require_password(&state, ip, &viewer, &form.current_password).await? {
         return Ok(show(&state, &viewer, None, Some((Section::Email, WRONG_PASSWORD.into()))));
     }
     let email = match parse_optional_email(Some(form.email.trim())) {
@@ -157,11 +167,12 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    ip: ClientIp,
     viewer: Viewer,
     WebForm(form): WebForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     csrf::check_session(&viewer, &form.csrf)?;
-    if !require_password(&state, &viewer, &form.current_password).await? {
+    if !require_password(&state, ip, &viewer, &form.current_password).await? {
         return Ok(show(&state, &viewer, None, Some((Section::Password, WRONG_PASSWORD.into()))));
     }
     if form.new_password != form.confirm {
@@ -190,12 +201,13 @@ pub struct DeleteForm {
 
 pub async fn delete(
     State(state): State<AppState>,
+    ip: ClientIp,
     viewer: Viewer,
     WebForm(form): WebForm<DeleteForm>,
 ) -> Result<Response, WebError> {
     csrf::check_session(&viewer, &form.csrf)?;
     let confirmed = if viewer.player.password_hash.is_some() {
-        require_password(&state, &viewer, &form.current_password).await?
+        require_password(&state, ip, &viewer, &form.current_password).await?
     } else {
         form.confirm_username.trim().eq_ignore_ascii_case(&viewer.player.username)
     };

@@ -1,4 +1,5 @@
 //! `/login`: username and password, or "Log in with Twitch" when Twitch is configured.
+//! Attempts count against the same `[limits]` as API logins.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use super::form::{WebForm, local_path_or};
 use crate::auth::verify_login;
 use crate::error::AppError;
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::web::csrf;
 use crate::web::errors::WebError;
@@ -68,11 +70,12 @@ pub async fn form(
 
 pub async fn submit(
     State(state): State<AppState>,
+    ip: ClientIp,
     headers: HeaderMap,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, WebError> {
     csrf::check_form_cookie(&state, &headers, &form.csrf)?;
-    match verify_login(&state, &form.username, &form.password).await {
+    match verify_login(&state, ip, &form.username, &form.password).await {
         Ok(player) => {
             let cookie = start_session(&state, player.id).await?;
             let to = local_path_or(&form.next, format!("/players/{}", player.username));

@@ -1,4 +1,4 @@
-//! `/register`: sign-up with the API's rules, unless `auth.registration = "closed"`.
+//! `/register`: sign-up with the API's rules and limits, unless `auth.registration = "closed"`.
 
 use askama::Template;
 use axum::extract::State;
@@ -10,6 +10,7 @@ use super::form::WebForm;
 use crate::accounts::{self, SignUp};
 use crate::config::Registration;
 use crate::error::AppError;
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::web::csrf;
 use crate::web::errors::{WebError, sentence};
@@ -71,6 +72,7 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response
 
 pub async fn submit(
     State(state): State<AppState>,
+    ip: ClientIp,
     headers: HeaderMap,
     WebForm(form): WebForm<RegisterForm>,
 ) -> Result<Response, WebError> {
@@ -78,6 +80,7 @@ pub async fn submit(
     if closed(&state) {
         return Ok(show(&state, &headers, StatusCode::FORBIDDEN, form, None));
     }
+    state.limits.sign_up(ip.0, state.clock.now()).map_err(AppError::from)?;
     if form.password != form.confirm {
         let error = Some("The two passwords differ.".to_owned());
         return Ok(show(&state, &headers, StatusCode::BAD_REQUEST, form, error));

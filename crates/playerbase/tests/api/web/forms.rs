@@ -231,3 +231,25 @@ async fn the_email_is_changed_with_the_password_and_stays_private() {
     assert!(me.get("/account").await.html.contains("value=\"kick@example.com\""));
     assert!(!Visitor::new(&t).get("/players/kicksent").await.html.contains("kick@example.com"));
 }
+
+#[tokio::test]
+async fn website_logins_and_sign_ups_share_the_apis_rate_limits() {
+    let mut config = Config::default();
+    config.limits.login_per_ip = 2;
+    config.limits.register_per_ip = 1;
+    let t = TestApp::with_config(config).await;
+    signed_up(&t, "kicksent").await; // the API's sign-up spends this address's one
+    let mut me = Visitor::new(&t);
+    let csrf = me.get("/register").await.csrf();
+    let sign_up = me.post("/register", &sign_up_form("alice", PASSWORD, PASSWORD, &csrf)).await;
+    assert_eq!(sign_up.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(sign_up.headers.contains_key("retry-after"));
+    assert_eq!(t.get("/api/v1/players/by-name/alice").await.status, StatusCode::NOT_FOUND);
+
+    api_login(&t, "kicksent", PASSWORD).await; // one of the two attempts a minute
+    assert_eq!(me.log_in("kicksent", "wrong-one!").await.status, StatusCode::UNAUTHORIZED);
+    let limited = me.log_in("kicksent", PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.html.contains("Try again in"), "{}", limited.html);
+    assert!(limited.set_cookie("pb_session").is_none());
+}

@@ -35,7 +35,8 @@ fn chromium() -> Option<PathBuf> {
 async fn serve(t: &TestApp) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(playerbase::serve(listener, t.app.clone(), std::future::pending()));
+    let max_connections = t.state.config.limits.max_connections;
+    tokio::spawn(playerbase::serve(listener, max_connections, t.app.clone(), std::future::pending()));
     base
 }
 
