@@ -40,6 +40,8 @@ struct BoardPage {
     next: Option<String>,
     /// `stream` before the first stream: nothing to rank yet.
     no_stream: bool,
+    /// The logged-in player's name, and rank and value here if on this board.
+    you: Option<(String, Option<(String, String)>)>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +97,21 @@ pub async fn page(
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let (total, top) = key.map_or((0, Vec::new()), |key| state.boards.page(&stat, key, offset, PAGE_SIZE));
     let names = standings::names(&state, &top).await?;
+    // Where the logged-in player stands, wherever that is: one indexed read and the in-memory rank.
+    let you = match (&viewer, key) {
+        (Some(viewer), Some(key)) => {
+            let player = &viewer.player;
+            let standing = match state.store.stat_value(key, player.id, &stat).await? {
+                Some(value) => {
+                    let rank = state.boards.around(&stat, key, player.id, value, 0).0;
+                    Some((grouped(rank as i64), grouped(value)))
+                }
+                None => None,
+            };
+            Some((player.username.clone(), standing))
+        }
+        _ => None,
+    };
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let board = BoardPage {
         layout: Layout::new(&state, format!("{} · {}", def.label, period_label(period)), viewer.as_ref()),
@@ -117,6 +134,7 @@ pub async fn page(
         previous: (page > 1).then(|| href(&stat, period, (page - 1).min(pages))),
         next: (page < pages).then(|| href(&stat, period, page + 1)),
         no_stream: key.is_none(),
+        you,
     };
     Ok(render(&board))
 }

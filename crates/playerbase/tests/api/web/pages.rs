@@ -128,3 +128,23 @@ async fn overlays_need_no_login_and_follow_their_query() {
     assert!(ticker.html.contains("<li data-key=\"speedXp\">Speed XP</li>"));
     assert_eq!(obs.get("/overlay/awards?seconds=-1").await.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_logged_in_player_sees_where_they_stand_on_every_board() {
+    let t = TestApp::new().await;
+    let key = api_key(&t, "game", &[Scope::AwardsWrite]).await;
+    for (name, xp) in [("alice", 100), ("kicksent", 50)] {
+        let id = t.register(name, "python3x").await;
+        let body = json!({"stats": {"meleeAtkXp": xp}}).to_string().into_bytes();
+        let path = format!("/api/v1/players/{id}/awards");
+        t.send(axum::http::Method::POST, &path, Some(&bearer(&key)), Some(body)).await;
+    }
+    let mut me = Visitor::new(&t);
+    assert!(!me.get("/leaderboards/meleeAtkXp").await.html.contains("class=\"you\""), "no one is logged in");
+    me.log_in("kicksent", "python3x").await;
+    let board = me.get("/leaderboards/meleeAtkXp").await;
+    assert!(board.html.contains("are ranked <strong>2</strong> here, with 50."), "{}", board.html);
+    let mine = &board.html[board.html.find("<tr class=\"me\">").expect("my row stands out")..];
+    assert!(mine[..mine.find("</tr>").unwrap()].contains("kicksent"));
+    assert!(me.get("/leaderboards/speedXp").await.html.contains("are not on this board yet."));
+}
