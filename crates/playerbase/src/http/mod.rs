@@ -83,6 +83,7 @@ pub fn build_app(state: AppState) -> App {
         )
         .layer(middleware::from_fn_with_state(state.clone(), count_request))
         .layer(option_layer(guards::cors(&state.config.cors_origins)))
+        .layer(middleware::from_fn(guards::security_headers))
         // A request id on every request and response, and a span per request
         // naming the route (not the raw path) and that id.
         .layer(
