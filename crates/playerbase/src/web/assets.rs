@@ -74,6 +74,5 @@ async fn serve(Path(name): Path<String>, Query(query): Query<Version>, headers: 
     let out = response.headers_mut();
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     out.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header"));
-    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }

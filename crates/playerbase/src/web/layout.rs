@@ -41,8 +41,9 @@ impl Layout {
     }
 }
 
-/// A rendered page, never cached (stats change by the second), never framed
-/// by another site (clickjacking of the account forms).
+/// A rendered page, never cached: stats change by the second. (The
+/// security headers, CSP and framing rules included, come from
+/// `http::guards::security_headers` around every route.)
 pub fn render(template: &impl Template) -> Response {
     let mut response = match template.render() {
         Ok(html) => Html(html).into_response(),
@@ -51,11 +52,7 @@ pub fn render(template: &impl Template) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
         }
     };
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -6,10 +6,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::render_overlay;
 use crate::state::AppState;
 use crate::web::assets;
 use crate::web::errors::WebError;
+use crate::web::layout::render;
 
 struct StatLabel {
     key: String,
@@ -42,7 +42,7 @@ fn number(raw: Option<&str>, default: u32, range: std::ops::RangeInclusive<u32>,
 }
 
 pub async fn page(State(state): State<AppState>, Query(params): Query<Params>) -> Result<Response, WebError> {
-    Ok(render_overlay(&AwardsOverlay {
+    Ok(render(&AwardsOverlay {
         css: assets::url("overlay.css"),
         script: assets::url("overlay.js"),
         limit: number(params.limit.as_deref(), 5, 1..=50, "limit")?,

@@ -6,13 +6,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::render_overlay;
 use crate::domain::Period;
 use crate::http::v1::leaderboards::running;
 use crate::state::AppState;
 use crate::web::assets;
 use crate::web::errors::WebError;
 use crate::web::format::{grouped, period_label};
+use crate::web::layout::render;
 
 const MAX_LIMIT: usize = 50;
 
@@ -69,11 +69,5 @@ pub async fn page(
         Period::All => def.label.clone(),
         other => format!("{} · {}", def.label, period_label(other)),
     };
-    Ok(render_overlay(&BoardOverlay {
-        css: assets::url("overlay.css"),
-        script: assets::url("overlay.js"),
-        stat,
-        title,
-        rows,
-    }))
+    Ok(render(&BoardOverlay { css: assets::url("overlay.css"), script: assets::url("overlay.js"), stat, title, rows }))
 }

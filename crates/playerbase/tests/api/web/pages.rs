@@ -97,7 +97,11 @@ async fn static_files_are_embedded_and_cached_by_version() {
         assert!(js.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"), "{script}");
         assert!(js.html.contains("EventSource"));
     }
-    assert!(!home.html.contains("<script>"), "no inline script: a CSP without 'unsafe-inline' will hold");
+    assert!(!home.html.contains("<script>"), "no inline script: the CSP without 'unsafe-inline' holds");
+    let policy = home.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
+    assert_eq!(home.headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(home.headers[header::CACHE_CONTROL], "no-store");
 }
 
 #[tokio::test]
