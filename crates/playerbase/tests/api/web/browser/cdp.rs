@@ -1,7 +1,8 @@
 //! Just enough of the Chrome DevTools Protocol to drive a headless
 //! Chromium from a test: open a page, run script in it, wait for the next
-//! page to load, size the viewport, take a screenshot. A few dozen lines
-//! over one WebSocket instead of a browser-automation crate.
+//! page to load, size the viewport, take a screenshot. One WebSocket
+//! (tokio-tungstenite) instead of a browser-automation crate and its
+//! dependency tree, or a chromedriver to keep in step with the browser.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
