@@ -10,3 +10,4 @@ mod seed;
 mod support;
 mod v1_accounts;
 mod v1_awards;
+mod web;
