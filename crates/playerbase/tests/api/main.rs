@@ -4,6 +4,7 @@ mod binary;
 mod data;
 mod database;
 mod openapi;
+mod process;
 mod seed;
 mod support;
 mod v1_accounts;
