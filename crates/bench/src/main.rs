@@ -185,7 +185,9 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
         if let Database::Postgres { schema, .. } = &database {
             say(format!("kept the schema {schema}"));
         }
-    } else if database.is_postgres() {
+    } else if let Database::Postgres { admin, schema, .. } = &database {
+        // The baselines' copy is dropped as soon as they are done, unless a failure came first.
+        db::postgres::drop_schema(admin, &format!("{schema}_direct")).await?;
         database.discard().await?;
     }
     println!("{}", outcome?.render());
