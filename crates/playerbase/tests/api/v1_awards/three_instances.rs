@@ -35,8 +35,8 @@ const STATS: [&str; 10] = [
 ];
 const AWARDS: usize = 30_000;
 /// Requests carrying one award each; the rest of the awards go in batches.
-const SINGLE_REQUESTS: usize = 3_000;
-const BATCH_SIZE: usize = 250;
+const SINGLE_REQUESTS: usize = 1_500;
+const BATCH_SIZE: usize = 500;
 /// Clients sending at once, each request to an instance picked at random.
 const CLIENTS: usize = 24;
 /// Share of first attempts the client abandons after a few milliseconds, as a
