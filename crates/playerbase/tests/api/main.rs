@@ -6,6 +6,7 @@ mod database;
 mod limits;
 mod openapi;
 mod operations;
+mod process;
 mod seed;
 mod support;
 mod v1_accounts;
