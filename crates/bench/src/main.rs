@@ -290,7 +290,7 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             "",
         );
         report.row(
-            "Ceiling + playerbase's middleware (request id, trace span, trailing-slash normalisation)",
+            "Ceiling + playerbase's middleware (request id, trace span, INFO access-log line, trailing-slash normalisation)",
             format!("{:.0} req/s", layered_run.outcome.per_second()),
             format!(
                 "{} of the ceiling; {}",

@@ -13,6 +13,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod leaderboards;
+pub mod logging;
+pub mod profiles;
 pub mod state;
 pub mod store;
 

@@ -7,6 +7,7 @@ use crate::awards::{Awards, Events, Writer, feed};
 use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
+use crate::profiles::Profiles;
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone.
@@ -21,24 +22,28 @@ pub struct Shared {
     pub passwords: Passwords,
     pub clock: Clock,
     pub boards: Arc<Leaderboards>,
+    pub profiles: Arc<Profiles>,
     pub events: Events,
     pub awards: Awards,
 }
 
 impl AppState {
-    /// Loads the leaderboards of the running periods and starts the award writer.
+    /// Loads the leaderboards of the running periods and the profile
+    /// directory, and starts the award writer.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
         let last_announcement =
             leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
+        let profiles = Arc::new(Profiles::load(store.as_ref(), stats.clone()).await?);
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
         let awards = Awards::start(Writer {
             store: store.clone(),
             catalog: stats.clone(),
             boards: boards.clone(),
+            profiles: profiles.clone(),
             events: events.clone(),
             clock: clock.clone(),
             applied,
@@ -51,6 +56,7 @@ impl AppState {
             passwords: Passwords::new(),
             clock,
             boards,
+            profiles,
             events,
             awards,
         })))

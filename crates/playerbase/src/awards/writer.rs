@@ -16,6 +16,7 @@ use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::leaderboards::Leaderboards;
+use crate::profiles::Profiles;
 use crate::state::Clock;
 use crate::store::awards::WriteTx;
 use crate::store::{Store, StoreError, StoreResult};
@@ -40,6 +41,8 @@ pub struct Writer {
     pub store: Arc<dyn Store>,
     pub catalog: StatCatalog,
     pub boards: Arc<Leaderboards>,
+    /// Where this server is the database's one writer: every player's profile.
+    pub profiles: Arc<Profiles>,
     pub events: Events,
     pub clock: Clock,
     /// Where instances share the database: the last announcement this
@@ -120,6 +123,7 @@ impl Writer {
                     Some(id) => self.until_shown(id).await,
                     None => {
                         self.boards.apply(&committed.changes);
+                        self.profiles.apply(&committed.changes);
                         for event in committed.events {
                             self.events.publish(event);
                         }

@@ -1,6 +1,7 @@
 //! Routes and the middleware around them.
 
 pub mod extract;
+pub mod middleware;
 mod ops;
 pub mod paging;
 pub mod seed;
@@ -9,15 +10,9 @@ pub mod views;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderName, Method, Uri};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
 use axum::routing::get;
-use tower::ServiceBuilder;
-use tower_http::normalize_path::NormalizePath;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -28,9 +23,7 @@ use crate::state::AppState;
 /// Request bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// The whole application: routes behind trailing-slash normalisation, so
-/// `/api/users` and `/api/users/` are one route.
-pub type App = NormalizePath<Router>;
+pub use middleware::{App, with_middleware};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -68,28 +61,9 @@ pub fn build_app(state: AppState) -> App {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // A request id on every request and response, and a span per request
-        // naming the route (not the raw path) and that id.
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(|request: &Request| {
-                            let route = request.extensions().get::<MatchedPath>().map_or("", |path| path.as_str());
-                            let request_id =
-                                request.headers().get(REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or("");
-                            tracing::info_span!("request", method = %request.method(), route, request_id)
-                        })
-                        .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
-                )
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-        )
         .with_state(state);
-    NormalizePath::trim_trailing_slash(router)
+    with_middleware(router)
 }
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 async fn unknown_route(method: Method, uri: Uri) -> AppError {
     AppError::not_found("no_route", format!("no route for {method} {}", uri.path()))
