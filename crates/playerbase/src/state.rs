@@ -34,9 +34,13 @@ impl AppState {
         let stats = config.stat_catalog()?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
-        let last_announcement =
-            leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
-        let profiles = Arc::new(Profiles::load(store.as_ref(), stats.clone()).await?);
+        // Both read the whole database, each on a connection (and SQLite worker thread) of its own.
+        let running = periods::current(clock.now(), None);
+        let (last_announcement, profiles) = tokio::try_join!(
+            leaderboards::load(&boards, store.as_ref(), &running),
+            Profiles::load(store.as_ref(), stats.clone()),
+        )?;
+        let profiles = Arc::new(profiles);
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
         let awards = Awards::start(Writer {

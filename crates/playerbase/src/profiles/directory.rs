@@ -196,8 +196,8 @@ mod tests {
 
     #[test]
     fn garbage_past_half_the_arena_asks_for_compaction() {
-        let big = vec![200u8; 1 << 20];
-        let big_len = |bytes: &[u8]| if bytes[0] == 200 { 1 << 20 } else { 1 };
+        let big = vec![200u8; 2 << 20];
+        let big_len = |bytes: &[u8]| if bytes[0] == 200 { 2 << 20 } else { 1 };
         let mut directory = Directory::new(big_len);
         directory.put(1, &big).unwrap();
         directory.put(2, &[1]).unwrap();

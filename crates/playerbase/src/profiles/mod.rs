@@ -60,8 +60,7 @@ impl Profiles {
     /// Reads every player's profile from `store`, if the store offers them
     /// (it is this server's alone); otherwise [`Profiles::off`].
     pub async fn load(store: &dyn Store, catalog: StatCatalog) -> StoreResult<Self> {
-        let stats = catalog.len();
-        let mut directory = Directory::new(move |bytes| record::decode(bytes, stats).1);
+        let mut directory = empty_directory(&catalog);
         let mut full = false;
         let mut bytes = Vec::new();
         let offered = store
@@ -83,7 +82,11 @@ impl Profiles {
         }
         directory.shrink_to_fit();
         tracing::info!(players = directory.len(), mib = directory.heap_bytes() >> 20, "profile directory loaded");
-        Ok(Self { catalog, state: RwLock::new(Some(State { directory, generation: 0 })) })
+        Ok(Self::on(catalog, directory))
+    }
+
+    fn on(catalog: StatCatalog, directory: Directory) -> Self {
+        Self { catalog, state: RwLock::new(Some(State { directory, generation: 0 })) }
     }
 
     pub fn lookup(&self, id: i64) -> Lookup {
@@ -111,7 +114,13 @@ impl Profiles {
         let Generation(Some(since)) = since else { return };
         let mut record = Vec::new();
         record::encode(&profile_of_record(&self.catalog, player), &mut record);
-        self.change(|state| if state.generation == since { state.directory.put(player.id, &record) } else { Ok(()) });
+        // Not a change: it stores what the database holds, so it bumps nothing.
+        let mut guard = self.state.write().expect("profiles lock");
+        let Some(state) = guard.as_mut() else { return };
+        if state.generation == since && state.directory.put(player.id, &record).is_err() {
+            tracing::warn!("the profile directory is full; profiles are read from the database from now on");
+            *guard = None;
+        }
     }
 
     /// Applies the all-time values of committed awards (other periods are not on profiles).
@@ -161,6 +170,11 @@ impl Profiles {
     }
 }
 
+fn empty_directory(catalog: &StatCatalog) -> Directory {
+    let stats = catalog.len();
+    Directory::new(move |bytes| record::decode(bytes, stats).1)
+}
+
 fn stat_values<'a>(catalog: &StatCatalog, stored: impl Iterator<Item = (&'a str, i64)>) -> Vec<i64> {
     let mut values: Vec<i64> = catalog.iter().map(|def| def.default).collect();
     for (stat, value) in stored {
@@ -188,5 +202,79 @@ fn profile_of_record<'a>(catalog: &StatCatalog, player: &'a PlayerRecord) -> Pro
         twitch_user_id: player.twitch_user_id.as_deref(),
         twitch_login: player.twitch_login.as_deref(),
         stats: stat_values(catalog, player.stats.iter().map(|(stat, value)| (stat.as_str(), *value))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::domain::PeriodKey;
+
+    fn profiles() -> Profiles {
+        let catalog = crate::Config::default().stat_catalog().unwrap();
+        Profiles::on(catalog.clone(), empty_directory(&catalog))
+    }
+
+    fn player(id: i64, melee: i64) -> PlayerRecord {
+        PlayerRecord {
+            id,
+            username: format!("p{id}"),
+            email: Some("private@example.com".into()),
+            password_hash: None,
+            twitch_user_id: None,
+            twitch_login: None,
+            created_at: 1_796_412_602,
+            stats: HashMap::from([("meleeAtkXp".to_owned(), melee)]),
+        }
+    }
+
+    fn melee(profiles: &Profiles, id: i64) -> Option<i64> {
+        match profiles.lookup(id) {
+            Lookup::Found(record) => Some(profiles.decode(&record).stats[0]),
+            Lookup::Unknown(_) => None,
+        }
+    }
+
+    fn award(player_id: i64, period: PeriodKey, new: i64) -> Change {
+        Change { stat: "meleeAtkXp".into(), period, player_id, old: None, new }
+    }
+
+    #[test]
+    fn a_fill_is_kept_only_if_nothing_changed_since_the_lookup() {
+        let profiles = profiles();
+        let Lookup::Unknown(before) = profiles.lookup(1) else { panic!("empty directory") };
+        // The writer commits and applies while the store read is under way.
+        profiles.apply(&[award(2, PeriodKey::ALL_TIME, 9)]);
+        profiles.fill(before, &player(1, 5));
+        assert_eq!(melee(&profiles, 1), None, "a read from before the change may be stale");
+
+        let Lookup::Unknown(now) = profiles.lookup(1) else { panic!("not kept") };
+        profiles.fill(now, &player(1, 5));
+        assert_eq!(melee(&profiles, 1), Some(5));
+    }
+
+    #[test]
+    fn all_time_changes_apply_and_a_forgotten_player_is_read_again() {
+        let profiles = profiles();
+        let Lookup::Unknown(now) = profiles.lookup(1) else { panic!("empty directory") };
+        profiles.fill(now, &player(1, 5));
+        let day = PeriodKey { period: Period::Day, starts_at: 0 };
+        profiles.apply(&[award(1, day, 1_000), award(1, PeriodKey::ALL_TIME, 300)]);
+        assert_eq!(melee(&profiles, 1), Some(300), "only all-time values are on profiles");
+        // Past a varint boundary: the record moves and still reads back.
+        profiles.apply(&[award(1, PeriodKey::ALL_TIME, 1 << 40)]);
+        assert_eq!(melee(&profiles, 1), Some(1 << 40));
+        profiles.forget(1);
+        assert_eq!(melee(&profiles, 1), None);
+    }
+
+    #[test]
+    fn off_never_keeps_anything() {
+        let profiles = Profiles::off(crate::Config::default().stat_catalog().unwrap());
+        let Lookup::Unknown(now) = profiles.lookup(1) else { panic!("off") };
+        profiles.fill(now, &player(1, 5));
+        assert_eq!(melee(&profiles, 1), None);
     }
 }

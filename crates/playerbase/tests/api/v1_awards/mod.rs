@@ -9,6 +9,7 @@ mod keys;
 mod leaderboards;
 mod ledger;
 mod ops;
+mod profiles;
 
 use axum::http::Method;
 use playerbase::Config;
