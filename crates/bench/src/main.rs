@@ -261,7 +261,27 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     let mut floor = None;
     if want(Phase::Reads) {
         let bare = server::start_ceiling(&body_file, ceiling::Stack::Bare, &dir.join("ceiling-bare.log")).await?;
-        let mut bare_run = measured(&bare, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
+        let layered =
+            server::start_ceiling(&body_file, ceiling::Stack::Layers, &dir.join("ceiling-layers.log")).await?;
+        // The three take turns in short rounds, so that other work on the
+        // machine falls on all three alike rather than on one phase.
+        let slice = plan.duration / READ_ROUNDS;
+        let warmup = plan.warmup / READ_ROUNDS;
+        let (mut bare_run, mut layered_run, mut reads) = (Measured::default(), Measured::default(), Measured::default());
+        let (mut layered_ratios, mut read_ratios) = (Vec::new(), Vec::new());
+        for round in 0..u64::from(READ_ROUNDS) {
+            let seed = cli.seed ^ (round << 8);
+            let bare_round = measured_for(&bare, cli.read_conns, warmup, slice, profiles.clone(), seed).await?;
+            let layered_round = measured_for(&layered, cli.read_conns, warmup, slice, profiles.clone(), seed).await?;
+            let reads_round = measured_for(&pb, cli.read_conns, warmup, slice, profiles.clone(), seed).await?;
+            let ceiling = bare_round.outcome.per_second();
+            layered_ratios.push(layered_round.outcome.per_second() / ceiling);
+            read_ratios.push(reads_round.outcome.per_second() / ceiling);
+            bare_run.absorb(bare_round);
+            layered_run.absorb(layered_round);
+            reads.absorb(reads_round);
+        }
+        layered.stop(Duration::from_secs(2));
         let mut bare_latency =
             load::run(bare.addr, 1, Stop::Count(plan.latency_requests), cli.seed, profiles.clone()).await?;
         bare.stop(Duration::from_secs(2));
@@ -270,11 +290,6 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             ms(bare_latency.quantile_ms(0.5)),
             ms(bare_latency.quantile_ms(0.99))
         ));
-        let layered =
-            server::start_ceiling(&body_file, ceiling::Stack::Layers, &dir.join("ceiling-layers.log")).await?;
-        let layered_run = measured(&layered, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
-        layered.stop(Duration::from_secs(2));
-        let mut reads = measured(&pb, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
 
         let ceiling = bare_run.outcome.per_second();
         report.row(
@@ -293,20 +308,27 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             "Ceiling + playerbase's middleware (request id, trace span, INFO access-log line, trailing-slash normalisation)",
             format!("{:.0} req/s", layered_run.outcome.per_second()),
             format!(
-                "{} of the ceiling; {}",
+                "{} of the ceiling (median of {READ_ROUNDS} rounds' ratios; {} over the whole phase); {}",
+                report::pct(median(&mut layered_ratios)),
                 report::pct(layered_run.outcome.per_second() / ceiling),
                 layered_run.cpu_note()
             ),
             "",
             "",
         );
-        let ratio = reads.outcome.per_second() / ceiling;
+        let ratio = median(&mut read_ratios);
+        report.note(format!(
+            "Profile reads / ceiling, round by round: {}; ceiling with middleware / ceiling: {}",
+            read_ratios.iter().map(|r| report::pct(*r)).collect::<Vec<_>>().join(", "),
+            layered_ratios.iter().map(|r| report::pct(*r)).collect::<Vec<_>>().join(", ")
+        ));
         report.row(
             &format!("Profile reads `GET /api/v1/players/{{id}}`, random ids, {} conns", cli.read_conns),
             format!("{:.0} req/s", reads.outcome.per_second()),
             format!(
-                "{} of the ceiling; p50 {} / p99 {}; {}",
+                "{} of the ceiling (median of {READ_ROUNDS} rounds' ratios; {} over the whole phase); p50 {} / p99 {}; {}",
                 report::pct(ratio),
+                report::pct(reads.outcome.per_second() / ceiling),
                 ms(reads.outcome.quantile_ms(0.5)),
                 ms(reads.outcome.quantile_ms(0.99)),
                 reads.cpu_note()
@@ -499,7 +521,11 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
     )
 }
 
+/// Rounds of the read phases; see where they run.
+const READ_ROUNDS: u32 = 5;
+
 /// A run's outcome with the server's CPU time over it.
+#[derive(Default)]
 struct Measured {
     outcome: load::Outcome,
     server_cpu: f64,
@@ -507,6 +533,13 @@ struct Measured {
 }
 
 impl Measured {
+    /// Adds another run of the same phase to this one.
+    fn absorb(&mut self, other: Measured) {
+        self.outcome.absorb(other.outcome);
+        self.server_cpu += other.server_cpu;
+        self.switches += other.switches;
+    }
+
     fn cpu_note(&self) -> String {
         let requests = self.outcome.ok + self.outcome.failed_total();
         format!(
@@ -518,16 +551,22 @@ impl Measured {
     }
 }
 
-/// A warm-up of `plan.warmup`, then the measured run of `plan.duration`.
-async fn measured(
+/// A warm-up of `warmup`, then the measured run of `duration`.
+async fn measured_for(
     server: &server::Server,
     conns: usize,
-    plan: &Plan,
+    warmup: Duration,
+    duration: Duration,
     make: MakeJob,
     seed: u64,
 ) -> anyhow::Result<Measured> {
-    load::run(server.addr, conns, Stop::After(plan.warmup), seed ^ 1, make.clone()).await?;
-    measured_cold(server, conns, plan.duration, make, seed).await
+    load::run(server.addr, conns, Stop::After(warmup), seed ^ 1, make.clone()).await?;
+    measured_cold(server, conns, duration, make, seed).await
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// One run of `duration`, with no warm-up (award runs: every request counts).
