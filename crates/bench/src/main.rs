@@ -267,7 +267,8 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
         // machine falls on all three alike rather than on one phase.
         let slice = plan.duration / READ_ROUNDS;
         let warmup = plan.warmup / READ_ROUNDS;
-        let (mut bare_run, mut layered_run, mut reads) = (Measured::default(), Measured::default(), Measured::default());
+        let (mut bare_run, mut layered_run, mut reads) =
+            (Measured::default(), Measured::default(), Measured::default());
         let (mut layered_ratios, mut read_ratios) = (Vec::new(), Vec::new());
         for round in 0..u64::from(READ_ROUNDS) {
             let seed = cli.seed ^ (round << 8);
@@ -321,6 +322,15 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             "Profile reads / ceiling, round by round: {}; ceiling with middleware / ceiling: {}",
             read_ratios.iter().map(|r| report::pct(*r)).collect::<Vec<_>>().join(", "),
             layered_ratios.iter().map(|r| report::pct(*r)).collect::<Vec<_>>().join(", ")
+        ));
+        report.note(format!(
+            "CPU per request, load generator + server (what sets the rate when the two cores run nothing else): \
+             ceiling {:.1} µs, with middleware {:.1} µs ({} of the ceiling's rate), profile reads {:.1} µs ({})",
+            bare_run.cpu_per_request_us(),
+            layered_run.cpu_per_request_us(),
+            report::pct(bare_run.cpu_per_request_us() / layered_run.cpu_per_request_us()),
+            reads.cpu_per_request_us(),
+            report::pct(bare_run.cpu_per_request_us() / reads.cpu_per_request_us()),
         ));
         report.row(
             &format!("Profile reads `GET /api/v1/players/{{id}}`, random ids, {} conns", cli.read_conns),
@@ -529,6 +539,8 @@ const READ_ROUNDS: u32 = 5;
 struct Measured {
     outcome: load::Outcome,
     server_cpu: f64,
+    /// This process's CPU time over the run: the load generator's.
+    client_cpu: f64,
     switches: u64,
 }
 
@@ -537,7 +549,14 @@ impl Measured {
     fn absorb(&mut self, other: Measured) {
         self.outcome.absorb(other.outcome);
         self.server_cpu += other.server_cpu;
+        self.client_cpu += other.client_cpu;
         self.switches += other.switches;
+    }
+
+    /// Client and server CPU per answered request, in µs: on a machine
+    /// with nothing else to run, throughput is inversely proportional to it.
+    fn cpu_per_request_us(&self) -> f64 {
+        (self.server_cpu + self.client_cpu) * 1e6 / (self.outcome.ok + self.outcome.failed_total()).max(1) as f64
     }
 
     fn cpu_note(&self) -> String {
@@ -578,9 +597,11 @@ async fn measured_cold(
     seed: u64,
 ) -> anyhow::Result<Measured> {
     let cpu_before = server::cpu_seconds(server.pid())?;
+    let client_before = server::cpu_seconds(std::process::id())?;
     let switches_before = server::context_switches(server.pid());
     let outcome = load::run(server.addr, conns, Stop::After(duration), seed, make).await?;
     let server_cpu = server::cpu_seconds(server.pid())? - cpu_before;
+    let client_cpu = server::cpu_seconds(std::process::id())? - client_before;
     let switches = server::context_switches(server.pid()).saturating_sub(switches_before);
     say(format!(
         "{} ok, {} failed in {:.2} s: {:.0}/s",
@@ -589,7 +610,7 @@ async fn measured_cold(
         outcome.elapsed.as_secs_f64(),
         outcome.per_second()
     ));
-    Ok(Measured { outcome, server_cpu, switches })
+    Ok(Measured { outcome, server_cpu, client_cpu, switches })
 }
 
 struct InProcess {

@@ -10,9 +10,11 @@ const DENSE_SLACK: usize = 65_536;
 /// The arena is compacted once this share of it is records no longer used.
 const GARBAGE_SHARE: usize = 2;
 
+/// Measures the record at the start of a slice (which may go on past it).
+type RecordLen = Box<dyn Fn(&[u8]) -> usize + Send + Sync>;
+
 pub struct Directory {
-    /// The length of the record at the start of a slice.
-    record_len: Box<dyn Fn(&[u8]) -> usize + Send + Sync>,
+    record_len: RecordLen,
     /// By id: the record's offset + 1; 0 for no record.
     dense: Vec<u32>,
     sparse: HashMap<i64, u32>,

@@ -52,8 +52,8 @@ async fn awards_show_on_the_next_read_of_a_profile_already_read() {
 async fn the_directory_renders_exactly_what_the_store_renders() {
     let g = Game::new().await;
     let bot = api_key(&g.t, "bot", &[Scope::PlayersWrite]).await;
-    let linked = create_player(&g.t, Some(&bearer(&bot)), json!({"username": "Linked_One", "twitch_user_id": "44429626"}))
-        .await;
+    let linked =
+        create_player(&g.t, Some(&bearer(&bot)), json!({"username": "Linked_One", "twitch_user_id": "44429626"})).await;
     assert_eq!(linked.status, StatusCode::CREATED, "{}", linked.body);
     let linked = linked.body["id"].as_i64().unwrap();
     let plain = g.player("plain").await;
