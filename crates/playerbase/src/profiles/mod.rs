@@ -8,7 +8,9 @@
 //! changing a player's name or Twitch account must also call
 //! [`Profiles::forget`]. Where several instances share the database
 //! (PostgreSQL), names and deletions change elsewhere with no announcement,
-//! so there is no directory and reads go to the store.
+//! so there is no directory and reads go to the store. As with the
+//! leaderboards, a SQLite file changed behind the server's back (by hand, by
+//! another process) shows in profiles only after a restart.
 //!
 //! Players created after start are read from the store on their first read
 //! and kept from then on. A fill races with the writer and with deletions:
