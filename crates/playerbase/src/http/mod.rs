@@ -1,5 +1,6 @@
 //! Routes and the middleware around them.
 
+mod docs;
 pub mod extract;
 mod ops;
 pub mod paging;
@@ -64,7 +65,8 @@ pub fn build_app(state: AppState) -> App {
     api.info.version = env!("CARGO_PKG_VERSION").into();
     let api = Arc::new(api);
     let router = router
-        .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .route(docs::OPENAPI_PATH, get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .merge(docs::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
