@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::database::{FreshDatabase, postgres_url};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
     log: mpsc::Receiver<String>,
@@ -19,7 +19,7 @@ struct Server {
 
 impl Server {
     /// Starts `playerbase serve` on a free port with a fresh SQLite file and waits until it listens.
-    fn start(env: &[(&str, &str)]) -> Server {
+    pub(crate) fn start(env: &[(&str, &str)]) -> Server {
         Self::start_on(FreshDatabase::sqlite(), env)
     }
 
@@ -52,12 +52,17 @@ impl Server {
         Server { child, base, log, _database: fresh }
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The `--database` it serves: commands such as `api-key create` may share it.
+    pub(crate) fn database(&self) -> &str {
+        &self._database.database
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// Sends SIGTERM and returns the exit status and everything logged.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let status = self.child.wait().unwrap();
@@ -185,7 +190,7 @@ fn the_environment_overrides_the_file_and_flags_override_both() {
     assert!(stderr.contains("cannot listen on not an address"), "the variable beat the file: {stderr}");
 }
 
-fn playerbase(database: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn playerbase(database: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_playerbase")).arg("--database").arg(database).args(args).output().unwrap()
 }
 
