@@ -23,16 +23,20 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let config = Arc::new(Config::new([OPENAPI_PATH]));
     let page_config = config.clone();
-    Router::new()
-        .route(DOCS_PATH, get(move || async move { page(&page_config) }))
-        .route(&format!("{DOCS_PATH}/{{*file}}"), get(move |Path(file): Path<String>| async move { asset(&file, &config) }))
+    Router::new().route(DOCS_PATH, get(move || async move { page(&page_config) })).route(
+        &format!("{DOCS_PATH}/{{*file}}"),
+        get(move |Path(file): Path<String>| async move { asset(&file, &config) }),
+    )
 }
 
 fn page(config: &Arc<Config<'static>>) -> Response {
     match utoipa_swagger_ui::serve("index.html", config.clone()) {
         Ok(Some(file)) => {
-            let html = String::from_utf8_lossy(&file.bytes)
-                .replacen("<head>", &format!("<head>\n    <base href=\"{DOCS_PATH}/\">"), 1);
+            let html = String::from_utf8_lossy(&file.bytes).replacen(
+                "<head>",
+                &format!("<head>\n    <base href=\"{DOCS_PATH}/\">"),
+                1,
+            );
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
         }
         _ => AppError::Internal(anyhow::anyhow!("the embedded Swagger UI has no index.html")).into_response(),

@@ -1,5 +1,6 @@
 //! Routes and the middleware around them.
 
+mod doc_conventions;
 mod docs;
 pub mod extract;
 mod ops;
@@ -35,7 +36,12 @@ pub type App = NormalizePath<Router>;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "playerbase", description = "Player accounts and player stats for games played through Twitch."),
+    info(
+        title = "playerbase",
+        description = "Player accounts and player stats for games played through Twitch. Every error has one \
+            shape, `{\"error\": {\"code\", \"message\"}}` (`ErrorBody`), with the status that fits; every \
+            route also answers with a trailing slash."
+    ),
     modifiers(&SecuritySchemes),
     components(schemas(ErrorBody))
 )]
@@ -53,7 +59,15 @@ impl Modify for SecuritySchemes {
 
 /// The OpenAPI document of every documented route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    routes_and_document().1
+}
+
+/// The documented routes, and their document with API.md's conventions in every operation.
+fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = api_routes().split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    doc_conventions::apply(&mut api);
+    (router, api)
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -61,8 +75,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
 }
 
 pub fn build_app(state: AppState) -> App {
-    let (router, mut api) = api_routes().split_for_parts();
-    api.info.version = env!("CARGO_PKG_VERSION").into();
+    let (router, api) = routes_and_document();
     let api = Arc::new(api);
     let router = router
         .route(docs::OPENAPI_PATH, get(move || async move { axum::Json(api.as_ref().clone()) }))

@@ -24,7 +24,9 @@ fn the_unity_client_passes_its_tests_against_the_real_server() {
             "CI needs Mono for the Unity client's tests: apt-get install mono-mcs mono-runtime \
              libmono-system-net-http4.0-cil (.ci/run installs them)"
         );
-        eprintln!("skipped: mcs or mono is not installed (apt-get install mono-mcs mono-runtime libmono-system-net-http4.0-cil)");
+        eprintln!(
+            "skipped: mcs or mono is not installed (apt-get install mono-mcs mono-runtime libmono-system-net-http4.0-cil)"
+        );
         return;
     }
     let build = tempfile::tempdir().unwrap();
