@@ -209,6 +209,7 @@ namespace Playerbase
             if (Session == null) throw NotLoggedIn();
             if (AboutToExpire(Session)) await RefreshAsync(cancel);
             bool safe = method == "GET";
+            var refused = Session;
             try
             {
                 return await Api.SendAsync(() => Authorized(method, path, body), safe, cancel);
@@ -217,7 +218,8 @@ namespace Playerbase
             {
                 if (e.Status != 401 || Session == null) throw;
             }
-            await RefreshAsync(cancel);
+            // A concurrent request may have refreshed meanwhile; then its tokens are the new ones.
+            if (ReferenceEquals(Session, refused)) await RefreshAsync(cancel);
             return await Api.SendAsync(() => Authorized(method, path, body), safe, cancel);
         }
 
