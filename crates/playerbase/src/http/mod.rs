@@ -1,6 +1,7 @@
 //! Routes and the middleware around them.
 
 mod doc_conventions;
+mod doc_stats;
 mod docs;
 pub mod extract;
 mod ops;
@@ -76,6 +77,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
 
 pub fn build_app(state: AppState) -> App {
     let (router, api) = routes_and_document();
+    let mut api = serde_json::to_value(api).expect("the OpenAPI document serialises");
+    doc_stats::describe(&mut api, &state.stats);
     let api = Arc::new(api);
     let router = router
         .route(docs::OPENAPI_PATH, get(move || async move { axum::Json(api.as_ref().clone()) }))

@@ -172,3 +172,41 @@ async fn the_docs_page_renders_the_document_from_embedded_files() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.code(), "no_route");
 }
+
+/// `stats` and `levels` are objects with one required integer per configured
+/// stat, and the inputs naming a stat list the configured keys.
+#[tokio::test]
+async fn the_document_names_the_configured_stats() {
+    let t = TestApp::new().await;
+    let doc = t.get("/api/openapi.json").await.body;
+    let schemas = &doc["components"]["schemas"];
+    let defaults = Value::from(vec![
+        "meleeAtkXp",
+        "mageAtkXp",
+        "rangeAtkXp",
+        "healthXp",
+        "shieldXp",
+        "evasionXp",
+        "sizeXp",
+        "blockXp",
+        "ResistXp",
+        "speedXp",
+    ]);
+    assert_eq!(schemas["Stats"]["required"], defaults);
+    assert_eq!(schemas["Stats"]["properties"]["meleeAtkXp"]["minimum"], 0);
+    assert_eq!(schemas["Levels"]["required"], defaults);
+    assert_eq!(schemas["PublicPlayer"]["properties"]["stats"]["$ref"], "#/components/schemas/Stats");
+    assert_eq!(schemas["PublicPlayer"]["properties"]["levels"]["$ref"], "#/components/schemas/Levels");
+    assert_eq!(schemas["PlayerStatsAfter"]["properties"]["stats"]["$ref"], "#/components/schemas/Stats");
+    assert_eq!(schemas["PlayerAwards"]["properties"]["stats"]["propertyNames"]["enum"], defaults);
+    assert_eq!(schemas["BatchAward"]["properties"]["stat"]["enum"], defaults);
+    let board = &doc["paths"]["/api/v1/leaderboards/{stat}"]["get"]["parameters"];
+    let stat = board.as_array().unwrap().iter().find(|p| p["name"] == "stat").unwrap();
+    assert_eq!(stat["schema"]["enum"], defaults);
+
+    // A player's JSON has exactly the documented stats.
+    let id = t.register("kicksent", "python3x").await;
+    let player = t.get(&format!("/api/v1/players/{id}")).await.body;
+    let keys: Vec<&String> = player["stats"].as_object().unwrap().keys().collect();
+    assert_eq!(Value::from(keys.into_iter().cloned().collect::<Vec<_>>()), defaults);
+}
