@@ -27,20 +27,31 @@ pub fn describe(doc: &mut Value, catalog: &StatCatalog) {
     let schemas = &mut doc["components"]["schemas"];
     schemas["Stats"] = object_of(stats, "Every configured stat's value, by key, in configuration order.");
     schemas["Levels"] = object_of(levels, "The level of every configured stat that has a level curve.");
-    schemas["PublicPlayer"]["properties"]["stats"] = json!({"$ref": "#/components/schemas/Stats"});
-    schemas["PublicPlayer"]["properties"]["levels"] = json!({"$ref": "#/components/schemas/Levels"});
-    schemas["PlayerStatsAfter"]["properties"]["stats"] = json!({"$ref": "#/components/schemas/Stats"});
-    schemas["PlayerAwards"]["properties"]["stats"]["propertyNames"] = json!({"enum": keys});
-    schemas["BatchAward"]["properties"]["stat"]["enum"] = json!(keys);
-    for item in doc["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut()) {
-        for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
-            for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
-                if parameter["name"] == "stat" && parameter["in"] == "path" {
-                    parameter["schema"] = json!({"type": "string", "enum": keys});
-                }
+    *property(schemas, "PublicPlayer", "stats") = json!({"$ref": "#/components/schemas/Stats"});
+    *property(schemas, "PublicPlayer", "levels") = json!({"$ref": "#/components/schemas/Levels"});
+    *property(schemas, "PlayerStatsAfter", "stats") = json!({"$ref": "#/components/schemas/Stats"});
+    property(schemas, "PlayerAwards", "stats")["propertyNames"] = json!({"enum": keys});
+    property(schemas, "BatchAward", "stat")["enum"] = json!(keys);
+    let operations = doc["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut());
+    let operations = operations.filter_map(Value::as_object_mut).flat_map(|item| item.values_mut());
+    for operation in operations {
+        let parameters = operation.get_mut("parameters").and_then(Value::as_array_mut);
+        for parameter in parameters.into_iter().flatten() {
+            if parameter["name"] == "stat" && parameter["in"] == "path" {
+                parameter["schema"] = json!({"type": "string", "enum": keys});
             }
         }
     }
+}
+
+/// A property of a component schema, which must be there: indexing a
+/// missing one would quietly add a null to the document.
+fn property<'a>(schemas: &'a mut Value, schema: &str, name: &str) -> &'a mut Value {
+    schemas
+        .get_mut(schema)
+        .and_then(|schema| schema.get_mut("properties"))
+        .and_then(|properties| properties.get_mut(name))
+        .unwrap_or_else(|| panic!("the OpenAPI document has no {schema}.{name}"))
 }
 
 fn object_of(properties: serde_json::Map<String, Value>, description: &str) -> Value {
