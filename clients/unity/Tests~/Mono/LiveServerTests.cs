@@ -8,7 +8,10 @@ namespace Playerbase.Tests
 {
     /// <summary>
     /// Every method of both clients against a live server whose access
-    /// tokens live one second (auth.access_seconds = 1).
+    /// tokens live two seconds (auth.access_seconds = 2). The server counts
+    /// whole seconds, so such a token works for one to two seconds: long
+    /// enough for a refreshed token to carry its retry, short enough to
+    /// expire within a test.
     /// </summary>
     public static class LiveServerTests
     {
@@ -81,7 +84,7 @@ namespace Playerbase.Tests
                 var name = Name("expiry");
                 await players.CreatePlayerAsync(name, Password);
                 var first = await players.LoginAsync(name, Password);
-                await Task.Delay(1500); // the server's access tokens live 1 s
+                await Task.Delay(2500); // past the server's 2 s, and past the client's own idea of it
                 var me = await players.GetMeAsync();
                 Check.Equal(name, me.username, "me after expiry");
                 Check.That(players.Session.AccessToken != first.AccessToken, "a new access token");
@@ -98,7 +101,7 @@ namespace Playerbase.Tests
                 var name = Name("expired");
                 await players.CreatePlayerAsync(name, Password);
                 var first = await players.LoginAsync(name, Password);
-                await Task.Delay(1500);
+                await Task.Delay(2500); // expired on the server for sure
                 var me = await players.GetMeAsync();
                 Check.Equal(name, me.username, "me after the 401");
                 Check.That(players.Session.AccessToken != first.AccessToken, "a new access token");

@@ -8,7 +8,7 @@ namespace Playerbase.Tests
     /// <summary>
     /// The client's test program, for Mono outside Unity:
     ///   mono ClientTests.exe BASE_URL API_KEY
-    /// against a live `playerbase serve` started with auth.access_seconds = 1
+    /// against a live `playerbase serve` started with auth.access_seconds = 2
     /// and an API key with awards:write and players:write. Exits 1 if any test fails.
     /// </summary>
     public static class Program

@@ -46,8 +46,10 @@ fn the_unity_client_passes_its_tests_against_the_real_server() {
         String::from_utf8_lossy(&compiled.stderr)
     );
 
-    // Access tokens that live one second, so the client's refreshing is exercised.
-    let server = Server::start(&[("PLAYERBASE_AUTH__ACCESS_SECONDS", "1")]);
+    // Access tokens that expire within a test, so the client's refreshing is exercised. Expiry is
+    // counted in whole seconds, so 2 gives one to two seconds: one could leave a refreshed token
+    // a millisecond, and the retry it was for would fail.
+    let server = Server::start(&[("PLAYERBASE_AUTH__ACCESS_SECONDS", "2")]);
     let key = playerbase(
         Path::new(server.database()),
         &["api-key", "create", "--name", "unity", "--scope", "awards:write", "--scope", "players:write"],
