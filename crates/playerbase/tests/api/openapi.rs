@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::TestApp;
 
 /// API.md's seed routes, its v1 routes so far, and the operations routes, as (method, path).
-const CONTRACT: [(&str, &str); 27] = [
+const CONTRACT: [(&str, &str); 28] = [
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{user}"),
@@ -37,6 +37,7 @@ const CONTRACT: [(&str, &str); 27] = [
     ("get", "/api/v1/events"),
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/metrics"),
 ];
 
 #[tokio::test]
