@@ -8,8 +8,8 @@ using System.Threading.Tasks;
 namespace Playerbase.Tests
 {
     /// <summary>
-    /// A tiny HTTP server that answers from a script, for what the real
-    /// server does not do yet (it has no rate limits, so never a 429).
+    /// A tiny HTTP server that answers from a script: a 429 exactly when a
+    /// test wants one, which the real server's rate limits cannot promise.
     /// </summary>
     public sealed class FakeServer : IDisposable
     {

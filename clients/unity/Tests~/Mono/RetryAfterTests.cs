@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 
 namespace Playerbase.Tests
 {
-    /// <summary>429 with Retry-After, against a fake server (the real one has no rate limits yet).</summary>
+    /// <summary>429 with Retry-After, against a fake server that answers 429 on cue.</summary>
     public static class RetryAfterTests
     {
         private const string PlayerJson = "{\"id\":1,\"username\":\"kicksent\",\"created_at\":\"2026-12-04T19:30:02Z\",\"twitch\":null,\"stats\":{},\"levels\":{}}";

@@ -149,24 +149,27 @@ async fn the_document_and_the_router_have_the_same_operations() {
     assert!(routed.len() >= CONTRACT.len(), "fewer operations than API.md's: {routed:?}");
 }
 
-/// The Swagger UI page and its assets come from the binary, with links that
-/// resolve under `/api/docs/` whether or not the page was asked for with a slash.
+/// The Swagger UI page and its assets come from the binary; `/api/docs`
+/// (with or without a slash) leads to the page, beside its assets.
 #[tokio::test]
 async fn the_docs_page_renders_the_document_from_embedded_files() {
     let t = TestApp::new().await;
     for path in ["/api/docs", "/api/docs/"] {
-        let page = t.respond(Method::GET, path, &[], None).await;
-        assert_eq!(page.status(), StatusCode::OK, "{path}");
-        assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
-        let raw = http_body_util::BodyExt::collect(page.into_body()).await.unwrap().to_bytes();
-        let html = String::from_utf8(raw.to_vec()).unwrap();
-        assert!(html.contains("<base href=\"/api/docs/\">") && html.contains("swagger-initializer.js"), "{html}");
+        let reply = t.respond(Method::GET, path, &[], None).await;
+        assert!(reply.status().is_redirection(), "{path}: {}", reply.status());
+        assert_eq!(reply.headers()["location"], "/api/docs/index.html", "{path}");
     }
+    let page = t.respond(Method::GET, "/api/docs/index.html", &[], None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let raw = http_body_util::BodyExt::collect(page.into_body()).await.unwrap().to_bytes();
+    let html = String::from_utf8(raw.to_vec()).unwrap();
+    assert!(html.contains("src=\"./swagger-initializer.js\""), "{html}");
     let initializer = t.respond(Method::GET, "/api/docs/swagger-initializer.js", &[], None).await;
     assert_eq!(initializer.status(), StatusCode::OK);
     let raw = http_body_util::BodyExt::collect(initializer.into_body()).await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&raw).contains("\"url\": \"/api/openapi.json\""), "the page loads our document");
-    for asset in ["swagger-ui-bundle.js", "swagger-ui.css"] {
+    for asset in ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css", "index.css"] {
         let reply = t.respond(Method::GET, &format!("/api/docs/{asset}"), &[], None).await;
         assert_eq!(reply.status(), StatusCode::OK, "{asset}");
     }
