@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::binary::{Server, playerbase};
+use crate::binary::playerbase;
+use crate::database::FreshDatabase;
+use crate::process::Server;
 
 fn unity_package() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/unity")
@@ -51,13 +53,18 @@ fn the_unity_client_passes_its_tests_against_the_real_server() {
     // a millisecond, and the retry it was for would fail.
     // Some twenty sign-ups and logins from one address: the per-address limits are off here (the
     // client's handling of 429 is tested against a fake server).
-    let server = Server::start(&[
-        ("PLAYERBASE_AUTH__ACCESS_SECONDS", "2"),
-        ("PLAYERBASE_LIMITS__REGISTER_PER_IP", "0"),
-        ("PLAYERBASE_LIMITS__LOGIN_PER_IP", "0"),
-    ]);
+    let fresh = FreshDatabase::sqlite();
+    let database = fresh.database.clone();
+    let server = Server::start_on(
+        fresh,
+        &[
+            ("PLAYERBASE_AUTH__ACCESS_SECONDS", "2"),
+            ("PLAYERBASE_LIMITS__REGISTER_PER_IP", "0"),
+            ("PLAYERBASE_LIMITS__LOGIN_PER_IP", "0"),
+        ],
+    );
     let key = playerbase(
-        Path::new(server.database()),
+        Path::new(&database),
         &["api-key", "create", "--name", "unity", "--scope", "awards:write", "--scope", "players:write"],
     );
     assert!(key.status.success(), "{}", String::from_utf8_lossy(&key.stderr));
