@@ -3,6 +3,7 @@
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Invalid;
 
@@ -23,8 +24,9 @@ pub enum Levels {
     Thresholds(Vec<i64>),
 }
 
-/// How a curve is written in the configuration file and shown by the API.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+/// How a curve is written in the configuration file and shown by the API:
+/// `"runescape"` or a strictly increasing list of thresholds.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, ToSchema)]
 #[serde(untagged)]
 pub enum LevelsSpec {
     Named(String),

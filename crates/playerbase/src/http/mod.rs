@@ -1,5 +1,8 @@
 //! Routes and the middleware around them.
 
+mod doc_conventions;
+mod doc_stats;
+mod docs;
 pub mod extract;
 mod guards;
 pub mod middleware;
@@ -34,7 +37,12 @@ pub use middleware::{App, with_middleware};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "playerbase", description = "Player accounts and player stats for games played through Twitch."),
+    info(
+        title = "playerbase",
+        description = "Player accounts and player stats for games played through Twitch. Every error has one \
+            shape, `{\"error\": {\"code\", \"message\"}}` (`ErrorBody`), with the status that fits; every \
+            route also answers with a trailing slash."
+    ),
     modifiers(&SecuritySchemes),
     components(schemas(ErrorBody))
 )]
@@ -52,7 +60,15 @@ impl Modify for SecuritySchemes {
 
 /// The OpenAPI document of every documented route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    routes_and_document().1
+}
+
+/// The documented routes, and their document with API.md's conventions in every operation.
+fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = api_routes().split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    doc_conventions::apply(&mut api);
+    (router, api)
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -60,11 +76,13 @@ fn api_routes() -> OpenApiRouter<AppState> {
 }
 
 pub fn build_app(state: AppState) -> App {
-    let (router, mut api) = api_routes().split_for_parts();
-    api.info.version = env!("CARGO_PKG_VERSION").into();
+    let (router, api) = routes_and_document();
+    let mut api = serde_json::to_value(api).expect("the OpenAPI document serialises");
+    doc_stats::describe(&mut api, &state.stats);
     let api = Arc::new(api);
     let router = router
-        .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .route(docs::OPENAPI_PATH, get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .merge(docs::routes())
         .merge(crate::web::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

@@ -28,11 +28,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user))
         .routes(routes!(get_token))
         .routes(routes!(get_resource))
-        .routes(routes!(update_user))
-        // Static segments win over `{user}`, so a player named "update" needs this to be found.
-        .route("/api/users/update", axum::routing::get(get_user_named_update))
+        // Static segments win over `{user}`, so a player named "update" needs a GET of its own.
+        .routes(routes!(update_user, get_user_named_update))
 }
 
+/// The player named "update" (the path is taken by `POST /api/users/update`);
+/// the same as `GET /api/users/{user}` for that name.
+#[utoipa::path(get, path = "/api/users/update", tag = TAG,
+    responses(
+        (status = 200, body = PublicPlayer),
+        (status = 404, body = ErrorBody, description = "no player is named \"update\""),
+    ))]
 async fn get_user_named_update(state: axum::extract::State<AppState>) -> AppResult<Json<PublicPlayer>> {
     get_user(state, Path("update".to_owned())).await
 }
@@ -89,6 +95,7 @@ async fn create_user(
 #[into_params(parameter_in = Query)]
 struct ListParams {
     /// 1–1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// Only players with an id above this; pass the last page's `next`.
     after: Option<i64>,

@@ -127,7 +127,7 @@ fn the_environment_overrides_the_file_and_flags_override_both() {
     assert!(stderr.contains("cannot listen on not an address"), "the variable beat the file: {stderr}");
 }
 
-fn playerbase(database: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn playerbase(database: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_playerbase")).arg("--database").arg(database).args(args).output().unwrap()
 }
 

@@ -9,6 +9,7 @@ mod operations;
 mod process;
 mod seed;
 mod support;
+mod unity_client;
 mod v1_accounts;
 mod v1_awards;
 mod web;

@@ -198,6 +198,7 @@ async fn award_batch(
 #[into_params(parameter_in = Query)]
 struct LedgerParams {
     /// 1–1000, default 50.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// Only rows with an id below this; pass the last page's `next`.
     before: Option<i64>,

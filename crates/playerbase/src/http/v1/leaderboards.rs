@@ -53,6 +53,7 @@ pub struct PlayerRank {
 #[into_params(parameter_in = Query)]
 struct BoardParams {
     /// 1–1000, default 10.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     offset: Option<u64>,
     /// `all` (default), `day`, `week`, `month` or `stream`.
@@ -63,6 +64,7 @@ struct BoardParams {
 #[into_params(parameter_in = Query)]
 struct AroundParams {
     /// Neighbours each side, 0–100, default 5.
+    #[param(minimum = 0, maximum = 100)]
     radius: Option<usize>,
     period: Option<String>,
 }

@@ -33,7 +33,7 @@ pub struct StatInfo {
     /// The value shown before the first award.
     pub default: i64,
     /// `"runescape"`, a list of thresholds, or null when the stat has no levels.
-    #[schema(value_type = Option<Object>, example = json!("runescape"))]
+    #[schema(example = json!("runescape"))]
     pub levels: Option<LevelsSpec>,
 }
 

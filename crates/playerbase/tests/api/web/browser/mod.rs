@@ -171,3 +171,25 @@ async fn leaderboards_page_fit_phones_and_desktops_and_update_live_in_chromium()
     assert_eq!(browser.eval("getComputedStyle(document.body).backgroundColor").await, json!("rgba(0, 0, 0, 0)"));
     browser.close().await;
 }
+
+/// `/api/docs` renders the OpenAPI document in Chromium from the embedded
+/// Swagger UI, under the security headers' Content-Security-Policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_docs_render_every_operation_in_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let t = TestApp::new().await;
+    let base = serve(&t).await;
+    let documented = t.get("/api/openapi.json").await.body["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum::<usize>();
+    let mut browser = Browser::launch(&chromium).await;
+    browser.set_width(1280, 900).await;
+    browser.goto(&format!("{base}/api/docs")).await;
+    assert_eq!(browser.url().await, format!("{base}/api/docs/index.html"));
+    browser.wait_for(&format!("document.querySelectorAll('.opblock').length === {documented}")).await;
+    assert!(browser.text(".info .title").await.contains("playerbase"));
+    browser.close().await;
+}

@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Playerbase
+{
+    /// <summary>
+    /// A running subscription to <c>/api/v1/events</c> (server-sent events).
+    /// It reconnects after a dropped connection with <c>Last-Event-ID</c>, so
+    /// the server sends what was missed, and waits out a 429's Retry-After.
+    /// Callbacks run where the transport delivers text: Unity's main thread
+    /// with <see cref="UnityWebRequestTransport"/>.
+    /// </summary>
+    public sealed class EventSubscription : IDisposable
+    {
+        private readonly ApiCaller api;
+        private readonly Action<AwardEvent> onAward;
+        private readonly Action<LaggedEvent> onLagged;
+        private readonly Action<Exception> onError;
+        private readonly CancellationTokenSource stop = new CancellationTokenSource();
+        private readonly SseParser parser = new SseParser();
+
+        /// <summary>The id of the last award received; pass it to a later subscription to resume.</summary>
+        public long LastEventId { get; private set; }
+
+        /// <summary>Wait before reconnecting after the stream ends or breaks.</summary>
+        public TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
+
+        /// <summary>Completes once the subscription is disposed.</summary>
+        public Task Running { get; private set; }
+
+        private EventSubscription(ApiCaller api, Action<AwardEvent> onAward, Action<LaggedEvent> onLagged, Action<Exception> onError, long lastEventId)
+        {
+            this.api = api;
+            this.onAward = onAward;
+            this.onLagged = onLagged;
+            this.onError = onError;
+            LastEventId = lastEventId;
+        }
+
+        internal static EventSubscription Start(ApiCaller api, Action<AwardEvent> onAward, Action<LaggedEvent> onLagged, Action<Exception> onError, long lastEventId)
+        {
+            var subscription = new EventSubscription(api, onAward, onLagged, onError, lastEventId);
+            subscription.Running = subscription.Run();
+            return subscription;
+        }
+
+        public void Dispose()
+        {
+            stop.Cancel();
+        }
+
+        private async Task Run()
+        {
+            var cancel = stop.Token;
+            while (!cancel.IsCancellationRequested)
+            {
+                var wait = ReconnectDelay;
+                try
+                {
+                    var request = new HttpRequest("GET", api.Url("/api/v1/events"), null);
+                    request.Headers["Accept"] = "text/event-stream";
+                    if (LastEventId > 0) request.Headers["Last-Event-ID"] = LastEventId.ToString(CultureInfo.InvariantCulture);
+                    parser.Reset();
+                    var response = await api.Transport.StreamAsync(request, OnText, cancel);
+                    if (response.Status == 429) wait = ApiCaller.RetryAfter(response);
+                    if (response.Status < 200 || response.Status >= 300) Report(api.Error(response));
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    Report(e);
+                }
+                if (cancel.IsCancellationRequested) break;
+                try
+                {
+                    await api.Delay(wait, cancel);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        private void OnText(string text)
+        {
+            foreach (var message in parser.Feed(text))
+            {
+                try
+                {
+                    Dispatch(message);
+                }
+                catch (Exception e)
+                {
+                    Report(e);
+                }
+            }
+        }
+
+        private void Dispatch(SseMessage message)
+        {
+            if (message.Event == "award")
+            {
+                var award = api.Json.Parse<AwardEvent>(message.Data);
+                long id;
+                if (long.TryParse(message.Id, NumberStyles.Integer, CultureInfo.InvariantCulture, out id))
+                {
+                    award.EventId = id;
+                    LastEventId = id;
+                }
+                if (onAward != null) onAward(award);
+            }
+            else if (message.Event == "lagged" && onLagged != null)
+            {
+                onLagged(api.Json.Parse<LaggedEvent>(message.Data));
+            }
+        }
+
+        private void Report(Exception e)
+        {
+            if (onError != null) onError(e);
+        }
+    }
+
+    /// <summary>One server-sent event.</summary>
+    public sealed class SseMessage
+    {
+        public string Event = "message";
+        public string Id;
+        public string Data = "";
+    }
+
+    /// <summary>
+    /// The text/event-stream format, fed in pieces of any size: lines end
+    /// with CR, LF or CRLF; a blank line ends an event; lines starting with
+    /// ':' are comments (the server's keep-alives).
+    /// </summary>
+    public sealed class SseParser
+    {
+        private readonly StringBuilder line = new StringBuilder();
+        private readonly StringBuilder data = new StringBuilder();
+        private string eventName;
+        private string id;
+        private bool hasData;
+        private bool lastWasCr;
+
+        public void Reset()
+        {
+            line.Length = 0;
+            data.Length = 0;
+            eventName = null;
+            id = null;
+            hasData = false;
+            lastWasCr = false;
+        }
+
+        public List<SseMessage> Feed(string text)
+        {
+            var done = new List<SseMessage>();
+            foreach (char c in text)
+            {
+                if (c == '\n' && lastWasCr) { lastWasCr = false; continue; }
+                lastWasCr = c == '\r';
+                if (c == '\r' || c == '\n')
+                {
+                    var message = EndLine(line.ToString());
+                    line.Length = 0;
+                    if (message != null) done.Add(message);
+                }
+                else
+                {
+                    line.Append(c);
+                }
+            }
+            return done;
+        }
+
+        private SseMessage EndLine(string text)
+        {
+            if (text.Length == 0)
+            {
+                if (!hasData) { eventName = null; return null; }
+                var message = new SseMessage { Event = eventName ?? "message", Id = id, Data = data.ToString() };
+                data.Length = 0;
+                eventName = null;
+                hasData = false;
+                return message;
+            }
+            if (text[0] == ':') return null;
+            int colon = text.IndexOf(':');
+            string field = colon < 0 ? text : text.Substring(0, colon);
+            string value = colon < 0 ? "" : text.Substring(colon + 1);
+            if (value.StartsWith(" ")) value = value.Substring(1);
+            switch (field)
+            {
+                case "event": eventName = value; break;
+                case "id": id = value; break;
+                case "data":
+                    if (hasData) data.Append('\n');
+                    data.Append(value);
+                    hasData = true;
+                    break;
+            }
+            return null;
+        }
+    }
+}
