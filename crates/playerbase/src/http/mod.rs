@@ -14,6 +14,7 @@ pub mod views;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, Uri};
