@@ -7,6 +7,7 @@ mod db;
 mod load;
 mod report;
 mod server;
+mod soak;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -80,6 +81,10 @@ struct Cli {
     /// Run only these phases (the seeding, start-up and in-process figures always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Phase>,
+    /// Instead of the benchmark: a soak of mixed load for SECONDS (default 600),
+    /// failing if any answer is not a 2xx; prints requests, latencies and memory.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
+    soak: Option<u64>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -151,6 +156,15 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     };
     let dir = tmp.path().to_owned();
     say(format!("working in {}", dir.display()));
+    if let Some(seconds) = cli.soak {
+        let soak = soak::Soak { bin: &bin, dir: &dir, seconds, seed: cli.seed, server_log: cli.server_log.as_deref() };
+        let report = soak::run(soak).await;
+        if cli.keep {
+            say(format!("kept {}", tmp.keep().display()));
+        }
+        println!("{}", report?);
+        return Ok(());
+    }
     let database = dir.join("playerbase.db");
     let mut rng = SmallRng::seed_from_u64(cli.seed);
     let mut report = Report::new(&plan_line(&cli, &plan));
@@ -206,7 +220,7 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
 
     // The server at full size: start-up and memory.
     let log = dir.join("playerbase.log");
-    let (pb, startup) = server::start_playerbase(&bin, &database, &log, cli.server_log.as_deref()).await?;
+    let (pb, startup) = server::start_playerbase(&bin, &database, &log, cli.server_log.as_deref(), &[]).await?;
     let (rss_loaded, hwm_loaded) = server::memory(pb.pid())?;
     say(format!(
         "playerbase pid {} on {} up in {:.2} s, VmRSS {} (peak {})",

@@ -10,60 +10,116 @@ use serde_json::{Value, json};
 
 use crate::database::{FreshDatabase, postgres_url};
 
-struct Server {
+pub struct Server {
     child: Child,
     base: String,
     log: mpsc::Receiver<String>,
-    _database: FreshDatabase,
+    /// Reads the server's stderr into `log` until the process closes it.
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// The database the server was started on, dropped after the server stops.
+    _fresh: Option<FreshDatabase>,
 }
 
 impl Server {
     /// Starts `playerbase serve` on a free port with a fresh SQLite file and waits until it listens.
-    fn start(env: &[(&str, &str)]) -> Server {
+    pub fn start(env: &[(&str, &str)]) -> Server {
         Self::start_on(FreshDatabase::sqlite(), env)
     }
 
-    fn start_on(fresh: FreshDatabase, env: &[(&str, &str)]) -> Server {
-        let database = fresh.database.clone();
+    /// Starts the server on `fresh`, which it keeps until it stops.
+    pub fn start_on(fresh: FreshDatabase, env: &[(&str, &str)]) -> Server {
+        let mut server = Self::spawn(&fresh.database, env);
+        server._fresh = Some(fresh);
+        server
+    }
+
+    /// Starts the server on `database` (a path or URL the caller keeps
+    /// alive), with `env` on top of `RUST_LOG=info`, and waits until it listens.
+    pub fn spawn(database: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-            .arg(&database)
-            .envs(env.iter().copied())
+            .arg(database)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
         let (lines, log) = mpsc::channel();
         let stderr = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in stderr.lines().map_while(Result::ok) {
                 if lines.send(line).is_err() {
                     break;
                 }
             }
         });
+        let mut seen = Vec::new();
         let base = loop {
-            let line = log.recv_timeout(Duration::from_secs(30)).expect("the server never said it was listening");
+            let Ok(line) = log.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                panic!("the server never said it was listening:\n{}", seen.join("\n"));
+            };
             if let Some((_, addr)) = line.split_once("listening on ") {
                 break addr.trim().to_owned();
             }
+            seen.push(line);
         };
-        Server { child, base, log, _database: fresh }
+        Server { child, base, log, reader: Some(reader), _fresh: None }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     /// Sends SIGTERM and returns the exit status and everything logged.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
+    pub fn stop(self) -> (std::process::ExitStatus, String) {
+        self.signal("-TERM")
+    }
+
+    /// Sends SIGKILL, as a crash would, and returns the exit status and everything logged.
+    pub fn kill(self) -> (std::process::ExitStatus, String) {
+        self.signal("-KILL")
+    }
+
+    fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
         let status = self.child.wait().unwrap();
+        // The reader ends at the end of stderr: every line is in `log` after this.
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
         let log: Vec<String> = self.log.try_iter().collect();
         (status, log.join("\n"))
     }
+}
+
+impl Drop for Server {
+    /// A test that failed half-way leaves no server behind.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// `playerbase --database DATABASE api-key create --name NAME --scope …`; the key.
+pub fn create_api_key(database: &str, name: &str, scopes: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_playerbase"));
+    command.args(["--database", database, "api-key", "create", "--name", name]);
+    for scope in scopes {
+        command.args(["--scope", scope]);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 #[tokio::test]

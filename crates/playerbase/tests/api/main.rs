@@ -2,6 +2,7 @@
 
 mod binary;
 mod data;
+mod faults;
 mod database;
 mod limits;
 mod openapi;
