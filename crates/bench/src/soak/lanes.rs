@@ -197,9 +197,9 @@ impl Connection {
             tally.record(begun, status);
             if self.kind == Kind::Login && status == 200 {
                 // The token the login gave must work at once.
-                let token = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| {
-                    v["access_token"].as_str().map(str::to_owned)
-                });
+                let token = serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["access_token"].as_str().map(str::to_owned));
                 let begun = Instant::now();
                 let answer = match (token, sender.as_mut()) {
                     (Some(token), Some(s)) => exchange(s, get("/api/v1/me", Some(&token))).await.ok(),
@@ -279,7 +279,10 @@ fn post(path: &str, bearer: Option<&str>, body: String) -> Request<Full<Bytes>> 
 }
 
 /// Sends one request and reads the whole answer.
-async fn exchange(sender: &mut SendRequest<Full<Bytes>>, request: Request<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)> {
+async fn exchange(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> anyhow::Result<(u16, Bytes)> {
     sender.ready().await?;
     let response = sender.send_request(request).await?;
     let status = response.status().as_u16();

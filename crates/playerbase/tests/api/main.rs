@@ -2,8 +2,8 @@
 
 mod binary;
 mod data;
-mod faults;
 mod database;
+mod faults;
 mod limits;
 mod openapi;
 mod operations;

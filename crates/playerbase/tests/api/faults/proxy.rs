@@ -113,5 +113,8 @@ fn through_replaces_the_host_and_port_only() {
         through("postgres://u:p@127.0.0.1:5432/db?options=x", addr),
         ("postgres://u:p@127.0.0.1:9/db?options=x".to_owned(), "127.0.0.1:5432".to_owned())
     );
-    assert_eq!(through("postgres://localhost/db", addr), ("postgres://127.0.0.1:9/db".to_owned(), "localhost:5432".to_owned()));
+    assert_eq!(
+        through("postgres://localhost/db", addr),
+        ("postgres://127.0.0.1:9/db".to_owned(), "localhost:5432".to_owned())
+    );
 }
