@@ -88,8 +88,9 @@ fn render(
     alive: bool,
 ) -> String {
     let mut out = format!(
-        "Soak: {} s of mixed load on SQLite, {PLAYERS} seeded players, seed {}; load average before {}, after {}.\n\n",
+        "Soak: {} s of mixed load on SQLite, {PLAYERS} seeded players (reads to all, awards to the first {}), seed {}; load average before {}, after {}.\n\n",
         soak.seconds,
+        lanes::ACTIVE,
         soak.seed,
         load_before,
         crate::loadavg()
