@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod state;
 pub mod store;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -42,12 +42,13 @@ pub struct Soak<'a> {
 pub async fn run(soak: Soak<'_>) -> anyhow::Result<String> {
     let load_before = crate::loadavg();
     let database = soak.dir.join("playerbase.db");
-    let key = server::create_api_key(soak.bin, &database)?;
+    let key = server::create_api_key(soak.bin, database.as_os_str())?;
     let mut rng = SmallRng::seed_from_u64(soak.seed);
     say(format!("seeding {PLAYERS} players"));
-    db::seed_players(&database, PLAYERS, &mut rng)?;
+    db::sqlite::seed_players(&database, PLAYERS, &mut rng)?;
     let log = soak.dir.join("playerbase.log");
-    let (pb, _) = server::start_playerbase(soak.bin, &database, &log, soak.server_log, &SERVER_LIMITS).await?;
+    let (pb, _) =
+        server::start_playerbase(soak.bin, database.as_os_str(), &log, soak.server_log, &SERVER_LIMITS).await?;
     let accounts = lanes::register_accounts(pb.addr, ACCOUNTS).await?;
     say(format!("soaking {} s against pid {} on {}", soak.seconds, pb.pid(), pb.addr));
 

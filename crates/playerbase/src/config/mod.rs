@@ -277,4 +277,48 @@ mod tests {
         let missing = Config::load(Some(Path::new("/nonexistent.toml")), &Overrides::default()).unwrap_err();
         assert!(matches!(missing, ConfigError::MissingFile(_)));
     }
+
+    mod fuzz {
+        use super::load_text;
+        use proptest::prelude::*;
+
+        const SECTIONS: [&str; 7] =
+            ["", "[auth]\n", "[limits]\n", "[twitch]\n", "[twitch.chat]\n", "[[stats]]\n", "[[twitch.rules]]\n"];
+        const KEYS: [&str; 16] = [
+            "listen",
+            "database",
+            "public_url",
+            "cors_origins",
+            "token_seconds",
+            "access_seconds",
+            "refresh_days",
+            "min_password_length",
+            "registration",
+            "key",
+            "op",
+            "levels",
+            "min",
+            "max",
+            "login_per_ip",
+            "eventsub_secret",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            #[test]
+            fn any_text_is_loaded_or_refused_without_panicking(text in "\\PC{0,300}") {
+                let _ = load_text(&text);
+            }
+
+            #[test]
+            fn any_value_of_a_known_key_is_loaded_or_refused_without_panicking(
+                section in prop::sample::select(SECTIONS.to_vec()),
+                key in prop::sample::select(KEYS.to_vec()),
+                value in prop_oneof!["-?[0-9]{1,25}", "\"\\PC{0,20}\"", "\\[(-?[0-9]{1,20}, ?){0,5}\\]", "true|false"],
+            ) {
+                let _ = load_text(&format!("{section}{key} = {value}\n"));
+            }
+        }
+    }
 }

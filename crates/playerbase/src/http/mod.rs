@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::time::{Duration, Instant};
 
@@ -72,6 +72,7 @@ pub fn build_app(state: AppState) -> App {
     let api = Arc::new(api);
     let router = router
         .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .merge(crate::web::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -82,6 +83,7 @@ pub fn build_app(state: AppState) -> App {
         )
         .layer(middleware::from_fn_with_state(state.clone(), count_request))
         .layer(option_layer(guards::cors(&state.config.cors_origins)))
+        .layer(middleware::from_fn(guards::security_headers))
         // A request id on every request and response, and a span per request
         // naming the route (not the raw path) and that id.
         .layer(
@@ -115,10 +117,17 @@ async fn count_request(State(state): State<AppState>, request: Request, next: Ne
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-async fn unknown_route(method: Method, uri: Uri) -> AppError {
-    AppError::not_found("no_route", format!("no route for {method} {}", uri.path()))
+/// The API answers unknown routes in its JSON error shape; the website with a page.
+async fn unknown_route(method: Method, uri: Uri) -> Response {
+    if crate::web::owns_path(uri.path()) {
+        return crate::web::errors::not_found_page();
+    }
+    AppError::not_found("no_route", format!("no route for {method} {}", uri.path())).into_response()
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
-    AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    if crate::web::owns_path(uri.path()) {
+        return crate::web::errors::method_not_allowed_page();
+    }
+    AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }.into_response()
 }

@@ -85,6 +85,8 @@ pub enum TokenKind {
     Access,
     /// A v1 refresh token: only buys a new pair, once.
     Refresh,
+    /// The website's session cookie: accepted only by the website.
+    Web,
 }
 
 impl TokenKind {
@@ -93,6 +95,7 @@ impl TokenKind {
             Self::Legacy => "legacy",
             Self::Access => "access",
             Self::Refresh => "refresh",
+            Self::Web => "web",
         }
     }
 }

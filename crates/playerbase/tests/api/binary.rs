@@ -1,114 +1,12 @@
 //! The real binary on a real socket with a fresh database, driven over
 //! HTTP as a game client would.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use serde_json::{Value, json};
 
 use crate::database::{FreshDatabase, postgres_url};
-
-pub struct Server {
-    child: Child,
-    base: String,
-    log: mpsc::Receiver<String>,
-    /// Reads the server's stderr into `log` until the process closes it.
-    reader: Option<std::thread::JoinHandle<()>>,
-    /// The database the server was started on, dropped after the server stops.
-    _fresh: Option<FreshDatabase>,
-}
-
-impl Server {
-    /// Starts `playerbase serve` on a free port with a fresh SQLite file and waits until it listens.
-    pub fn start(env: &[(&str, &str)]) -> Server {
-        Self::start_on(FreshDatabase::sqlite(), env)
-    }
-
-    /// Starts the server on `fresh`, which it keeps until it stops.
-    pub fn start_on(fresh: FreshDatabase, env: &[(&str, &str)]) -> Server {
-        let mut server = Self::spawn(&fresh.database, env);
-        server._fresh = Some(fresh);
-        server
-    }
-
-    /// Starts the server on `database` (a path or URL the caller keeps
-    /// alive), with `env` on top of `RUST_LOG=info`, and waits until it listens.
-    pub fn spawn(database: &str, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-            .arg(database)
-            .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (lines, log) = mpsc::channel();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let reader = std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        let base = loop {
-            let Ok(line) = log.recv_timeout(Duration::from_secs(30)) else {
-                let _ = child.kill();
-                panic!("the server never said it was listening:\n{}", seen.join("\n"));
-            };
-            if let Some((_, addr)) = line.split_once("listening on ") {
-                break addr.trim().to_owned();
-            }
-            seen.push(line);
-        };
-        Server { child, base, log, reader: Some(reader), _fresh: None }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// Whether the process is still running.
-    pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    /// Sends SIGTERM and returns the exit status and everything logged.
-    pub fn stop(self) -> (std::process::ExitStatus, String) {
-        self.signal("-TERM")
-    }
-
-    /// Sends SIGKILL, as a crash would, and returns the exit status and everything logged.
-    pub fn kill(self) -> (std::process::ExitStatus, String) {
-        self.signal("-KILL")
-    }
-
-    fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
-        let status = self.child.wait().unwrap();
-        // The reader ends at the end of stderr: every line is in `log` after this.
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-        let log: Vec<String> = self.log.try_iter().collect();
-        (status, log.join("\n"))
-    }
-}
-
-impl Drop for Server {
-    /// A test that failed half-way leaves no server behind.
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use crate::process::Server;
 
 /// `playerbase --database DATABASE api-key create --name NAME --scope …`; the key.
 pub fn create_api_key(database: &str, name: &str, scopes: &[&str]) -> String {
@@ -411,6 +309,23 @@ async fn the_binary_migrates_a_sqlite_database_into_postgres() {
         .await
         .unwrap();
     assert_eq!(award.status(), 200, "the key made on SQLite works on PostgreSQL");
+    let (status, log) = server.stop();
+    assert!(status.success(), "{log}");
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_the_server_goes_on() {
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let huge = "x".repeat(1024 * 1024);
+    let refused = client.get(server.url("/healthz")).header("x-huge", huge).send().await.unwrap();
+    assert_eq!(refused.status(), 431, "one header of 1 MiB");
+    let mut many = client.get(server.url("/healthz"));
+    for n in 0..200 {
+        many = many.header(format!("x-header-{n}"), "v");
+    }
+    assert_eq!(many.send().await.unwrap().status(), 431, "200 headers");
+    assert_eq!(client.get(server.url("/healthz")).send().await.unwrap().status(), 200);
     let (status, log) = server.stop();
     assert!(status.success(), "{log}");
 }

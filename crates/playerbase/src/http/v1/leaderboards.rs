@@ -74,7 +74,8 @@ fn parse_period(raw: Option<&str>) -> AppResult<Period> {
 }
 
 /// The running instance of `period`; none for `stream` before the first stream.
-fn running(state: &AppState, period: Period) -> Option<PeriodKey> {
+/// The website's boards read periods through this too.
+pub(crate) fn running(state: &AppState, period: Period) -> Option<PeriodKey> {
     periods::current_key(period, state.clock.now(), None)
 }
 

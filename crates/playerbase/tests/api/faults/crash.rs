@@ -12,8 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::binary::{Server, create_api_key};
+use crate::binary::create_api_key;
 use crate::database::{FreshDatabase, pool};
+use crate::process::Server;
 
 const CLIENTS: usize = 8;
 const PLAYERS: usize = 12;
@@ -40,7 +41,7 @@ async fn a_killed_server_loses_no_acknowledged_award_and_applies_retries_once() 
     let fresh = FreshDatabase::new().await;
     let database = fresh.database.clone();
     let key = Arc::new(create_api_key(&database, "crash", &["awards:write", "players:write"]));
-    let server = Server::spawn(&database, &[]);
+    let server = Server::start_at(&database, &[]);
     let http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap();
 
     let mut players = Vec::new();
@@ -99,7 +100,7 @@ async fn a_killed_server_loses_no_acknowledged_award_and_applies_retries_once() 
         "{rows_after_crash} ledger rows < {acknowledged_awards} acknowledged"
     );
     let restarted = Instant::now();
-    let server = Server::spawn(&database, &[]);
+    let server = Server::start_at(&database, &[]);
     let base = server.url("");
     let up_after = restarted.elapsed();
 

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::proxy::{Proxy, through};
-use crate::binary::{Server, create_api_key};
+use crate::binary::create_api_key;
 use crate::database::{FreshDatabase, pool, postgres_url};
+use crate::process::Server;
 
 /// The server's per-request time limit in this test.
 const REQUEST_TIMEOUT_SECONDS: u64 = 3;
@@ -29,7 +30,7 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
     let proxy = Proxy::start(upstream).await;
     let (proxied, _) = through(&fresh.database, proxy.addr);
     let timeout = REQUEST_TIMEOUT_SECONDS.to_string();
-    let mut server = Server::spawn(&proxied, &[("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", timeout.as_str())]);
+    let mut server = Server::start_at(&proxied, &[("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", timeout.as_str())]);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let base = server.url("");
     let url = |path: &str| format!("{base}{path}");

@@ -8,8 +8,9 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::binary::{Server, create_api_key};
+use crate::binary::create_api_key;
 use crate::database::FreshDatabase;
+use crate::process::Server;
 
 #[tokio::test]
 async fn debug_logs_hold_no_secret() {
