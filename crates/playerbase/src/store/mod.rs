@@ -321,3 +321,22 @@ pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
     Ok(Arc::new(SqliteStore::open(database).await?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    #[test]
+    fn only_a_database_out_of_reach_is_unreachable() {
+        let unreachable = [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ];
+        for err in unreachable {
+            assert!(StoreError::Database(err).is_unreachable());
+        }
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_unreachable());
+        assert!(!StoreError::Corrupt("bad json".into()).is_unreachable());
+    }
+}
