@@ -68,6 +68,18 @@ impl Outcome {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// Adds another run's answers to these (the runs' times add up).
+    pub fn absorb(&mut self, other: Outcome) {
+        self.ok += other.ok;
+        for (status, count) in other.failed {
+            *self.failed.entry(status).or_default() += count;
+        }
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+        self.acknowledged.add(&other.acknowledged);
+        self.body_bytes += other.body_bytes;
+    }
+
     pub fn failed_total(&self) -> u64 {
         self.failed.values().sum()
     }

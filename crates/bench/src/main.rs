@@ -348,7 +348,28 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
     if want(Phase::Reads) {
         // As many ceiling processes as instances, the connections spread over them alike.
         let bare = start_ceilings(cli.instances, &body_file, ceiling::Stack::Bare, dir).await?;
-        let mut bare_run = measured(&bare, cli.read_conns, plan, profiles.clone(), cli.seed, false).await?;
+        let layered = start_ceilings(cli.instances, &body_file, ceiling::Stack::Layers, dir).await?;
+        // The three take turns in short rounds, so that other work on the
+        // machine falls on all three alike rather than on one phase.
+        let slice = plan.duration / READ_ROUNDS;
+        let warmup = plan.warmup / READ_ROUNDS;
+        let (mut bare_run, mut layered_run, mut reads) =
+            (Measured::default(), Measured::default(), Measured::default());
+        let (mut layered_ratios, mut read_ratios) = (Vec::new(), Vec::new());
+        for round in 0..u64::from(READ_ROUNDS) {
+            let seed = cli.seed ^ (round << 8);
+            let conns = cli.read_conns;
+            let bare_round = measured_for(&bare, conns, warmup, slice, profiles.clone(), seed, false).await?;
+            let layered_round = measured_for(&layered, conns, warmup, slice, profiles.clone(), seed, false).await?;
+            let reads_round = measured_for(&servers, conns, warmup, slice, profiles.clone(), seed, on_postgres).await?;
+            let ceiling = bare_round.outcome.per_second();
+            layered_ratios.push(layered_round.outcome.per_second() / ceiling);
+            read_ratios.push(reads_round.outcome.per_second() / ceiling);
+            bare_run.absorb(bare_round);
+            layered_run.absorb(layered_round);
+            reads.absorb(reads_round);
+        }
+        stop_all(layered, Duration::from_secs(2));
         let mut bare_latency =
             load::run(&[bare[0].addr], 1, Stop::Count(plan.latency_requests), cli.seed, profiles.clone()).await?;
         stop_all(bare, Duration::from_secs(2));
@@ -357,10 +378,6 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
             ms(bare_latency.quantile_ms(0.5)),
             ms(bare_latency.quantile_ms(0.99))
         ));
-        let layered = start_ceilings(cli.instances, &body_file, ceiling::Stack::Layers, dir).await?;
-        let layered_run = measured(&layered, cli.read_conns, plan, profiles.clone(), cli.seed, false).await?;
-        stop_all(layered, Duration::from_secs(2));
-        let mut reads = measured(&servers, cli.read_conns, plan, profiles.clone(), cli.seed, on_postgres).await?;
 
         let ceiling = bare_run.outcome.per_second();
         report.row(
@@ -376,23 +393,39 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
             "",
         );
         report.row(
-            "Ceiling + playerbase's middleware (request id, trace span, trailing-slash normalisation)",
+            "Ceiling + playerbase's middleware (request id, trace span, INFO access-log line, trailing-slash normalisation)",
             format!("{:.0} req/s", layered_run.outcome.per_second()),
             format!(
-                "{} of the ceiling; {}",
+                "{} of the ceiling (median of {READ_ROUNDS} rounds' ratios; {} over the whole phase); {}",
+                report::pct(median(&mut layered_ratios)),
                 report::pct(layered_run.outcome.per_second() / ceiling),
                 layered_run.cpu_note()
             ),
             "",
             "",
         );
-        let ratio = reads.outcome.per_second() / ceiling;
+        let ratio = median(&mut read_ratios);
+        report.note(format!(
+            "Profile reads / ceiling, round by round: {}; ceiling with middleware / ceiling: {}",
+            read_ratios.iter().map(|r| report::pct(*r)).collect::<Vec<_>>().join(", "),
+            layered_ratios.iter().map(|r| report::pct(*r)).collect::<Vec<_>>().join(", ")
+        ));
+        report.note(format!(
+            "CPU per request, load generator + server (what sets the rate when the two cores run nothing else): \
+             ceiling {:.1} µs, with middleware {:.1} µs ({} of the ceiling's rate), profile reads {:.1} µs ({})",
+            bare_run.cpu_per_request_us(),
+            layered_run.cpu_per_request_us(),
+            report::pct(bare_run.cpu_per_request_us() / layered_run.cpu_per_request_us()),
+            reads.cpu_per_request_us(),
+            report::pct(bare_run.cpu_per_request_us() / reads.cpu_per_request_us()),
+        ));
         report.row(
             &format!("Profile reads `GET /api/v1/players/{{id}}`, random ids, {} conns", cli.read_conns),
             format!("{:.0} req/s", reads.outcome.per_second()),
             format!(
-                "{} of the ceiling; p50 {} / p99 {}; {}",
+                "{} of the ceiling (median of {READ_ROUNDS} rounds' ratios; {} over the whole phase); p50 {} / p99 {}; {}",
                 report::pct(ratio),
+                report::pct(reads.outcome.per_second() / ceiling),
                 ms(reads.outcome.quantile_ms(0.5)),
                 ms(reads.outcome.quantile_ms(0.99)),
                 reads.cpu_note()
@@ -612,16 +645,39 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
     )
 }
 
+/// Rounds of the read phases; see where they run.
+const READ_ROUNDS: u32 = 5;
+
 /// A run's outcome with the servers' CPU time over it (all instances together).
+#[derive(Default)]
 struct Measured {
     outcome: load::Outcome,
     server_cpu: f64,
+    /// This process's CPU time over the run: the load generator's.
+    client_cpu: f64,
     switches: u64,
     /// Every `postgres` process's CPU over the run, when the servers run on PostgreSQL.
     postgres_cpu: Option<f64>,
 }
 
 impl Measured {
+    /// Adds another run of the same phase to this one.
+    fn absorb(&mut self, other: Measured) {
+        self.outcome.absorb(other.outcome);
+        self.server_cpu += other.server_cpu;
+        self.client_cpu += other.client_cpu;
+        self.switches += other.switches;
+        if let Some(postgres) = other.postgres_cpu {
+            *self.postgres_cpu.get_or_insert(0.0) += postgres;
+        }
+    }
+
+    /// Client and server CPU per answered request, in µs: on a machine
+    /// with nothing else to run, throughput is inversely proportional to it.
+    fn cpu_per_request_us(&self) -> f64 {
+        (self.server_cpu + self.client_cpu) * 1e6 / (self.outcome.ok + self.outcome.failed_total()).max(1) as f64
+    }
+
     fn cpu_note(&self) -> String {
         let requests = self.outcome.ok + self.outcome.failed_total();
         let per_request = |seconds: f64| seconds * 1e6 / requests.max(1) as f64;
@@ -639,18 +695,24 @@ impl Measured {
     }
 }
 
-/// A warm-up of `plan.warmup`, then the measured run of `plan.duration`.
-async fn measured(
+/// A warm-up of `warmup`, then the measured run of `duration`.
+async fn measured_for(
     servers: &[server::Server],
     conns: usize,
-    plan: &Plan,
+    warmup: Duration,
+    duration: Duration,
     make: MakeJob,
     seed: u64,
     on_postgres: bool,
 ) -> anyhow::Result<Measured> {
     let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
-    load::run(&addrs, conns, Stop::After(plan.warmup), seed ^ 1, make.clone()).await?;
-    measured_cold(servers, conns, plan.duration, make, seed, on_postgres).await
+    load::run(&addrs, conns, Stop::After(warmup), seed ^ 1, make.clone()).await?;
+    measured_cold(servers, conns, duration, make, seed, on_postgres).await
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// One run of `duration`, with no warm-up (award runs: every request counts).
@@ -666,10 +728,12 @@ async fn measured_cold(
     let cpu = || -> anyhow::Result<f64> { servers.iter().map(|s| server::cpu_seconds(s.pid())).sum() };
     let switches = || -> u64 { servers.iter().map(|s| server::context_switches(s.pid())).sum() };
     let cpu_before = cpu()?;
+    let client_before = server::cpu_seconds(std::process::id())?;
     let switches_before = switches();
     let postgres_before = server::postgres_cpu_seconds();
     let outcome = load::run(&addrs, conns, Stop::After(duration), seed, make).await?;
     let server_cpu = cpu()? - cpu_before;
+    let client_cpu = server::cpu_seconds(std::process::id())? - client_before;
     let switches = switches().saturating_sub(switches_before);
     let postgres_cpu = on_postgres.then(|| server::postgres_cpu_seconds() - postgres_before);
     say(format!(
@@ -679,7 +743,7 @@ async fn measured_cold(
         outcome.elapsed.as_secs_f64(),
         outcome.per_second()
     ));
-    Ok(Measured { outcome, server_cpu, switches, postgres_cpu })
+    Ok(Measured { outcome, server_cpu, client_cpu, switches, postgres_cpu })
 }
 
 struct InProcess {

@@ -1,4 +1,3 @@
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -6,7 +5,6 @@ use clap::{Parser, Subcommand};
 use playerbase::commands;
 use playerbase::config::{Config, Overrides};
 use playerbase::domain::Scope;
-use tracing_subscriber::EnvFilter;
 
 /// Player accounts and player stats for games played through Twitch.
 #[derive(Parser)]
@@ -76,12 +74,11 @@ enum ApiKeyCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    match run(cli) {
+    let log = playerbase::logging::init();
+    let result = run(cli);
+    // Writes out the log lines still waiting, before the error below.
+    drop(log);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("playerbase: {err:#}");

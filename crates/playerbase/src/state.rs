@@ -9,6 +9,7 @@ use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
+use crate::profiles::Profiles;
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone.
@@ -23,6 +24,7 @@ pub struct Shared {
     pub passwords: Passwords,
     pub clock: Clock,
     pub boards: Arc<Leaderboards>,
+    pub profiles: Arc<Profiles>,
     pub events: Events,
     pub awards: Awards,
     pub limits: Limits,
@@ -30,13 +32,19 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// Loads the leaderboards of the running periods and starts the award writer.
+    /// Loads the leaderboards of the running periods and the profile
+    /// directory, and starts the award writer.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
-        let last_announcement =
-            leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
+        // Both read the whole database, each on a connection (and SQLite worker thread) of its own.
+        let running = periods::current(clock.now(), None);
+        let (last_announcement, profiles) = tokio::try_join!(
+            leaderboards::load(&boards, store.as_ref(), &running),
+            Profiles::load(store.as_ref(), stats.clone()),
+        )?;
+        let profiles = Arc::new(profiles);
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
         let metrics = Arc::new(Metrics::default());
@@ -44,6 +52,7 @@ impl AppState {
             store: store.clone(),
             catalog: stats.clone(),
             boards: boards.clone(),
+            profiles: profiles.clone(),
             events: events.clone(),
             clock: clock.clone(),
             metrics: metrics.clone(),
@@ -58,6 +67,7 @@ impl AppState {
             passwords: Passwords::new(),
             clock,
             boards,
+            profiles,
             events,
             awards,
             limits,

@@ -70,6 +70,7 @@ pub async fn delete_player(state: &AppState, player_id: i64) -> AppResult<()> {
     for (period, stat, value) in on_boards {
         state.boards.remove(stat, period, player_id, value);
     }
+    state.profiles.forget(player_id);
     tracing::info!(player_id, "player deleted");
     Ok(())
 }

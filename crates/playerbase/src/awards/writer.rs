@@ -18,6 +18,7 @@ use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::error::DATABASE_UNREACHABLE;
 use crate::leaderboards::Leaderboards;
 use crate::metrics::Metrics;
+use crate::profiles::Profiles;
 use crate::state::Clock;
 use crate::store::awards::WriteTx;
 use crate::store::{Store, StoreError, StoreResult};
@@ -42,6 +43,8 @@ pub struct Writer {
     pub store: Arc<dyn Store>,
     pub catalog: StatCatalog,
     pub boards: Arc<Leaderboards>,
+    /// Where this server is the database's one writer: every player's profile.
+    pub profiles: Arc<Profiles>,
     pub events: Events,
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
@@ -129,6 +132,7 @@ impl Writer {
                     Some(id) => self.until_shown(id).await,
                     None => {
                         self.boards.apply(&committed.changes);
+                        self.profiles.apply(&committed.changes);
                         for event in committed.events {
                             self.events.publish(event);
                         }

@@ -2,6 +2,7 @@
 
 pub mod extract;
 mod guards;
+pub mod middleware;
 mod ops;
 pub mod paging;
 pub mod seed;
@@ -10,21 +11,15 @@ pub mod views;
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, Method, Uri};
-use axum::middleware::{self, Next};
+use axum::http::{Method, Uri};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::time::{Duration, Instant};
-
-use axum::error_handling::HandleErrorLayer;
 use tower::ServiceBuilder;
 use tower::util::option_layer;
-use tower_http::normalize_path::NormalizePath;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -35,9 +30,7 @@ use crate::state::AppState;
 /// Request bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// The whole application: routes behind trailing-slash normalisation, so
-/// `/api/users` and `/api/users/` are one route.
-pub type App = NormalizePath<Router>;
+pub use middleware::{App, with_middleware};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -81,28 +74,11 @@ pub fn build_app(state: AppState) -> App {
                 .layer(HandleErrorLayer::new(guards::timed_out))
                 .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds)),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), count_request))
+        .layer(from_fn_with_state(state.clone(), count_request))
         .layer(option_layer(guards::cors(&state.config.cors_origins)))
-        .layer(middleware::from_fn(guards::security_headers))
-        // A request id on every request and response, and a span per request
-        // naming the route (not the raw path) and that id.
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(|request: &Request| {
-                            let route = request.extensions().get::<MatchedPath>().map_or("", |path| path.as_str());
-                            let request_id =
-                                request.headers().get(REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or("");
-                            tracing::info_span!("request", method = %request.method(), route, request_id)
-                        })
-                        .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
-                )
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-        )
+        .layer(from_fn(guards::security_headers))
         .with_state(state);
-    NormalizePath::trim_trailing_slash(router)
+    with_middleware(router)
 }
 
 /// Counts and times every request under its route's pattern.
@@ -114,8 +90,6 @@ async fn count_request(State(state): State<AppState>, request: Request, next: Ne
     state.metrics.request(method.as_str(), &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The API answers unknown routes in its JSON error shape; the website with a page.
 async fn unknown_route(method: Method, uri: Uri) -> Response {

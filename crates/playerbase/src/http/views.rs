@@ -1,11 +1,13 @@
 //! The JSON shapes players are shown in.
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use crate::domain::StatCatalog;
+use crate::profiles::Profile;
 use crate::store::PlayerRecord;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,6 +67,67 @@ impl PublicPlayer {
 impl PrivatePlayer {
     pub fn new(player: &PlayerRecord, catalog: &StatCatalog) -> Self {
         Self { public: PublicPlayer::new(player, catalog), email: player.email.clone() }
+    }
+}
+
+/// A [`PublicPlayer`] rendered straight from the profile directory: the
+/// same JSON, without building maps of owned strings for every request.
+#[derive(Serialize)]
+pub struct PublicProfile<'a> {
+    id: i64,
+    username: &'a str,
+    created_at: String,
+    twitch: Option<TwitchAccountRef<'a>>,
+    stats: StatValues<'a>,
+    levels: StatLevels<'a>,
+}
+
+#[derive(Serialize)]
+struct TwitchAccountRef<'a> {
+    user_id: &'a str,
+    login: Option<&'a str>,
+}
+
+/// Values in configuration order, as [`StatCatalog::values`] gives them.
+struct StatValues<'a>(&'a StatCatalog, &'a [i64]);
+
+/// Levels of the stats with a curve, as [`StatCatalog::levels`] gives them.
+struct StatLevels<'a>(&'a StatCatalog, &'a [i64]);
+
+impl<'a> PublicProfile<'a> {
+    pub fn new(id: i64, profile: &'a Profile<'a>, catalog: &'a StatCatalog) -> Self {
+        Self {
+            id,
+            username: profile.username,
+            created_at: rfc3339(profile.created_at),
+            twitch: profile.twitch_user_id.map(|user_id| TwitchAccountRef { user_id, login: profile.twitch_login }),
+            stats: StatValues(catalog, &profile.stats),
+            levels: StatLevels(catalog, &profile.stats),
+        }
+    }
+}
+
+impl Serialize for StatValues<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(catalog, values) = self;
+        let mut map = serializer.serialize_map(Some(catalog.len()))?;
+        for (def, value) in catalog.iter().zip(values.iter()) {
+            map.serialize_entry(&def.key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for StatLevels<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(catalog, values) = self;
+        let mut map = serializer.serialize_map(None)?;
+        for (def, &value) in catalog.iter().zip(values.iter()) {
+            if let Some(curve) = &def.levels {
+                map.serialize_entry(&def.key, &curve.level(value))?;
+            }
+        }
+        map.end()
     }
 }
 

@@ -68,6 +68,17 @@ pub struct ImportedStat {
     pub value: i64,
 }
 
+/// What anyone may see of a player, as the profile directory loads it.
+pub struct PublicProfileRow<'a> {
+    pub id: i64,
+    pub username: &'a str,
+    pub created_at: i64,
+    pub twitch_user_id: Option<&'a str>,
+    pub twitch_login: Option<&'a str>,
+    /// The all-time values stored: `(stat, value)`.
+    pub stats: &'a [(&'a str, i64)],
+}
+
 /// Changes to a player's credentials, applied together or not at all.
 #[derive(Default)]
 pub struct AccountChange {
@@ -245,6 +256,11 @@ pub trait Store: Send + Sync + 'static {
     /// ledger row per stat (source `import`, `reason`, at `now`), in one
     /// transaction: all of them or none.
     async fn import_players(&self, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()>;
+    /// Calls `each` with every player's public profile and all-time stats,
+    /// for the in-memory profile directory, and returns true; returns false
+    /// without reading where this server is not the database's one writer
+    /// (PostgreSQL: other instances change players unannounced).
+    async fn public_profiles(&self, each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send)) -> StoreResult<bool>;
     /// Deletes the player with its stats, sessions and tokens; false if there was none.
     /// Call it only through `accounts::delete_player`, which also clears what lives outside the store.
     async fn delete_player(&self, player_id: i64) -> StoreResult<bool>;

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,8 +15,9 @@ use crate::config::Registration;
 use crate::domain::{Scope, TwitchUserId, Username};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, Path};
-use crate::http::views::PublicPlayer;
+use crate::http::views::{PublicPlayer, PublicProfile};
 use crate::limits::ClientIp;
+use crate::profiles::Lookup;
 use crate::state::AppState;
 use crate::store::PlayerRecord;
 
@@ -100,9 +101,20 @@ fn found(state: &AppState, player: Option<PlayerRecord>, asked: &str) -> AppResu
         (status = 400, body = ErrorBody, description = "the id is not a number"),
         (status = 404, body = ErrorBody, description = "no such player"),
     ))]
-async fn player_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<PublicPlayer>> {
-    let player = state.store.player_by_id(id).await?;
-    found(&state, player, &id.to_string())
+async fn player_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    match state.profiles.lookup(id) {
+        Lookup::Found(record) => {
+            let profile = state.profiles.decode(&record);
+            Ok(Json(PublicProfile::new(id, &profile, &state.stats)).into_response())
+        }
+        Lookup::Unknown(since) => {
+            let player = state.store.player_by_id(id).await?;
+            if let Some(player) = &player {
+                state.profiles.fill(since, player);
+            }
+            Ok(found(&state, player, &id.to_string())?.into_response())
+        }
+    }
 }
 
 /// Delete a player for good, as `DELETE /api/v1/me` does: the account, its

@@ -22,8 +22,8 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::{
-    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreError,
-    StoreResult, TokenKind, TokenOwner,
+    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, PublicProfileRow, Rotation, Store,
+    StoreError, StoreResult, TokenKind, TokenOwner,
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
@@ -124,6 +124,12 @@ impl Store for PgStore {
 
     async fn import_players(&self, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()> {
         players::import(&self.pool, players, reason, now).await
+    }
+
+    async fn public_profiles(&self, _each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send)) -> StoreResult<bool> {
+        // Several instances may share the database, and a name or a deletion
+        // made through another one is not announced: no directory here.
+        Ok(false)
     }
 
     async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {

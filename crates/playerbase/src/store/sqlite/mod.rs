@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreError,
-    StoreResult, TokenKind, TokenOwner,
+    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, PublicProfileRow, Rotation, Store,
+    StoreError, StoreResult, TokenKind, TokenOwner,
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
@@ -111,6 +111,12 @@ impl Store for SqliteStore {
 
     async fn import_players(&self, players: &[ImportedPlayer], reason: &str, now: i64) -> StoreResult<()> {
         players::import(&self.writer, players, reason, now).await
+    }
+
+    async fn public_profiles(&self, each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send)) -> StoreResult<bool> {
+        // One server per SQLite database: every change to a player goes through it.
+        players::public_profiles(&self.readers, each).await?;
+        Ok(true)
     }
 
     async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {

@@ -1,9 +1,10 @@
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use futures_util::TryStreamExt;
+use sqlx::{Row, SqlitePool};
 
 use crate::domain::{Email, TwitchUserId, Username};
-use crate::store::{AccountChange, ImportedPlayer, NewPlayer, PlayerRecord, StoreError, StoreResult};
+use crate::store::{AccountChange, ImportedPlayer, NewPlayer, PlayerRecord, PublicProfileRow, StoreError, StoreResult};
 
 /// A player's columns, with the stored stats as one JSON object: one row
 /// per player, since each row crosses to SQLite's worker thread on its own.
@@ -90,6 +91,35 @@ pub async fn by_email(pool: &SqlitePool, email: &Email) -> StoreResult<Option<Pl
             .fetch_optional(pool)
             .await?,
     )
+}
+
+/// Every player's public fields and all-time stats, one row per player (the
+/// stats as a JSON array of `[stat, value]`): rows cross from SQLite's
+/// worker thread one at a time, so a row per stat would cost ten times more.
+pub async fn public_profiles(
+    pool: &SqlitePool,
+    each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send),
+) -> StoreResult<()> {
+    let mut rows = sqlx::query(
+        "SELECT p.id, p.username, p.created_at, p.twitch_user_id, p.twitch_login, \
+         (SELECT json_group_array(json_array(s.stat, s.value)) FROM player_stats s WHERE s.player_id = p.id) \
+         FROM players p",
+    )
+    .fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        let id = row.try_get(0)?;
+        let stats: Vec<(&str, i64)> = serde_json::from_str(row.try_get(5)?)
+            .map_err(|err| StoreError::Corrupt(format!("stats of player {id}: {err}")))?;
+        each(PublicProfileRow {
+            id,
+            username: row.try_get(1)?,
+            created_at: row.try_get(2)?,
+            twitch_user_id: row.try_get(3)?,
+            twitch_login: row.try_get(4)?,
+            stats: &stats,
+        });
+    }
+    Ok(())
 }
 
 pub async fn replace_password_hash(pool: &SqlitePool, player_id: i64, old: &str, new: &str) -> StoreResult<bool> {

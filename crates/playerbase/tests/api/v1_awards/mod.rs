@@ -9,6 +9,7 @@ mod keys;
 mod leaderboards;
 mod ledger;
 mod ops;
+mod profiles;
 mod three_instances;
 
 use axum::http::Method;
