@@ -7,6 +7,7 @@ mod db;
 mod load;
 mod report;
 mod server;
+mod soak;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -82,6 +83,10 @@ struct Cli {
     /// Run only these phases (the seeding, start-up and in-process figures always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Phase>,
+    /// Instead of the benchmark: a soak of mixed load for SECONDS (default 600),
+    /// failing if any answer is not a 2xx; prints requests, latencies and memory.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
+    soak: Option<u64>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -163,6 +168,15 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     };
     let dir = tmp.path().to_owned();
     say(format!("working in {}", dir.display()));
+    if let Some(seconds) = cli.soak {
+        let soak = soak::Soak { bin: &bin, dir: &dir, seconds, seed: cli.seed, server_log: cli.server_log.as_deref() };
+        let report = soak::run(soak).await;
+        if cli.keep {
+            say(format!("kept {}", tmp.keep().display()));
+        }
+        println!("{}", report?);
+        return Ok(());
+    }
     let database = match cli.database.as_deref() {
         None => Database::sqlite(dir.join("playerbase.db")),
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -260,7 +274,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
     for n in 0..cli.instances {
         let log = dir.join(format!("playerbase-{n}.log"));
         let (pb, startup) =
-            server::start_playerbase(bin, &database.server_arg(), &log, cli.server_log.as_deref()).await?;
+            server::start_playerbase(bin, &database.server_arg(), &log, cli.server_log.as_deref(), &[]).await?;
         let (rss, hwm) = server::memory(pb.pid())?;
         say(format!(
             "playerbase pid {} on {} up in {:.2} s, VmRSS {} (peak {})",

@@ -103,15 +103,17 @@ pub fn create_api_key(bin: &Path, database: &OsStr) -> anyhow::Result<String> {
     Ok(key)
 }
 
-/// Starts `playerbase serve`; returns once `/healthz` answers 200, with the time that took.
+/// Starts `playerbase serve` with `env` (PLAYERBASE_* settings); returns once `/healthz` answers 200, with the time that took.
 pub async fn start_playerbase(
     bin: &Path,
     database: &OsStr,
     log: &Path,
     rust_log: Option<&str>,
+    env: &[(&str, &str)],
 ) -> anyhow::Result<(Server, Duration)> {
     let addr = free_port()?;
     let mut command = playerbase_command(bin, database);
+    command.envs(env.iter().copied());
     command.args(["serve", "--listen", &addr.to_string()]);
     match rust_log {
         Some(filter) => command.env("RUST_LOG", filter),

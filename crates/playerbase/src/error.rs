@@ -75,7 +75,11 @@ impl From<RetryAfter> for AppError {
     }
 }
 
-/// Unique-constraint violations become 409 here, and only here.
+/// The message of a 503 while the database cannot be reached.
+pub const DATABASE_UNREACHABLE: &str = "the database is unreachable; retry shortly (with the same Idempotency-Key)";
+
+/// Unique-constraint violations become 409 here, and only here; an
+/// unreachable database is 503, as `/readyz` says, not a 500.
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
@@ -84,6 +88,10 @@ impl From<StoreError> for AppError {
                 message: format!("that {} is already taken", field.describe()),
             },
             StoreError::Corrupt(why) => Self::Internal(anyhow::anyhow!(why)),
+            err if err.is_unreachable() => {
+                tracing::warn!(error = %err, "the database is unreachable");
+                Self::Unavailable(DATABASE_UNREACHABLE.into())
+            }
             StoreError::Database(err) => Self::Internal(err.into()),
         }
     }

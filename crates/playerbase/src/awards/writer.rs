@@ -15,6 +15,7 @@ use super::feed::Announcement;
 use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
+use crate::error::DATABASE_UNREACHABLE;
 use crate::leaderboards::Leaderboards;
 use crate::metrics::Metrics;
 use crate::profiles::Profiles;
@@ -138,6 +139,11 @@ impl Writer {
                     }
                 }
                 committed.replies
+            }
+            Err(err) if err.is_unreachable() => {
+                tracing::warn!(error = %err, jobs = jobs.len(), "award group failed, the database is unreachable; nothing applied");
+                let failed = Reply::error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", DATABASE_UNREACHABLE);
+                vec![failed; answers.len()]
             }
             Err(err) => {
                 tracing::error!(error = %err, jobs = jobs.len(), "award group failed; nothing applied");

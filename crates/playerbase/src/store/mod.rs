@@ -213,6 +213,28 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the database could not be reached at all (stopped,
+    /// restarting, the network down): a passing state the client should
+    /// retry, not a failure of its request.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            // PostgreSQL's connection exceptions (08…) and its shutting down or starting up (57P…).
+            Self::Database(sqlx::Error::Database(err)) => {
+                err.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
+            }
+            _ => false,
+        }
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
@@ -314,4 +336,23 @@ pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {
         return Ok(Arc::new(PgStore::open(database).await?));
     }
     Ok(Arc::new(SqliteStore::open(database).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    #[test]
+    fn only_a_database_out_of_reach_is_unreachable() {
+        let unreachable = [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ];
+        for err in unreachable {
+            assert!(StoreError::Database(err).is_unreachable());
+        }
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_unreachable());
+        assert!(!StoreError::Corrupt("bad json".into()).is_unreachable());
+    }
 }

@@ -8,6 +8,18 @@ use serde_json::{Value, json};
 use crate::database::{FreshDatabase, postgres_url};
 use crate::process::Server;
 
+/// `playerbase --database DATABASE api-key create --name NAME --scope …`; the key.
+pub fn create_api_key(database: &str, name: &str, scopes: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_playerbase"));
+    command.args(["--database", database, "api-key", "create", "--name", name]);
+    for scope in scopes {
+        command.args(["--scope", scope]);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
 #[tokio::test]
 async fn the_binary_serves_a_game_client_end_to_end() {
     // The --listen flag Server::start passes wins over PLAYERBASE_LISTEN.

@@ -3,6 +3,7 @@
 mod binary;
 mod data;
 mod database;
+mod faults;
 mod limits;
 mod openapi;
 mod operations;

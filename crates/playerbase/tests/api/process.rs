@@ -12,6 +12,8 @@ pub struct Server {
     child: Child,
     base: String,
     log: mpsc::Receiver<String>,
+    /// Reads the server's stderr into `log` until the process closes it.
+    reader: Option<std::thread::JoinHandle<()>>,
     /// The database, when this server owns it; `None` when it shares one another owner drops.
     _database: Option<FreshDatabase>,
 }
@@ -30,42 +32,66 @@ impl Server {
     }
 
     /// Starts a server on `database` (a path or URL) that others may share; the caller keeps it alive.
+    /// `env` comes on top of `RUST_LOG=info`, so it may set another filter.
     pub fn start_at(database: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
         let (lines, log) = mpsc::channel();
         let stderr = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in stderr.lines().map_while(Result::ok) {
                 if lines.send(line).is_err() {
                     break;
                 }
             }
         });
+        let mut seen = Vec::new();
         let base = loop {
-            let line = log.recv_timeout(Duration::from_secs(30)).expect("the server never said it was listening");
+            let Ok(line) = log.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                panic!("the server never said it was listening:\n{}", seen.join("\n"));
+            };
             if let Some((_, addr)) = line.split_once("listening on ") {
                 break addr.trim().to_owned();
             }
+            seen.push(line);
         };
-        Server { child, base, log, _database: None }
+        Server { child, base, log, reader: Some(reader), _database: None }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     /// Sends SIGTERM and returns the exit status and everything logged.
-    pub fn stop(mut self) -> (std::process::ExitStatus, String) {
+    pub fn stop(self) -> (std::process::ExitStatus, String) {
+        self.signal("-TERM")
+    }
+
+    /// Sends SIGKILL, as a crash would, and returns the exit status and everything logged.
+    pub fn kill(self) -> (std::process::ExitStatus, String) {
+        self.signal("-KILL")
+    }
+
+    fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
         let status = self.child.wait().unwrap();
+        // The reader ends at the end of stderr: every line is in `log` after this.
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
         let log: Vec<String> = self.log.try_iter().collect();
         (status, log.join("\n"))
     }

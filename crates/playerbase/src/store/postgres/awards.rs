@@ -306,6 +306,11 @@ pub async fn delete_announcements_before(pool: &PgPool, before: i64) -> StoreRes
     Ok(done.rows_affected())
 }
 
+/// The announcements connection's reconnect back-off: first wait, and the
+/// longest (the follower's one-second poll covers the gap meanwhile).
+const RECONNECT_FIRST: std::time::Duration = std::time::Duration::from_millis(250);
+const RECONNECT_MAX: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// Listens on a connection of its own, outside the store's pool (which
 /// could not close while the listener held one of its connections); each
 /// notification becomes one signal (signals not yet taken are merged: the
@@ -317,13 +322,16 @@ pub async fn listen_announcements(pool: &PgPool) -> StoreResult<tokio::sync::mps
     listener.listen(CHANNEL).await?;
     let (signal, signals) = tokio::sync::mpsc::channel(1);
     tokio::spawn(async move {
+        let mut back_off = RECONNECT_FIRST;
         loop {
             match listener.recv().await {
-                Ok(_) => {}
+                Ok(_) => back_off = RECONNECT_FIRST,
                 Err(err) => {
-                    // recv reconnects on the next call; what was missed is read from the table.
-                    tracing::warn!(error = %err, "lost the announcements connection; reconnecting");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    // recv reconnects (and listens again) on the next call; what was
+                    // missed meanwhile is read from the table by the follower's poll.
+                    tracing::warn!(error = %err, retry_in = ?back_off, "lost the announcements connection; reconnecting");
+                    tokio::time::sleep(back_off).await;
+                    back_off = (back_off * 2).min(RECONNECT_MAX);
                 }
             }
             match signal.try_send(()) {
