@@ -15,6 +15,7 @@ pub mod http;
 pub mod leaderboards;
 pub mod state;
 pub mod store;
+pub mod twitch;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
 use crate::store::Store;
+use crate::twitch::TwitchClient;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -23,12 +24,16 @@ pub struct Shared {
     pub boards: Arc<Leaderboards>,
     pub events: Events,
     pub awards: Awards,
+    /// Twitch's OAuth server and Helix; calls needing credentials fail with
+    /// `NotConfigured` until `[twitch]` has them.
+    pub twitch: TwitchClient,
 }
 
 impl AppState {
     /// Loads the leaderboards of the running periods and starts the award writer.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
+        let twitch = TwitchClient::new(&config.twitch)?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
         let last_announcement =
@@ -53,6 +58,7 @@ impl AppState {
             boards,
             events,
             awards,
+            twitch,
         })))
     }
 }
