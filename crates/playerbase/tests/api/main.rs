@@ -7,5 +7,6 @@ mod openapi;
 mod seed;
 mod support;
 mod twitch_client;
+mod twitch_login;
 mod v1_accounts;
 mod v1_awards;
