@@ -8,5 +8,6 @@ mod seed;
 mod support;
 mod twitch_client;
 mod twitch_login;
+mod twitch_subscribe;
 mod v1_accounts;
 mod v1_awards;
