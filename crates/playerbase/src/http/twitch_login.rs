@@ -47,6 +47,10 @@ pub struct StartParams {
     /// PKCE (RFC 7636, S256): base64url(SHA-256(code_verifier)). The code
     /// is then traded only together with the verifier.
     code_challenge: Option<String>,
+    /// Twitch scopes to ask for, space-separated; none by default. The
+    /// broadcaster and the chat bot log in once with the scopes the EventSub
+    /// subscriptions need (README: `playerbase twitch subscribe`).
+    scope: Option<String>,
 }
 
 /// The consent page to open in a browser.
@@ -68,7 +72,7 @@ impl From<Started> for AuthorizeUrl {
 #[utoipa::path(get, path = "/auth/twitch", tag = TAG, params(StartParams),
     responses(
         (status = 303, description = "to Twitch's consent page"),
-        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`"),
+        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
         (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
     ))]
 async fn website_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Response> {
@@ -80,7 +84,7 @@ async fn website_start(State(state): State<AppState>, Query(params): Query<Start
 #[utoipa::path(get, path = "/api/v1/auth/twitch", tag = TAG, params(StartParams),
     responses(
         (status = 200, body = AuthorizeUrl),
-        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`"),
+        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
         (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
     ))]
 async fn api_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Json<AuthorizeUrl>> {
@@ -93,7 +97,7 @@ async fn api_start(State(state): State<AppState>, Query(params): Query<StartPara
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, body = AuthorizeUrl),
-        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`"),
+        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
         (status = 401, body = ErrorBody, description = "no, invalid or expired credentials"),
         (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
     ))]
@@ -107,8 +111,12 @@ async fn api_link(
 }
 
 async fn begin(state: &AppState, intent: Intent, params: &StartParams) -> AppResult<Started> {
-    let start =
-        Start { intent, redirect: params.redirect.as_deref(), code_challenge: params.code_challenge.as_deref() };
+    let start = Start {
+        intent,
+        redirect: params.redirect.as_deref(),
+        code_challenge: params.code_challenge.as_deref(),
+        scope: params.scope.as_deref(),
+    };
     login::begin(state, start).await
 }
 

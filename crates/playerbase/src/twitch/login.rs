@@ -48,6 +48,10 @@ pub struct Start<'a> {
     pub redirect: Option<&'a str>,
     /// PKCE: base64url(SHA-256(verifier)), for games that cannot keep a secret.
     pub code_challenge: Option<&'a str>,
+    /// Scopes to ask for, space-separated. A login needs none; the
+    /// broadcaster and the bot log in once with the scopes EventSub
+    /// subscriptions need, which Twitch then remembers for the app token.
+    pub scope: Option<&'a str>,
 }
 
 /// A login under way: the consent page to send the user to.
@@ -98,6 +102,7 @@ pub async fn begin(state: &AppState, start: Start<'_>) -> AppResult<Started> {
     }
     let redirect = start.redirect.filter(|r| !r.is_empty()).map(|r| checked_redirect(state, r)).transpose()?;
     let code_challenge = start.code_challenge.filter(|c| !c.is_empty()).map(checked_challenge).transpose()?;
+    let scope = checked_scope(start.scope.unwrap_or(""))?;
     let secret = token::generate(STATE_PREFIX);
     let player_id = match start.intent {
         Intent::LogIn => None,
@@ -118,8 +123,8 @@ pub async fn begin(state: &AppState, start: Start<'_>) -> AppResult<Started> {
             ("response_type", "code"),
             ("client_id", twitch.client_id.as_str()),
             ("redirect_uri", callback_url(state).as_str()),
-            // No scope: logging in needs only the identity, which every token carries.
-            ("scope", ""),
+            // Empty unless asked: logging in needs only the identity, which every token carries.
+            ("scope", scope),
             ("state", secret.text.as_str()),
         ],
     )
@@ -250,6 +255,15 @@ pub async fn redeem_code(state: &AppState, code: &str, verifier: Option<&str>) -
 /// PKCE S256: base64url, unpadded, of the verifier's SHA-256.
 pub fn pkce_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Twitch scopes are words like `moderator:read:followers`.
+fn checked_scope(scope: &str) -> AppResult<&str> {
+    let fits = scope.len() <= 1000 && scope.bytes().all(|b| b.is_ascii_lowercase() || b":_ ".contains(&b));
+    if !fits {
+        return Err(AppError::bad_request("invalid_scope", "scope is Twitch scopes separated by spaces"));
+    }
+    Ok(scope)
 }
 
 fn checked_challenge(challenge: &str) -> AppResult<String> {

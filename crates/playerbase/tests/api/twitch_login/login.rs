@@ -30,6 +30,15 @@ async fn twitch_login_sends_the_browser_to_twitch_with_a_fresh_state() {
 }
 
 #[tokio::test]
+async fn twitch_login_asks_for_scopes_only_when_told() {
+    let (_fake, t) = app().await;
+    let reply = t.get("/auth/twitch?scope=moderator:read:followers%20bits:read").await;
+    assert_eq!(param(reply.header("location"), "scope").unwrap(), "moderator:read:followers bits:read");
+    let reply = t.get("/api/v1/auth/twitch?scope=%3Cscript%3E").await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "invalid_scope"));
+}
+
+#[tokio::test]
 async fn twitch_login_creates_the_player_and_answers_with_tokens() {
     let (fake, t) = app().await;
     let reply = log_in(&fake, &t, VIEWER_ID, VIEWER_LOGIN).await;
