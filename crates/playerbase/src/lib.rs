@@ -9,10 +9,13 @@ pub mod auth;
 pub mod awards;
 pub mod commands;
 pub mod config;
+mod connections;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod leaderboards;
+pub mod limits;
+pub mod metrics;
 pub mod state;
 pub mod store;
 pub mod twitch;
@@ -24,19 +27,25 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::ServiceExt;
 use axum::extract::Request;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+
+use crate::connections::LimitedListener;
 
 pub use config::Config;
 pub use http::{App, build_app};
 pub use state::{AppState, Clock};
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the
-/// requests under way finish.
+/// requests under way finish. `max_connections` is `limits.max_connections`.
 pub async fn serve(
     listener: TcpListener,
+    max_connections: usize,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // `tap_io` is what lets a wrapped listener hand its peer's address to `ConnectInfo`.
+    let listener = LimitedListener::new(listener, max_connections).tap_io(|_| {});
     let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
@@ -56,7 +65,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let state = AppState::start(config, store.clone(), Clock::default()).await?;
     let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    serve(listener, build_app(state.clone()), shutdown).await?;
+    let max_connections = state.config.limits.max_connections;
+    serve(listener, max_connections, build_app(state.clone()), shutdown).await?;
     sweeper.abort();
     state.awards.stop().await;
     store.close().await;
@@ -82,6 +92,7 @@ async fn sweep(state: AppState) {
             tracing::warn!(error = %err, "could not remove old announcements");
         }
         state.boards.retain_periods(&domain::periods::current(now, None));
+        state.limits.sweep(now);
     }
 }
 

@@ -7,6 +7,8 @@ use crate::awards::{Awards, Events, Writer, feed};
 use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
+use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::twitch::TwitchClient;
 
@@ -24,6 +26,8 @@ pub struct Shared {
     pub boards: Arc<Leaderboards>,
     pub events: Events,
     pub awards: Awards,
+    pub limits: Limits,
+    pub metrics: Arc<Metrics>,
     /// Twitch's OAuth server and Helix; calls needing credentials fail with
     /// `NotConfigured` until `[twitch]` has them.
     pub twitch: TwitchClient,
@@ -40,14 +44,17 @@ impl AppState {
             leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
+        let metrics = Arc::new(Metrics::default());
         let awards = Awards::start(Writer {
             store: store.clone(),
             catalog: stats.clone(),
             boards: boards.clone(),
             events: events.clone(),
             clock: clock.clone(),
+            metrics: metrics.clone(),
             applied,
         });
+        let limits = Limits::new(&config.limits);
         Ok(Self(Arc::new(Shared {
             config,
             stats,
@@ -58,6 +65,8 @@ impl AppState {
             boards,
             events,
             awards,
+            limits,
+            metrics,
             twitch,
         })))
     }
@@ -75,11 +84,21 @@ impl Deref for AppState {
 #[derive(Clone, Default)]
 pub struct Clock {
     offset: Arc<AtomicI64>,
+    /// When set, the time stands still there (plus `offset`), for tests that count seconds.
+    paused_at: Arc<AtomicI64>,
 }
 
 impl Clock {
     pub fn now(&self) -> i64 {
-        time::OffsetDateTime::now_utc().unix_timestamp() + self.offset.load(Ordering::Relaxed)
+        let paused_at = self.paused_at.load(Ordering::Relaxed);
+        let base = if paused_at != 0 { paused_at } else { time::OffsetDateTime::now_utc().unix_timestamp() };
+        base + self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Stops the clock where it is; only [`Clock::advance`] moves it on.
+    pub fn pause(&self) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let _ = self.paused_at.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
     }
 
     pub fn advance(&self, seconds: i64) {

@@ -16,6 +16,7 @@ use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::leaderboards::Leaderboards;
+use crate::metrics::Metrics;
 use crate::state::Clock;
 use crate::store::awards::WriteTx;
 use crate::store::{Store, StoreError, StoreResult};
@@ -42,6 +43,7 @@ pub struct Writer {
     pub boards: Arc<Leaderboards>,
     pub events: Events,
     pub clock: Clock,
+    pub metrics: Arc<Metrics>,
     /// Where instances share the database: the last announcement this
     /// instance's follower has applied. Commits are then applied to the
     /// boards and events by the follower, in the order of every instance's commits.
@@ -65,6 +67,11 @@ impl Awards {
             return unavailable();
         }
         reply.await.unwrap_or_else(|_| unavailable())
+    }
+
+    /// Jobs waiting for the writer.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
     }
 
     /// Applies everything submitted so far, then stops the writer.
@@ -116,6 +123,7 @@ impl Writer {
         let (jobs, answers): (Vec<_>, Vec<_>) = group.into_iter().unzip();
         let replies = match self.commit(&jobs).await {
             Ok(committed) => {
+                self.metrics.awards_applied(committed.events.len());
                 match committed.announced {
                     Some(id) => self.until_shown(id).await,
                     None => {

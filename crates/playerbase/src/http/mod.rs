@@ -1,6 +1,7 @@
 //! Routes and the middleware around them.
 
 pub mod extract;
+mod guards;
 mod ops;
 pub mod paging;
 pub mod seed;
@@ -11,10 +12,16 @@ pub mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::get;
+use std::time::{Duration, Instant};
+
+use axum::error_handling::HandleErrorLayer;
 use tower::ServiceBuilder;
+use tower::util::option_layer;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -73,6 +80,14 @@ pub fn build_app(state: AppState) -> App {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(guards::timed_out))
+                .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds)),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), count_request))
+        .layer(option_layer(guards::cors(&state.config.cors_origins)))
+        .layer(middleware::from_fn(guards::security_headers))
         // A request id on every request and response, and a span per request
         // naming the route (not the raw path) and that id.
         .layer(
@@ -92,6 +107,16 @@ pub fn build_app(state: AppState) -> App {
         )
         .with_state(state);
     NormalizePath::trim_trailing_slash(router)
+}
+
+/// Counts and times every request under its route's pattern.
+async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |path| path.as_str()).to_owned();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    state.metrics.request(method.as_str(), &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -358,3 +358,20 @@ async fn the_binary_migrates_a_sqlite_database_into_postgres() {
     let (status, log) = server.stop();
     assert!(status.success(), "{log}");
 }
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_the_server_goes_on() {
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let huge = "x".repeat(1024 * 1024);
+    let refused = client.get(server.url("/healthz")).header("x-huge", huge).send().await.unwrap();
+    assert_eq!(refused.status(), 431, "one header of 1 MiB");
+    let mut many = client.get(server.url("/healthz"));
+    for n in 0..200 {
+        many = many.header(format!("x-header-{n}"), "v");
+    }
+    assert_eq!(many.send().await.unwrap().status(), 431, "200 headers");
+    assert_eq!(client.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+    let (status, log) = server.stop();
+    assert!(status.success(), "{log}");
+}

@@ -3,7 +3,9 @@
 mod binary;
 mod data;
 mod database;
+mod limits;
 mod openapi;
+mod operations;
 mod seed;
 mod support;
 mod twitch_client;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::support::TestApp;
 
 /// API.md's seed routes, its v1 routes so far, "Log in with Twitch" and the operations routes, as (method, path).
-const CONTRACT: [(&str, &str); 32] = [
+const CONTRACT: [(&str, &str); 33] = [
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{user}"),
@@ -40,6 +40,7 @@ const CONTRACT: [(&str, &str); 32] = [
     ("get", "/auth/twitch/callback"),
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/metrics"),
 ];
 
 #[tokio::test]

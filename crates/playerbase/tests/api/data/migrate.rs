@@ -93,7 +93,7 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     let dee = src.register("Dee", "seed-password").await;
     players.push(dee);
     // The highest id is deleted: the PostgreSQL identity must not hand it out again.
-    let gone = src.register("gone", "password1").await;
+    let gone = src.register("gone", "not-common-pw1").await;
     let deleted = src.send(Method::DELETE, &format!("/api/v1/players/{gone}"), Some(&bearer(&admin_key)), None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     src.state.store.revoke_api_key("old-bot", src.state.clock.now()).await.unwrap();
@@ -204,8 +204,8 @@ async fn a_copy_that_fails_half_way_leaves_nothing_behind() {
         return;
     };
     let src = TestApp::on(FreshDatabase::sqlite()).await;
-    let id = src.register("ann", "password1").await;
-    src.token("ann", "password1").await;
+    let id = src.register("ann", "not-common-pw1").await;
+    src.token("ann", "not-common-pw1").await;
     {
         use sqlx::Connection;
         let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite:{}", src.database)).await.unwrap();

@@ -180,3 +180,23 @@ async fn twitch_login_without_credentials_configured_is_unavailable() {
     assert!(reply.body["error"]["message"].as_str().unwrap().contains("twitch.client_id"));
     assert_eq!(t.get("/auth/twitch").await.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn twitch_login_callback_without_code_or_error_is_refused() {
+    let (fake, t) = app().await;
+    let state = start(&t, "").await;
+    let reply = t.get(&format!("/auth/twitch/callback?state={state}")).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "missing_code"));
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn twitch_login_expired_states_are_swept() {
+    let (_fake, t) = app().await;
+    start(&t, "").await;
+    start(&t, "").await;
+    let store = &t.state.store;
+    assert_eq!(store.delete_expired_twitch_logins(t.state.clock.now()).await.unwrap(), 0, "live ones stay");
+    t.state.clock.advance(601);
+    assert_eq!(store.delete_expired_twitch_logins(t.state.clock.now()).await.unwrap(), 2);
+}
