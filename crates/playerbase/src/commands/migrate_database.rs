@@ -140,6 +140,7 @@ const TABLES: &[Table] = &[
             ("redirect", Text),
             ("code_challenge", Text),
             ("expires_at", Int),
+            ("browser", Blob),
         ],
         order_by: "hash",
         identity: false,

@@ -10,8 +10,8 @@
 //!   the player (link) as JSON, or the error in the one error shape.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 
 use crate::auth::CurrentPlayer;
 use crate::auth::sessions;
+use crate::auth::token::{self, TokenHash};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, Query};
 use crate::http::v1::auth::TokenPair;
@@ -68,7 +69,12 @@ impl From<Started> for AuthorizeUrl {
     }
 }
 
-/// Start "Log in with Twitch" in a browser: redirects to Twitch's consent page.
+/// The cookie binding a login started at `/auth/twitch` to its browser.
+const BROWSER_COOKIE: &str = "playerbase_twitch_login";
+
+/// Start "Log in with Twitch" in a browser: redirects to Twitch's consent
+/// page. The login is bound to this browser by a short-lived cookie, so
+/// only this browser can finish it.
 #[utoipa::path(get, path = "/auth/twitch", tag = TAG, params(StartParams),
     responses(
         (status = 303, description = "to Twitch's consent page"),
@@ -76,8 +82,28 @@ impl From<Started> for AuthorizeUrl {
         (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
     ))]
 async fn website_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Response> {
-    let started = begin(&state, Intent::LogIn, &params).await?;
-    Ok(Redirect::to(&started.authorize_url).into_response())
+    let binding = token::generate("");
+    let started = begin(&state, Intent::LogIn, &params, Some(binding.hash)).await?;
+    let cookie = browser_cookie(&state, &binding.text, login::STATE_SECONDS);
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to(&started.authorize_url)).into_response())
+}
+
+/// `Secure` when players reach the server over HTTPS; the path covers the callback.
+/// `SameSite=Lax`: sent when Twitch's page sends the browser back, never
+/// with requests other sites make in the background.
+fn browser_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+    format!("{BROWSER_COOKIE}={value}; Path=/auth/twitch; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The binding cookie's value, if the browser sent one.
+fn browser_binding(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(BROWSER_COOKIE)?.strip_prefix('='))
 }
 
 /// Start "Log in with Twitch" from a game: the consent page to open.
@@ -88,7 +114,7 @@ async fn website_start(State(state): State<AppState>, Query(params): Query<Start
         (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
     ))]
 async fn api_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Json<AuthorizeUrl>> {
-    Ok(Json(begin(&state, Intent::LogIn, &params).await?.into()))
+    Ok(Json(begin(&state, Intent::LogIn, &params, None).await?.into()))
 }
 
 /// Link a Twitch account to the calling player: the consent page to open.
@@ -107,15 +133,21 @@ async fn api_link(
     Json(params): Json<StartParams>,
 ) -> AppResult<Json<AuthorizeUrl>> {
     let intent = Intent::Link { player_id: caller.player.id };
-    Ok(Json(begin(&state, intent, &params).await?.into()))
+    Ok(Json(begin(&state, intent, &params, None).await?.into()))
 }
 
-async fn begin(state: &AppState, intent: Intent, params: &StartParams) -> AppResult<Started> {
+async fn begin(
+    state: &AppState,
+    intent: Intent,
+    params: &StartParams,
+    browser: Option<TokenHash>,
+) -> AppResult<Started> {
     let start = Start {
         intent,
         redirect: params.redirect.as_deref(),
         code_challenge: params.code_challenge.as_deref(),
         scope: params.scope.as_deref(),
+        browser,
     };
     login::begin(state, start).await
 }
@@ -144,25 +176,28 @@ pub struct CallbackParams {
         (status = 409, body = ErrorBody, description = "`twitch_user_taken`: another player holds the Twitch account"),
         (status = 502, body = ErrorBody, description = "`twitch_login_failed`: Twitch did not confirm the login"),
     ))]
-async fn callback(State(state): State<AppState>, Query(params): Query<CallbackParams>) -> Response {
-    // Nothing is believed before the state is: it proves this browser's
-    // login started here, and says what for.
-    let pending = match login::take_state(&state, params.state.as_deref()).await {
+async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<CallbackParams>) -> Response {
+    // Nothing is believed before the state is: it proves the login started
+    // here (in this browser, when it started at /auth/twitch), and says what for.
+    let pending = match login::take_state(&state, params.state.as_deref(), browser_binding(&headers)).await {
         Ok(pending) => pending,
-        Err(err) => return private(err.into_response()),
+        Err(err) => return private(&state, err.into_response()),
     };
     let finished = finish(&state, &pending, &params).await;
-    private(match (finished, &pending.redirect) {
-        (Ok(response), _) => response,
-        (Err(err), Some(redirect)) => {
-            let code = error_code(&err);
-            if matches!(err, AppError::Internal(_)) {
-                tracing::error!(error = ?err, "Log in with Twitch failed");
+    private(
+        &state,
+        match (finished, &pending.redirect) {
+            (Ok(response), _) => response,
+            (Err(err), Some(redirect)) => {
+                let code = error_code(&err);
+                if matches!(err, AppError::Internal(_)) {
+                    tracing::error!(error = ?err, "Log in with Twitch failed");
+                }
+                Redirect::to(&login::with_param(redirect, "error", code)).into_response()
             }
-            Redirect::to(&login::with_param(redirect, "error", code)).into_response()
-        }
-        (Err(err), None) => err.into_response(),
-    })
+            (Err(err), None) => err.into_response(),
+        },
+    )
 }
 
 async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) -> AppResult<Response> {
@@ -208,11 +243,14 @@ fn error_code(err: &AppError) -> &'static str {
 }
 
 /// The callback's URL holds a code and a state: no caching, and no Referer
-/// carrying them to the next page.
-fn private(mut response: Response) -> Response {
+/// carrying them to the next page. The binding cookie has done its work.
+fn private(state: &AppState, mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if let Ok(expired) = HeaderValue::from_str(&browser_cookie(state, "", 0)) {
+        headers.append(header::SET_COOKIE, expired);
+    }
     response
 }
 

@@ -77,6 +77,8 @@ pub struct TwitchLogin {
     pub redirect: Option<String>,
     /// PKCE S256 challenge; the code is traded only with its verifier.
     pub code_challenge: Option<String>,
+    /// State: the hash of the cookie value binding the login to the browser that started it.
+    pub browser: Option<TokenHash>,
     pub expires_at: i64,
 }
 

@@ -52,6 +52,9 @@ pub struct Start<'a> {
     /// broadcaster and the bot log in once with the scopes EventSub
     /// subscriptions need, which Twitch then remembers for the app token.
     pub scope: Option<&'a str>,
+    /// The hash of a value the starting browser keeps in a cookie: the
+    /// callback then finishes the login only in that browser.
+    pub browser: Option<TokenHash>,
 }
 
 /// A login under way: the consent page to send the user to.
@@ -113,6 +116,7 @@ pub async fn begin(state: &AppState, start: Start<'_>) -> AppResult<Started> {
         player_id,
         redirect,
         code_challenge,
+        browser: start.browser,
         expires_at: state.clock.now() + STATE_SECONDS,
     };
     state.store.put_twitch_login(&secret.hash, &row).await?;
@@ -132,8 +136,9 @@ pub async fn begin(state: &AppState, start: Start<'_>) -> AppResult<Started> {
     Ok(Started { authorize_url: url.into(), expires_in: STATE_SECONDS })
 }
 
-/// Takes the `state` Twitch sent back: good once, for [`STATE_SECONDS`].
-pub async fn take_state(state: &AppState, raw: Option<&str>) -> AppResult<Pending> {
+/// Takes the `state` Twitch sent back: good once, for [`STATE_SECONDS`];
+/// a login bound to a browser only with that browser's cookie value.
+pub async fn take_state(state: &AppState, raw: Option<&str>, browser: Option<&str>) -> AppResult<Pending> {
     let raw = raw.filter(|raw| !raw.is_empty()).ok_or_else(|| {
         AppError::bad_request("missing_state", "the callback has no state; start again from /auth/twitch")
     })?;
@@ -151,6 +156,14 @@ pub async fn take_state(state: &AppState, raw: Option<&str>) -> AppResult<Pendin
         .take_twitch_login(&TokenHash::of(raw), TwitchLoginKind::State, state.clock.now())
         .await?
         .ok_or_else(refused)?;
+    let presented = browser.map(TokenHash::of);
+    if row.browser.is_some() && presented != row.browser {
+        tracing::warn!("a Twitch login came back in a browser other than the one that started it");
+        return Err(AppError::bad_request(
+            "invalid_state",
+            "this login was started in another browser; start again from /auth/twitch",
+        ));
+    }
     let intent = match row.player_id {
         None => Intent::LogIn,
         Some(player_id) => Intent::Link { player_id },
@@ -225,6 +238,7 @@ pub async fn issue_code(state: &AppState, player_id: i64, code_challenge: Option
         player_id: Some(player_id),
         redirect: None,
         code_challenge,
+        browser: None,
         expires_at: state.clock.now() + CODE_SECONDS,
     };
     state.store.put_twitch_login(&secret.hash, &row).await?;

@@ -124,6 +124,7 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
         player_id: Some(players[0]),
         redirect: Some("mygame://auth".into()),
         code_challenge: None,
+        browser: Some(TokenHash::of("cookie value")),
         expires_at: src.state.clock.now() + 600,
     };
     src.state.store.put_twitch_login(&TokenHash::of("pbs_pending"), &pending).await.unwrap();

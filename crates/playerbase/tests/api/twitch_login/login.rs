@@ -200,3 +200,43 @@ async fn twitch_login_expired_states_are_swept() {
     t.state.clock.advance(601);
     assert_eq!(store.delete_expired_twitch_logins(t.state.clock.now()).await.unwrap(), 2);
 }
+
+/// The `name=value` of a `Set-Cookie` header.
+fn cookie_of(set_cookie: &str) -> &str {
+    set_cookie.split(';').next().unwrap()
+}
+
+#[tokio::test]
+async fn twitch_login_started_in_a_browser_finishes_only_in_that_browser() {
+    let (fake, t) = app().await;
+    let started = t.get("/auth/twitch").await;
+    let set_cookie = started.header("set-cookie").to_owned();
+    assert!(set_cookie.starts_with("playerbase_twitch_login="), "{set_cookie}");
+    for attribute in ["Path=/auth/twitch", "Max-Age=600", "HttpOnly", "SameSite=Lax", "Secure"] {
+        assert!(set_cookie.contains(attribute), "{attribute} missing: {set_cookie}");
+    }
+    let state = param(started.header("location"), "state").unwrap();
+    let callback = |code: String| format!("/auth/twitch/callback?code={code}&state={state}");
+
+    // Someone else's browser (no cookie, or another one) cannot finish it: login CSRF.
+    let elsewhere = t.get(&callback(fake.consent(VIEWER_ID, VIEWER_LOGIN))).await;
+    assert_eq!((elsewhere.status, elsewhere.code()), (StatusCode::BAD_REQUEST, "invalid_state"));
+    assert!(elsewhere.body["error"]["message"].as_str().unwrap().contains("another browser"));
+
+    let started = t.get("/auth/twitch").await;
+    let cookie = cookie_of(started.header("set-cookie")).to_owned();
+    let state = param(started.header("location"), "state").unwrap();
+    let path = format!("/auth/twitch/callback?code={}&state={state}", fake.consent(VIEWER_ID, VIEWER_LOGIN));
+    let other = t.send_with(axum::http::Method::GET, &path, &[("cookie", "playerbase_twitch_login=other")], None).await;
+    assert_eq!(other.code(), "invalid_state");
+
+    let started = t.get("/auth/twitch").await;
+    let cookie_header = format!("theme=dark; {}", cookie_of(started.header("set-cookie")));
+    assert_ne!(cookie_header, cookie, "a cookie per login");
+    let state = param(started.header("location"), "state").unwrap();
+    let path = format!("/auth/twitch/callback?code={}&state={state}", fake.consent(VIEWER_ID, VIEWER_LOGIN));
+    let same = t.send_with(axum::http::Method::GET, &path, &[("cookie", &cookie_header)], None).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    let cleared = same.header("set-cookie");
+    assert!(cleared.starts_with("playerbase_twitch_login=;") && cleared.contains("Max-Age=0"), "{cleared}");
+}
