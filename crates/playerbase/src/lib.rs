@@ -21,6 +21,7 @@ pub mod profiles;
 pub mod state;
 pub mod store;
 pub mod web;
+pub mod twitch;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -83,6 +84,9 @@ async fn sweep(state: AppState) {
         let now = state.clock.now();
         if let Err(err) = state.store.delete_expired_tokens(now).await {
             tracing::warn!(error = %err, "could not remove expired tokens");
+        }
+        if let Err(err) = state.store.delete_expired_twitch_logins(now).await {
+            tracing::warn!(error = %err, "could not remove expired Twitch logins");
         }
         if let Err(err) = state.store.delete_replies_before(now - KEEP_REPLIES).await {
             tracing::warn!(error = %err, "could not remove old idempotency answers");

@@ -11,6 +11,7 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::profiles::Profiles;
 use crate::store::Store;
+use crate::twitch::TwitchClient;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -29,6 +30,9 @@ pub struct Shared {
     pub awards: Awards,
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
+    /// Twitch's OAuth server and Helix; calls needing credentials fail with
+    /// `NotConfigured` until `[twitch]` has them.
+    pub twitch: TwitchClient,
 }
 
 impl AppState {
@@ -36,6 +40,7 @@ impl AppState {
     /// directory, and starts the award writer.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
+        let twitch = TwitchClient::new(&config.twitch)?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
         // Both read the whole database, each on a connection (and SQLite worker thread) of its own.
@@ -72,6 +77,7 @@ impl AppState {
             awards,
             limits,
             metrics,
+            twitch,
         })))
     }
 }

@@ -2,6 +2,7 @@
 //! a player: the seed's routes, v1, and later the website.
 
 pub mod input;
+pub mod twitch;
 
 use crate::domain::periods;
 use crate::error::{AppError, AppResult};
@@ -35,8 +36,10 @@ pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<Playe
         None => None,
     };
     let created_at = state.clock.now();
-    let player =
-        state.store.create_player(NewPlayer { username, email, password_hash, twitch_user_id, created_at }).await?;
+    let player = state
+        .store
+        .create_player(NewPlayer { username, email, password_hash, twitch_user_id, twitch_login: None, created_at })
+        .await?;
     tracing::info!(player_id = player.id, "player created");
     Ok(player)
 }

@@ -28,6 +28,11 @@ impl TokenHash {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// A hash as stored; none if `bytes` is not 32 bytes long.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
+    }
 }
 
 impl std::fmt::Debug for TokenHash {

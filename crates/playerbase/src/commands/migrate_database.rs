@@ -131,6 +131,20 @@ const TABLES: &[Table] = &[
         order_by: "owner, key",
         identity: false,
     },
+    Table {
+        name: "twitch_logins",
+        columns: &[
+            ("hash", Blob),
+            ("kind", Text),
+            ("player_id", Int),
+            ("redirect", Text),
+            ("code_challenge", Text),
+            ("expires_at", Int),
+            ("browser", Blob),
+        ],
+        order_by: "hash",
+        identity: false,
+    },
 ];
 
 /// Tables of the SQLite file that are not data: its own bookkeeping and the migrations'.

@@ -9,6 +9,7 @@ pub mod middleware;
 mod ops;
 pub mod paging;
 pub mod seed;
+pub mod twitch_login;
 pub mod v1;
 pub mod views;
 
@@ -73,7 +74,11 @@ fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(seed::routes()).merge(v1::routes()).merge(ops::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(seed::routes())
+        .merge(v1::routes())
+        .merge(twitch_login::routes())
+        .merge(ops::routes())
 }
 
 pub fn build_app(state: AppState) -> App {
