@@ -1,5 +1,5 @@
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::auth::Passwords;
@@ -8,6 +8,11 @@ use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
 use crate::store::Store;
+use crate::store::twitch::Stream;
+use crate::twitch::chat::{Answerer, ChatSender, limits::Limits};
+use crate::twitch::eventsub::EventSub;
+use crate::twitch::eventsub::worker::Worker;
+use crate::twitch::rules::Rules;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -23,16 +28,31 @@ pub struct Shared {
     pub boards: Arc<Leaderboards>,
     pub events: Events,
     pub awards: Awards,
+    pub eventsub: EventSub,
 }
 
 impl AppState {
-    /// Loads the leaderboards of the running periods and starts the award writer.
+    /// Loads the leaderboards of the running periods and starts the award
+    /// writer and the EventSub worker.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
+        Self::start_with_chat(config, store, clock, None).await
+    }
+
+    /// As [`AppState::start`], with the bot speaking through `chat` (when
+    /// `twitch.chat.bot_user_id` is set too).
+    pub async fn start_with_chat(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        chat: Option<Arc<dyn ChatSender>>,
+    ) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
+        let rules = Rules::compile(&config.twitch.rules, &stats).map_err(anyhow::Error::msg)?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
+        let stream = Stream::last_start(store.stream().await?);
         let last_announcement =
-            leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), None)).await?;
+            leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), stream)).await?;
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
         let awards = Awards::start(Writer {
@@ -42,6 +62,26 @@ impl AppState {
             events: events.clone(),
             clock: clock.clone(),
             applied,
+        });
+        let answerer = chat.filter(|_| !config.twitch.chat.bot_user_id.is_empty()).map(|sender| {
+            Arc::new(Answerer {
+                sender,
+                store: store.clone(),
+                catalog: stats.clone(),
+                boards: boards.clone(),
+                clock: clock.clone(),
+                limits: Mutex::new(Limits::default()),
+                words: config.twitch.chat.clone(),
+            })
+        });
+        let eventsub = EventSub::start(Worker {
+            store: store.clone(),
+            awards: awards.clone(),
+            rules,
+            broadcaster_user_id: config.twitch.broadcaster_user_id.clone(),
+            chat: config.twitch.chat.clone(),
+            answerer,
+            clock: clock.clone(),
         });
         Ok(Self(Arc::new(Shared {
             config,
@@ -53,6 +93,7 @@ impl AppState {
             boards,
             events,
             awards,
+            eventsub,
         })))
     }
 }

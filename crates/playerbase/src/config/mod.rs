@@ -130,7 +130,7 @@ impl Config {
         if self.auth.min_password_length == 0 || self.auth.min_password_length > 128 {
             return Err(ConfigError::Invalid("auth.min_password_length must be between 1 and 128".into()));
         }
-        Ok(())
+        self.twitch.validate(&self.stat_catalog()?).map_err(ConfigError::Invalid)
     }
 
     pub fn stat_catalog(&self) -> Result<StatCatalog, ConfigError> {

@@ -10,8 +10,9 @@ mod api_keys;
 mod awards;
 mod players;
 mod sessions;
+mod twitch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use super::{
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{LedgerRow, WriteTx};
+use crate::store::twitch::{NewEventSubMessage, PendingMessage, Revocation, Stream};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -216,6 +218,26 @@ impl Store for PgStore {
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
         awards::delete_replies_before(&self.pool, before).await
+    }
+
+    async fn save_eventsub_messages(&self, messages: &[NewEventSubMessage]) -> StoreResult<HashSet<String>> {
+        twitch::save_messages(&self.pool, messages).await
+    }
+
+    async fn pending_eventsub_messages(&self, limit: u32) -> StoreResult<Vec<PendingMessage>> {
+        twitch::pending_messages(&self.pool, limit).await
+    }
+
+    async fn delete_eventsub_messages_before(&self, before: i64) -> StoreResult<u64> {
+        twitch::delete_messages_before(&self.pool, before).await
+    }
+
+    async fn record_revocation(&self, revocation: &Revocation) -> StoreResult<()> {
+        twitch::record_revocation(&self.pool, revocation).await
+    }
+
+    async fn stream(&self) -> StoreResult<Option<Stream>> {
+        twitch::stream(&self.pool).await
     }
 
     /// A server's backups are `pg_dump`'s job; `playerbase backup` refuses
