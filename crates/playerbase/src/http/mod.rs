@@ -4,6 +4,7 @@ pub mod extract;
 mod ops;
 pub mod paging;
 pub mod seed;
+mod twitch;
 pub mod v1;
 pub mod views;
 
@@ -56,7 +57,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(seed::routes()).merge(v1::routes()).merge(ops::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(seed::routes()).merge(v1::routes())
+        .merge(twitch::routes())
+        .merge(ops::routes())
 }
 
 pub fn build_app(state: AppState) -> App {

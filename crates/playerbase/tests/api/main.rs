@@ -6,5 +6,6 @@ mod database;
 mod openapi;
 mod seed;
 mod support;
+mod twitch;
 mod v1_accounts;
 mod v1_awards;

@@ -211,6 +211,8 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
     /// RFC 3339, UTC.
     pub at: String,
+    /// The EventSub message (`Twitch-Eventsub-Message-Id`) an award from Twitch came from; null otherwise.
+    pub twitch_message_id: Option<String>,
 }
 
 impl From<LedgerRow> for LedgerEntry {
@@ -223,6 +225,7 @@ impl From<LedgerRow> for LedgerEntry {
             source: row.source,
             reason: row.reason,
             at: rfc3339(row.at),
+            twitch_message_id: row.twitch_message_id,
         }
     }
 }
