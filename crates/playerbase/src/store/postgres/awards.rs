@@ -78,22 +78,30 @@ impl WriteTx for PgWriteTx {
         Ok(found)
     }
 
+    /// Reads the players' values in the period and keeps the pairs asked
+    /// for: `player_id IN (…)` is a range of the primary key, where a
+    /// `(player_id, stat) IN (VALUES …)` list led PostgreSQL's planner into
+    /// a nested loop over the whole period (seconds for a raid's thousands).
     async fn stat_values(&mut self, period: PeriodKey, pairs: &[(i64, String)]) -> StoreResult<Vec<StatValue>> {
         let (table, running) = values_table(period);
+        let wanted: HashSet<(i64, &str)> = pairs.iter().map(|(id, stat)| (*id, stat.as_str())).collect();
+        let mut ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
         let mut found = Vec::new();
-        for chunk in pairs.chunks(CHUNK) {
+        for chunk in ids.chunks(CHUNK) {
             let mut query = QueryBuilder::<Postgres>::new(format!("SELECT player_id, stat, value FROM {table} WHERE "));
             if let Some((kind, starts_at)) = running {
                 query.push("kind = ").push_bind(kind).push(" AND starts_at = ").push_bind(starts_at).push(" AND ");
             }
-            query.push("(player_id, stat) IN (VALUES ");
-            let mut tuples = query.separated(", ");
-            for (player_id, stat) in chunk {
-                tuples.push("(").push_bind_unseparated(*player_id).push_unseparated(", ");
-                tuples.push_bind_unseparated(stat).push_unseparated(")");
+            query.push("player_id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
             }
             query.push(")");
-            found.extend(query.build_query_as::<StatValue>().fetch_all(&mut *self.tx).await?);
+            let rows = query.build_query_as::<StatValue>().fetch_all(&mut *self.tx).await?;
+            found.extend(rows.into_iter().filter(|(id, stat, _)| wanted.contains(&(*id, stat.as_str()))));
         }
         Ok(found)
     }

@@ -61,7 +61,11 @@ impl PgStore {
         // The URL may hold a password: errors name the server, not the URL.
         let options = PgConnectOptions::from_str(database)
             .map_err(|err| anyhow::anyhow!("invalid PostgreSQL URL: {err}"))?
-            .application_name("playerbase");
+            .application_name("playerbase")
+            // JIT compiling pays off for long analytic queries; for the award
+            // writer's batched lookups (a 1,000-row VALUES list looks costly to
+            // the planner) it added seconds per query.
+            .options([("jit", "off")]);
         let server = describe(&options);
         // One connection first, for the server's own error: the pool would
         // retry until its timeout and report only that.

@@ -8,7 +8,7 @@ use crate::config::ChatConfig;
 use crate::store::twitch::PendingMessage;
 use crate::twitch::chat::commands::{self, Command};
 use crate::twitch::eventsub::message::{
-    self, ChatEvent, Envelope, RaidEvent, StreamEvent, TwitchUser, UserEvent,
+    self, ChatEvent, Notification, RaidEvent, StreamEvent, TwitchUser, UserEvent,
 };
 use crate::twitch::eventsub::verify::parse_timestamp;
 use crate::twitch::rules::{Occurrence, Rules};
@@ -54,23 +54,11 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
         claim: None,
         twitch: Some(FromTwitch { message_id: message.message_id.clone(), viewers: Vec::new(), cooldowns: Vec::new() }),
     };
-    let event = match serde_json::from_str::<Envelope>(&message.body) {
-        Ok(Envelope { event: Some(event), .. }) => event,
-        _ => {
-            tracing::warn!(message_id = %message.message_id, "an EventSub message without a readable event is skipped");
-            return Translation::Job(job);
-        }
-    };
     let ours = |broadcaster: &str| cx.broadcaster_user_id.is_empty() || cx.broadcaster_user_id == broadcaster;
-    let parse = |what| {
-        tracing::warn!(message_id = %message.message_id, "an unreadable {what} event is skipped");
-    };
+    let body = &message.body;
     let (user, occurrence) = match message.subscription_type.as_str() {
         message::STREAM_ONLINE | message::STREAM_OFFLINE => {
-            let Ok(event) = serde_json::from_value::<StreamEvent>(event) else {
-                parse("stream");
-                return Translation::Job(job);
-            };
+            let Some(event) = read::<StreamEvent>(body, message) else { return Translation::Job(job) };
             if !ours(&event.broadcaster_user_id) {
                 return Translation::Job(job);
             }
@@ -83,10 +71,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
             return Translation::Stream(change);
         }
         message::CHAT_MESSAGE => {
-            let Ok(event) = serde_json::from_value::<ChatEvent>(event) else {
-                parse("chat");
-                return Translation::Job(job);
-            };
+            let Some(event) = read::<ChatEvent>(body, message) else { return Translation::Job(job) };
             let Some(chatter) = event.chatter() else { return Translation::Job(job) };
             if !ours(&event.broadcaster_user_id) || chatter.id == cx.chat.bot_user_id {
                 return Translation::Job(job);
@@ -101,10 +86,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
             (chatter, Occurrence::Chat)
         }
         message::RAID => {
-            let Ok(event) = serde_json::from_value::<RaidEvent>(event) else {
-                parse("raid");
-                return Translation::Job(job);
-            };
+            let Some(event) = read::<RaidEvent>(body, message) else { return Translation::Job(job) };
             let Some(raider) = event.raider() else { return Translation::Job(job) };
             if !ours(&event.to_broadcaster_user_id) {
                 return Translation::Job(job);
@@ -112,10 +94,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
             return Translation::Job(award(job, &raider, cx.rules, Occurrence::Raid { viewers: event.viewers }, message));
         }
         _ => {
-            let Ok(event) = serde_json::from_value::<UserEvent>(event) else {
-                parse("viewer");
-                return Translation::Job(job);
-            };
+            let Some(event) = read::<UserEvent>(body, message) else { return Translation::Job(job) };
             // Anonymous cheers name nobody: acknowledged, nobody awarded.
             let Some(user) = event.user() else { return Translation::Job(job) };
             if !ours(&event.broadcaster_user_id) {
@@ -135,6 +114,17 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
         }
     };
     Translation::Job(award(job, &user, cx.rules, occurrence, message))
+}
+
+/// The event of a stored message; none (and a warning) if it cannot be read.
+fn read<E: serde::de::DeserializeOwned>(body: &str, message: &PendingMessage) -> Option<E> {
+    match serde_json::from_str::<Notification<E>>(body) {
+        Ok(notification) => Some(notification.event),
+        Err(err) => {
+            tracing::warn!(message_id = %message.message_id, error = %err, "an unreadable EventSub event is skipped");
+            None
+        }
+    }
 }
 
 fn add_viewer(job: &mut AwardJob, user: &TwitchUser) {

@@ -19,6 +19,9 @@ use crate::twitch::rules::Rules;
 
 /// How often the worker looks for messages it was not woken for.
 const POLL: Duration = Duration::from_secs(2);
+/// How long the worker waits after a wake for more messages to arrive;
+/// they are acknowledged already, so this delays only their awards.
+const LINGER: Duration = Duration::from_millis(100);
 /// Messages read and applied per round.
 const BATCH: u32 = 10_000;
 
@@ -77,7 +80,11 @@ impl Worker {
         loop {
             let mut answer = None;
             tokio::select! {
-                () = wake.notified() => {}
+                () = wake.notified() => {
+                    // Let a burst gather: fewer, larger award groups cost
+                    // the database (and other requests) far less than many small ones.
+                    tokio::time::sleep(LINGER).await;
+                }
                 () = tokio::time::sleep(POLL) => {}
                 message = control.recv() => match message {
                     Some(message) => answer = Some(message),
