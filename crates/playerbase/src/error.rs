@@ -28,6 +28,9 @@ pub enum AppError {
     Unprocessable { code: &'static str, message: String },
     #[error("{0}")]
     Unavailable(String),
+    /// A service we depend on (Twitch) failed or refused: 502.
+    #[error("{message}")]
+    BadGateway { code: &'static str, message: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -60,6 +63,7 @@ impl AppError {
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -76,6 +76,9 @@ async fn sweep(state: AppState) {
         if let Err(err) = state.store.delete_expired_tokens(now).await {
             tracing::warn!(error = %err, "could not remove expired tokens");
         }
+        if let Err(err) = state.store.delete_expired_twitch_logins(now).await {
+            tracing::warn!(error = %err, "could not remove expired Twitch logins");
+        }
         if let Err(err) = state.store.delete_replies_before(now - KEEP_REPLIES).await {
             tracing::warn!(error = %err, "could not remove old idempotency answers");
         }

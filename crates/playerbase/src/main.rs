@@ -56,6 +56,16 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Twitch: set up what the `[twitch]` configuration needs.
+    #[command(subcommand)]
+    Twitch(TwitchCommand),
+}
+
+#[derive(Subcommand)]
+enum TwitchCommand {
+    /// Create the EventSub subscriptions the rules and chat commands need
+    /// (and stream.online/offline), delivered to {public_url}/api/v1/twitch/eventsub.
+    Subscribe,
 }
 
 #[derive(Subcommand)]
@@ -93,9 +103,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
-        Command::ApiKey(_) | Command::ImportFlask { .. } | Command::Backup { .. } | Command::MigrateDatabase { .. } => {
-            None
-        }
+        Command::ApiKey(_)
+        | Command::ImportFlask { .. }
+        | Command::Backup { .. }
+        | Command::MigrateDatabase { .. }
+        | Command::Twitch(_) => None,
     };
     let config = Config::load(cli.config.as_deref(), &Overrides { listen, database: cli.database })?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -140,6 +152,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     eprintln!("playerbase: backup written to {}", file.display());
                 }
                 result
+            }
+            Command::Twitch(TwitchCommand::Subscribe) => {
+                let report = commands::twitch_subscribe::run(&config, &mut std::io::stdout()).await?;
+                eprintln!(
+                    "playerbase: {} subscription(s) created, {} already there",
+                    report.created.len(),
+                    report.existing.len()
+                );
+                Ok(())
             }
             Command::MigrateDatabase { from, to } => {
                 commands::migrate_database::run(&from, &to, &mut std::io::stdout()).await?;

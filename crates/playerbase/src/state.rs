@@ -9,10 +9,12 @@ use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
 use crate::store::Store;
 use crate::store::twitch::Stream;
+use crate::twitch::chat::helix::HelixChat;
 use crate::twitch::chat::{Answerer, ChatSender, limits::Limits};
 use crate::twitch::eventsub::EventSub;
 use crate::twitch::eventsub::worker::Worker;
 use crate::twitch::rules::Rules;
+use crate::twitch::TwitchClient;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -29,17 +31,21 @@ pub struct Shared {
     pub events: Events,
     pub awards: Awards,
     pub eventsub: EventSub,
+    /// Twitch's OAuth server and Helix; calls needing credentials fail with
+    /// `NotConfigured` until `[twitch]` has them.
+    pub twitch: TwitchClient,
 }
 
 impl AppState {
     /// Loads the leaderboards of the running periods and starts the award
-    /// writer and the EventSub worker.
+    /// writer and the EventSub worker; the bot (when `twitch.chat.bot_user_id`
+    /// is set) speaks through Helix Send Chat Message.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
         Self::start_with_chat(config, store, clock, None).await
     }
 
-    /// As [`AppState::start`], with the bot speaking through `chat` (when
-    /// `twitch.chat.bot_user_id` is set too).
+    /// As [`AppState::start`], with the bot speaking through `chat` instead
+    /// of Helix (it speaks only when `twitch.chat.bot_user_id` is set).
     pub async fn start_with_chat(
         config: Config,
         store: Arc<dyn Store>,
@@ -48,6 +54,7 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
         let rules = Rules::compile(&config.twitch.rules, &stats).map_err(anyhow::Error::msg)?;
+        let twitch = TwitchClient::new(&config.twitch)?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
         let stream = Stream::last_start(store.stream().await?);
@@ -63,7 +70,9 @@ impl AppState {
             clock: clock.clone(),
             applied,
         });
-        let answerer = chat.filter(|_| !config.twitch.chat.bot_user_id.is_empty()).map(|sender| {
+        let bot_user_id = config.twitch.chat.bot_user_id.clone();
+        let chat = chat.unwrap_or_else(|| Arc::new(HelixChat { client: twitch.clone(), bot_user_id: bot_user_id.clone() }));
+        let answerer = Some(chat).filter(|_| !bot_user_id.is_empty()).map(|sender| {
             Arc::new(Answerer {
                 sender,
                 store: store.clone(),
@@ -94,6 +103,7 @@ impl AppState {
             events,
             awards,
             eventsub,
+            twitch,
         })))
     }
 }

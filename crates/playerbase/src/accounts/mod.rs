@@ -3,6 +3,7 @@
 
 pub mod input;
 pub mod viewers;
+pub mod twitch;
 
 use crate::domain::periods;
 use crate::error::{AppError, AppResult};
@@ -36,8 +37,10 @@ pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<Playe
         None => None,
     };
     let created_at = state.clock.now();
-    let player =
-        state.store.create_player(NewPlayer { username, email, password_hash, twitch_user_id, created_at }).await?;
+    let player = state
+        .store
+        .create_player(NewPlayer { username, email, password_hash, twitch_user_id, twitch_login: None, created_at })
+        .await?;
     tracing::info!(player_id = player.id, "player created");
     Ok(player)
 }

@@ -171,6 +171,19 @@ const TABLES: &[Table] = &[
         order_by: "twitch_user_id, rule",
         identity: false,
     },
+    Table {
+        name: "twitch_logins",
+        columns: &[
+            ("hash", Blob),
+            ("kind", Text),
+            ("player_id", Int),
+            ("redirect", Text),
+            ("code_challenge", Text),
+            ("expires_at", Int),
+        ],
+        order_by: "hash",
+        identity: false,
+    },
 ];
 
 /// Tables of the SQLite file that are not data: its own bookkeeping and the migrations'.

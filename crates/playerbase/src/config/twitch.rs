@@ -16,6 +16,10 @@ pub struct TwitchConfig {
     pub broadcaster_user_id: String,
     pub oauth_url: String,
     pub helix_url: String,
+    /// Where "Log in with Twitch" may send the browser afterwards (`redirect=`),
+    /// besides `public_url`: URL prefixes such as `https://game.example/` or
+    /// `mygame://auth`. Anything else is refused, so the login is no open redirect.
+    pub login_redirects: Vec<String>,
     pub rules: Vec<RuleSpec>,
     pub chat: ChatConfig,
 }
@@ -29,6 +33,7 @@ impl Default for TwitchConfig {
             broadcaster_user_id: String::new(),
             oauth_url: "https://id.twitch.tv/oauth2".into(),
             helix_url: "https://api.twitch.tv/helix".into(),
+            login_redirects: Vec::new(),
             rules: Vec::new(),
             chat: ChatConfig::default(),
         }

@@ -5,6 +5,7 @@ mod ops;
 pub mod paging;
 pub mod seed;
 mod twitch;
+pub mod twitch_login;
 pub mod v1;
 pub mod views;
 
@@ -57,8 +58,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(seed::routes()).merge(v1::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(seed::routes())
+        .merge(v1::routes())
         .merge(twitch::routes())
+        .merge(twitch_login::routes())
         .merge(ops::routes())
 }
 

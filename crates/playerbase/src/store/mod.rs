@@ -46,7 +46,40 @@ pub struct NewPlayer {
     pub email: Option<Email>,
     pub password_hash: Option<String>,
     pub twitch_user_id: Option<TwitchUserId>,
+    /// The Twitch login at creation, when `twitch_user_id` is set and the login known.
+    pub twitch_login: Option<String>,
     pub created_at: i64,
+}
+
+/// What a one-time "Log in with Twitch" secret stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwitchLoginKind {
+    /// The `state` of an authorize URL: a login (or link) started here.
+    State,
+    /// The one-time code a game trades for its tokens after the login.
+    Code,
+}
+
+impl TwitchLoginKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::State => "state",
+            Self::Code => "code",
+        }
+    }
+}
+
+/// A "Log in with Twitch" under way, stored under the SHA-256 of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwitchLogin {
+    pub kind: TwitchLoginKind,
+    /// State: the player linking a Twitch account, or none to log in. Code: the player logged in.
+    pub player_id: Option<i64>,
+    /// State: where the browser goes once Twitch sends it back.
+    pub redirect: Option<String>,
+    /// PKCE S256 challenge; the code is traded only with its verifier.
+    pub code_challenge: Option<String>,
+    pub expires_at: i64,
 }
 
 /// A player brought over from another database, keeping its id
@@ -235,6 +268,22 @@ pub trait Store: Send + Sync + 'static {
     /// Ends a session and every token in it.
     async fn end_session(&self, session_id: i64) -> StoreResult<()>;
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64>;
+
+    /// Links a Twitch account to the player (replacing any other), or updates
+    /// its login; false if there is no such player. `Taken(TwitchUserId)` if
+    /// another player holds that Twitch account.
+    async fn link_twitch(&self, player_id: i64, twitch_user_id: &TwitchUserId, login: &str) -> StoreResult<bool>;
+    /// Keeps a one-time "Log in with Twitch" secret, by its hash.
+    async fn put_twitch_login(&self, hash: &TokenHash, login: &TwitchLogin) -> StoreResult<()>;
+    /// Removes and returns the secret's row if it is of `kind` and live: each
+    /// secret is good once, whichever instance it is presented to.
+    async fn take_twitch_login(
+        &self,
+        hash: &TokenHash,
+        kind: TwitchLoginKind,
+        now: i64,
+    ) -> StoreResult<Option<TwitchLogin>>;
+    async fn delete_expired_twitch_logins(&self, now: i64) -> StoreResult<u64>;
 
     async fn create_api_key(
         &self,

@@ -7,5 +7,8 @@ mod openapi;
 mod seed;
 mod support;
 mod twitch;
+mod twitch_client;
+mod twitch_login;
+mod twitch_subscribe;
 mod v1_accounts;
 mod v1_awards;

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::support::TestApp;
 
-/// API.md's seed routes, its v1 routes so far, and the operations routes, as (method, path).
-const CONTRACT: [(&str, &str); 27] = [
+/// API.md's seed routes, its v1 routes so far, "Log in with Twitch" and the operations routes, as (method, path).
+const CONTRACT: [(&str, &str); 33] = [
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{user}"),
@@ -33,6 +33,12 @@ const CONTRACT: [(&str, &str); 27] = [
     ("get", "/api/v1/leaderboards/{stat}"),
     ("get", "/api/v1/leaderboards/{stat}/players/{id}"),
     ("get", "/api/v1/events"),
+    ("get", "/api/v1/auth/twitch"),
+    ("post", "/api/v1/auth/twitch/link"),
+    ("post", "/api/v1/auth/twitch/exchange"),
+    ("get", "/auth/twitch"),
+    ("get", "/auth/twitch/callback"),
+    ("post", "/api/v1/twitch/eventsub"),
     ("get", "/healthz"),
     ("get", "/readyz"),
 ];

@@ -1,7 +1,7 @@
 //! API v1: players, sessions, the caller's own account, the stat catalog,
 //! awards, leaderboards and live events.
 
-mod auth;
+pub mod auth;
 pub mod awards;
 mod events;
 mod leaderboards;

@@ -11,6 +11,7 @@ mod awards;
 mod players;
 mod sessions;
 mod twitch;
+mod twitch_logins;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -24,7 +25,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::{
     AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreError,
-    StoreResult, TokenKind, TokenOwner,
+    StoreResult, TokenKind, TokenOwner, TwitchLogin, TwitchLoginKind,
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
@@ -154,6 +155,27 @@ impl Store for PgStore {
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {
         sessions::delete_expired(&self.pool, now).await
+    }
+
+    async fn link_twitch(&self, player_id: i64, twitch_user_id: &TwitchUserId, login: &str) -> StoreResult<bool> {
+        twitch_logins::link(&self.pool, player_id, twitch_user_id, login).await
+    }
+
+    async fn put_twitch_login(&self, hash: &TokenHash, login: &TwitchLogin) -> StoreResult<()> {
+        twitch_logins::put(&self.pool, hash, login).await
+    }
+
+    async fn take_twitch_login(
+        &self,
+        hash: &TokenHash,
+        kind: TwitchLoginKind,
+        now: i64,
+    ) -> StoreResult<Option<TwitchLogin>> {
+        twitch_logins::take(&self.pool, hash, kind, now).await
+    }
+
+    async fn delete_expired_twitch_logins(&self, now: i64) -> StoreResult<u64> {
+        twitch_logins::delete_expired(&self.pool, now).await
     }
 
     async fn create_api_key(

@@ -5,6 +5,7 @@ mod awards;
 mod players;
 mod sessions;
 mod twitch;
+mod twitch_logins;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -17,7 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use super::{
     AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, Rotation, Store, StoreError,
-    StoreResult, TokenKind, TokenOwner,
+    StoreResult, TokenKind, TokenOwner, TwitchLogin, TwitchLoginKind,
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
@@ -137,6 +138,27 @@ impl Store for SqliteStore {
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {
         sessions::delete_expired(&self.writer, now).await
+    }
+
+    async fn link_twitch(&self, player_id: i64, twitch_user_id: &TwitchUserId, login: &str) -> StoreResult<bool> {
+        twitch_logins::link(&self.writer, player_id, twitch_user_id, login).await
+    }
+
+    async fn put_twitch_login(&self, hash: &TokenHash, login: &TwitchLogin) -> StoreResult<()> {
+        twitch_logins::put(&self.writer, hash, login).await
+    }
+
+    async fn take_twitch_login(
+        &self,
+        hash: &TokenHash,
+        kind: TwitchLoginKind,
+        now: i64,
+    ) -> StoreResult<Option<TwitchLogin>> {
+        twitch_logins::take(&self.writer, hash, kind, now).await
+    }
+
+    async fn delete_expired_twitch_logins(&self, now: i64) -> StoreResult<u64> {
+        twitch_logins::delete_expired(&self.writer, now).await
     }
 
     async fn create_api_key(

@@ -35,10 +35,10 @@ fn into_player(row: Option<PlayerRow>) -> StoreResult<Option<PlayerRecord>> {
 }
 
 pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerRecord> {
-    let NewPlayer { username, email, password_hash, twitch_user_id, created_at } = player;
+    let NewPlayer { username, email, password_hash, twitch_user_id, twitch_login, created_at } = player;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO players (username, username_key, email, email_key, password_hash, twitch_user_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO players (username, username_key, email, email_key, password_hash, twitch_user_id, \
+         twitch_login, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(username.as_str())
     .bind(username.key())
@@ -46,6 +46,7 @@ pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerR
     .bind(email.as_ref().map(|e| e.key()))
     .bind(&password_hash)
     .bind(twitch_user_id.as_ref().map(TwitchUserId::as_str))
+    .bind(&twitch_login)
     .bind(created_at)
     .fetch_one(pool)
     .await?;
@@ -55,7 +56,7 @@ pub async fn create(pool: &SqlitePool, player: NewPlayer) -> StoreResult<PlayerR
         email: email.map(|e| e.as_str().to_owned()),
         password_hash,
         twitch_user_id: twitch_user_id.map(|id| id.as_str().to_owned()),
-        twitch_login: None,
+        twitch_login,
         created_at,
         stats: HashMap::new(),
     })

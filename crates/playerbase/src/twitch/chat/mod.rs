@@ -5,6 +5,7 @@
 
 pub mod answers;
 pub mod commands;
+pub mod helix;
 pub mod limits;
 
 use std::sync::{Arc, Mutex};

@@ -3,8 +3,10 @@
 //! `PLAYERBASE_TEST_POSTGRES`; without it these tests return at once.
 
 use axum::http::{Method, StatusCode};
+use playerbase::auth::token::TokenHash;
 use playerbase::commands::migrate_database;
 use playerbase::domain::Scope;
+use playerbase::store::{TwitchLogin, TwitchLoginKind};
 use serde_json::{Value, json};
 
 use super::count;
@@ -12,8 +14,17 @@ use crate::database::{FreshDatabase, postgres_url};
 use crate::support::{TestApp, basic, bearer};
 use crate::v1_accounts::{PASSWORD, api_key, create_player, login, login_with, me_status, refresh, refresh_reply};
 
-const TABLES: [&str; 8] =
-    ["players", "player_stats", "sessions", "tokens", "api_keys", "ledger", "period_stats", "idempotency_keys"];
+const TABLES: [&str; 9] = [
+    "players",
+    "player_stats",
+    "sessions",
+    "tokens",
+    "api_keys",
+    "ledger",
+    "period_stats",
+    "idempotency_keys",
+    "twitch_logins",
+];
 
 async fn counts(t: &TestApp) -> Vec<i64> {
     let mut all = Vec::new();
@@ -107,6 +118,15 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     let bob = login(&src, "bob").await;
     let bob_again = refresh(&src, &bob.refresh).await; // bob.refresh is spent now
     let dee_token = src.token("Dee", "seed-password").await;
+    // A "Log in with Twitch" under way (a link started by ann).
+    let pending = TwitchLogin {
+        kind: TwitchLoginKind::State,
+        player_id: Some(players[0]),
+        redirect: Some("mygame://auth".into()),
+        code_challenge: None,
+        expires_at: src.state.clock.now() + 600,
+    };
+    src.state.store.put_twitch_login(&TokenHash::of("pbs_pending"), &pending).await.unwrap();
     let before = public_view(&src, &players).await;
     let source_counts = counts(&src).await;
     let source_ledger_id = max_ledger_id(&src).await;
@@ -144,6 +164,9 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     assert_eq!(me_status(&dst, &renewed.bearer()).await, StatusCode::OK, "a refresh token from SQLite");
     let reused = refresh_reply(&dst, &bob.refresh).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED, "a refresh token spent on SQLite stays spent");
+    let pending_hash = TokenHash::of("pbs_pending");
+    let taken = dst.state.store.take_twitch_login(&pending_hash, TwitchLoginKind::State, dst.state.clock.now());
+    assert_eq!(taken.await.unwrap(), Some(pending), "a Twitch login under way carries over");
 
     // API keys: the live ones work, the revoked one does not; idempotency answers carried over.
     let (player, idempotency, answer) = first_answer.unwrap();

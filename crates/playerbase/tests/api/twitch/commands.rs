@@ -110,3 +110,32 @@ async fn without_a_bot_commands_are_not_answered_but_join_works() {
     assert!(is_viewer(&t, "1031").await);
     assert!(said.lines(0).await.is_empty(), "twitch.chat.bot_user_id is not set");
 }
+
+#[tokio::test]
+async fn answers_go_out_through_helix_send_chat_message() {
+    let fake = crate::support::fake_twitch::FakeTwitch::start().await;
+    let mut config = config();
+    let twitch = fake.config();
+    config.twitch.client_id = twitch.client_id;
+    config.twitch.client_secret = twitch.client_secret;
+    config.twitch.oauth_url = twitch.oauth_url;
+    config.twitch.helix_url = twitch.helix_url;
+    config.twitch.chat.bot_user_id = "999".into();
+    let t = TestApp::with_config(config).await;
+    notify(&t, "channel.chat.message", chat("1041", "helixfan", "hello")).await;
+    notify(&t, "channel.chat.message", chat("1041", "helixfan", "!stats")).await;
+    settle(&t).await;
+    let mut posts = Vec::new();
+    for _ in 0..400 {
+        posts = fake.requests_to("/helix/chat/messages");
+        if !posts.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(posts.len(), 1, "one answer");
+    assert_eq!(posts[0].body["broadcaster_id"], BROADCASTER);
+    assert_eq!(posts[0].body["sender_id"], "999");
+    assert_eq!(posts[0].body["message"], "@helixfan Speed XP 1 (level 1, #1)");
+    assert!(posts[0].header("authorization").starts_with("Bearer "), "with the app access token");
+}

@@ -14,6 +14,8 @@ use tower::ServiceExt;
 
 use crate::database::FreshDatabase;
 
+pub mod fake_twitch;
+
 pub struct TestApp {
     pub app: App,
     pub state: AppState,

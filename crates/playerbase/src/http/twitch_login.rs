@@ -1,0 +1,237 @@
+//! "Log in with Twitch" over HTTP: the website's `/auth/twitch` and
+//! `/auth/twitch/callback`, and the API's way in for games
+//! (`/api/v1/auth/twitch…`). The flow itself is `twitch::login`.
+//!
+//! How the callback answers depends on how the login started:
+//! - with a `redirect`: the browser goes there with `code=pbc_…` (a
+//!   one-time code the game trades at `/api/v1/auth/twitch/exchange`),
+//!   `linked=true`, or `error=CODE` — never a token in a URL;
+//! - without: the callback answers itself, with the token pair (login) or
+//!   the player (link) as JSON, or the error in the one error shape.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::CurrentPlayer;
+use crate::auth::sessions;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::extract::{Json, Query};
+use crate::http::v1::auth::TokenPair;
+use crate::http::views::PrivatePlayer;
+use crate::state::AppState;
+use crate::twitch::login::{self, Intent, Outcome, Pending, Start, Started};
+
+const TAG: &str = "Log in with Twitch";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(website_start))
+        .routes(routes!(callback))
+        .routes(routes!(api_start))
+        .routes(routes!(api_link))
+        .routes(routes!(exchange))
+}
+
+/// Where to go afterwards, for games and web pages that start a login.
+#[derive(Deserialize, IntoParams, ToSchema)]
+pub struct StartParams {
+    /// Where the browser goes after the login, with `code=` or `error=`
+    /// added: a URL under `public_url` or a `twitch.login_redirects` prefix.
+    /// Without it, the callback answers with JSON itself.
+    redirect: Option<String>,
+    /// PKCE (RFC 7636, S256): base64url(SHA-256(code_verifier)). The code
+    /// is then traded only together with the verifier.
+    code_challenge: Option<String>,
+    /// Twitch scopes to ask for, space-separated; none by default. The
+    /// broadcaster and the chat bot log in once with the scopes the EventSub
+    /// subscriptions need (README: `playerbase twitch subscribe`).
+    scope: Option<String>,
+}
+
+/// The consent page to open in a browser.
+#[derive(Serialize, ToSchema)]
+pub struct AuthorizeUrl {
+    /// Twitch's consent page; open it in the user's browser.
+    authorize_url: String,
+    /// Seconds the login may take before it must be started again.
+    expires_in: i64,
+}
+
+impl From<Started> for AuthorizeUrl {
+    fn from(started: Started) -> Self {
+        Self { authorize_url: started.authorize_url, expires_in: started.expires_in }
+    }
+}
+
+/// Start "Log in with Twitch" in a browser: redirects to Twitch's consent page.
+#[utoipa::path(get, path = "/auth/twitch", tag = TAG, params(StartParams),
+    responses(
+        (status = 303, description = "to Twitch's consent page"),
+        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
+        (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
+    ))]
+async fn website_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Response> {
+    let started = begin(&state, Intent::LogIn, &params).await?;
+    Ok(Redirect::to(&started.authorize_url).into_response())
+}
+
+/// Start "Log in with Twitch" from a game: the consent page to open.
+#[utoipa::path(get, path = "/api/v1/auth/twitch", tag = TAG, params(StartParams),
+    responses(
+        (status = 200, body = AuthorizeUrl),
+        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
+        (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
+    ))]
+async fn api_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Json<AuthorizeUrl>> {
+    Ok(Json(begin(&state, Intent::LogIn, &params).await?.into()))
+}
+
+/// Link a Twitch account to the calling player: the consent page to open.
+/// After consent the account is the player's (`"twitch"` in its JSON).
+#[utoipa::path(post, path = "/api/v1/auth/twitch/link", tag = TAG, request_body = StartParams,
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, body = AuthorizeUrl),
+        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
+        (status = 401, body = ErrorBody, description = "no, invalid or expired credentials"),
+        (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
+    ))]
+async fn api_link(
+    State(state): State<AppState>,
+    caller: CurrentPlayer,
+    Json(params): Json<StartParams>,
+) -> AppResult<Json<AuthorizeUrl>> {
+    let intent = Intent::Link { player_id: caller.player.id };
+    Ok(Json(begin(&state, intent, &params).await?.into()))
+}
+
+async fn begin(state: &AppState, intent: Intent, params: &StartParams) -> AppResult<Started> {
+    let start = Start {
+        intent,
+        redirect: params.redirect.as_deref(),
+        code_challenge: params.code_challenge.as_deref(),
+        scope: params.scope.as_deref(),
+    };
+    login::begin(state, start).await
+}
+
+/// What Twitch puts on the callback: `code` and `state`, or `error` (the
+/// user declined: `access_denied`) and `state`.
+#[derive(Deserialize, IntoParams)]
+pub struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    #[allow(dead_code)] // Twitch's words for the user; ours are clearer.
+    error_description: Option<String>,
+}
+
+/// Where Twitch sends the browser back (register `{public_url}/auth/twitch/callback`
+/// in the Twitch console).
+#[utoipa::path(get, path = "/auth/twitch/callback", tag = TAG, params(CallbackParams),
+    responses(
+        (status = 200, body = TokenPair, description = "logged in (a login started without `redirect`); \
+            a link answers with the private player JSON"),
+        (status = 303, description = "to the login's `redirect`, with `code=pbc_…`, `linked=true` or `error=CODE`"),
+        (status = 400, body = ErrorBody, description = "`missing_state`, `invalid_state` (unknown, used or \
+            expired), `missing_code`"),
+        (status = 403, body = ErrorBody, description = "`twitch_access_denied`: the user declined"),
+        (status = 409, body = ErrorBody, description = "`twitch_user_taken`: another player holds the Twitch account"),
+        (status = 502, body = ErrorBody, description = "`twitch_login_failed`: Twitch did not confirm the login"),
+    ))]
+async fn callback(State(state): State<AppState>, Query(params): Query<CallbackParams>) -> Response {
+    // Nothing is believed before the state is: it proves this browser's
+    // login started here, and says what for.
+    let pending = match login::take_state(&state, params.state.as_deref()).await {
+        Ok(pending) => pending,
+        Err(err) => return private(err.into_response()),
+    };
+    let finished = finish(&state, &pending, &params).await;
+    private(match (finished, &pending.redirect) {
+        (Ok(response), _) => response,
+        (Err(err), Some(redirect)) => {
+            let code = error_code(&err);
+            if matches!(err, AppError::Internal(_)) {
+                tracing::error!(error = ?err, "Log in with Twitch failed");
+            }
+            Redirect::to(&login::with_param(redirect, "error", code)).into_response()
+        }
+        (Err(err), None) => err.into_response(),
+    })
+}
+
+async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) -> AppResult<Response> {
+    if let Some(error) = &params.error {
+        tracing::info!(error = error.as_str(), "Twitch login not granted");
+        return Err(if error == "access_denied" {
+            AppError::forbidden("twitch_access_denied", "the Twitch account holder declined to log in")
+        } else {
+            AppError::BadGateway { code: "twitch_login_failed", message: "Twitch did not grant the login".into() }
+        });
+    }
+    let code = params
+        .code
+        .as_deref()
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| AppError::bad_request("missing_code", "the callback has neither code nor error"))?;
+    let user = login::identify(state, code).await?;
+    let completed = login::complete_twitch_login(state, pending.intent, &user).await?;
+    Ok(match (&pending.redirect, completed.outcome) {
+        (Some(redirect), Outcome::Linked) => {
+            Redirect::to(&login::with_param(redirect, "linked", "true")).into_response()
+        }
+        (Some(redirect), _) => {
+            let code = login::issue_code(state, completed.player.id, pending.code_challenge.clone()).await?;
+            Redirect::to(&login::with_param(redirect, "code", &code)).into_response()
+        }
+        (None, Outcome::Linked) => Json(PrivatePlayer::new(&completed.player, &state.stats)).into_response(),
+        (None, _) => sessions::start(state, completed.player.id).await?.into_response(),
+    })
+}
+
+/// The `code` of an error's JSON body, for `error=` on a redirect.
+fn error_code(err: &AppError) -> &'static str {
+    match err {
+        AppError::BadRequest { code, .. }
+        | AppError::Forbidden { code, .. }
+        | AppError::NotFound { code, .. }
+        | AppError::Conflict { code, .. }
+        | AppError::Unprocessable { code, .. }
+        | AppError::BadGateway { code, .. } => code,
+        _ => "server_error",
+    }
+}
+
+/// The callback's URL holds a code and a state: no caching, and no Referer
+/// carrying them to the next page.
+fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Exchange {
+    /// The `code` the login's `redirect` received (`pbc_…`): good once, for two minutes.
+    code: String,
+    /// The PKCE verifier, when the login was started with a `code_challenge`.
+    code_verifier: Option<String>,
+}
+
+/// Trade the one-time code from a Twitch login's redirect for a token pair.
+#[utoipa::path(post, path = "/api/v1/auth/twitch/exchange", tag = TAG, request_body = Exchange,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 400, body = ErrorBody, description = "`invalid_code` (unknown, used or expired), \
+            `invalid_code_verifier`, malformed body"),
+    ))]
+async fn exchange(State(state): State<AppState>, Json(body): Json<Exchange>) -> AppResult<Response> {
+    let player_id = login::redeem_code(&state, &body.code, body.code_verifier.as_deref()).await?;
+    Ok(sessions::start(&state, player_id).await?.into_response())
+}
