@@ -1,6 +1,6 @@
 use std::ops::Deref;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::auth::Passwords;
 use crate::awards::{Awards, Events, Writer, feed};
@@ -9,12 +9,12 @@ use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
 use crate::store::Store;
 use crate::store::twitch::Stream;
+use crate::twitch::TwitchClient;
 use crate::twitch::chat::helix::HelixChat;
 use crate::twitch::chat::{Answerer, ChatSender, limits::Limits};
 use crate::twitch::eventsub::EventSub;
 use crate::twitch::eventsub::worker::Worker;
 use crate::twitch::rules::Rules;
-use crate::twitch::TwitchClient;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -71,7 +71,8 @@ impl AppState {
             applied,
         });
         let bot_user_id = config.twitch.chat.bot_user_id.clone();
-        let chat = chat.unwrap_or_else(|| Arc::new(HelixChat { client: twitch.clone(), bot_user_id: bot_user_id.clone() }));
+        let chat =
+            chat.unwrap_or_else(|| Arc::new(HelixChat { client: twitch.clone(), bot_user_id: bot_user_id.clone() }));
         let answerer = Some(chat).filter(|_| !bot_user_id.is_empty()).map(|sender| {
             Arc::new(Answerer {
                 sender,

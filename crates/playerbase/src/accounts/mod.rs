@@ -2,8 +2,8 @@
 //! a player: the seed's routes, v1, and later the website.
 
 pub mod input;
-pub mod viewers;
 pub mod twitch;
+pub mod viewers;
 
 use crate::domain::periods;
 use crate::error::{AppError, AppResult};

@@ -14,10 +14,10 @@ use super::events::{AwardEvent, Events};
 use super::feed::Announcement;
 use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
+use crate::accounts::viewers;
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::leaderboards::Leaderboards;
 use crate::state::Clock;
-use crate::accounts::viewers;
 use crate::store::awards::WriteTx;
 use crate::store::twitch::Stream;
 use crate::store::{Store, StoreError, StoreResult};
@@ -28,7 +28,8 @@ const QUEUE: usize = 4096;
 const GROUP_AWARDS: usize = 50_000;
 
 enum Message {
-    Job(AwardJob, oneshot::Sender<Reply>),
+    /// Boxed: a job is large, and the queue holds thousands in a burst.
+    Job(Box<AwardJob>, oneshot::Sender<Reply>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -63,7 +64,7 @@ impl Awards {
     /// Applies `job` and answers once it is committed (or refused).
     pub async fn submit(&self, job: AwardJob) -> Reply {
         let (answer, reply) = oneshot::channel();
-        if self.queue.send(Message::Job(job, answer)).await.is_err() {
+        if self.queue.send(Message::Job(Box::new(job), answer)).await.is_err() {
             return unavailable();
         }
         reply.await.unwrap_or_else(|_| unavailable())
@@ -75,7 +76,7 @@ impl Awards {
         let mut waiting = Vec::with_capacity(jobs.len());
         for job in jobs {
             let (answer, reply) = oneshot::channel();
-            if self.queue.send(Message::Job(job, answer)).await.is_err() {
+            if self.queue.send(Message::Job(Box::new(job), answer)).await.is_err() {
                 waiting.push(None);
                 continue;
             }
@@ -115,7 +116,7 @@ impl Writer {
                 match message {
                     Message::Job(job, answer) => {
                         awards += job.awards.len();
-                        group.push((job, answer));
+                        group.push((*job, answer));
                     }
                     Message::Stop(done) => {
                         stop = Some(done);

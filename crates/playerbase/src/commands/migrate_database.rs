@@ -149,13 +149,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "eventsub_revocations",
-        columns: &[
-            ("id", Int),
-            ("subscription_id", Text),
-            ("subscription_type", Text),
-            ("status", Text),
-            ("at", Int),
-        ],
+        columns: &[("id", Int), ("subscription_id", Text), ("subscription_type", Text), ("status", Text), ("at", Int)],
         order_by: "id",
         identity: true,
     },

@@ -61,7 +61,8 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
         })
     };
     let signature = headers.get(MESSAGE_SIGNATURE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let (message_id, timestamp, message_type) = (header(MESSAGE_ID)?, header(MESSAGE_TIMESTAMP)?, header(MESSAGE_TYPE)?);
+    let (message_id, timestamp, message_type) =
+        (header(MESSAGE_ID)?, header(MESSAGE_TIMESTAMP)?, header(MESSAGE_TYPE)?);
     if !verify::signature_matches(secret.as_bytes(), message_id, timestamp, &body, signature) {
         tracing::warn!(message_id, "an EventSub delivery with a wrong signature was refused");
         return Err(AppError::forbidden("invalid_signature", "the Twitch-Eventsub-Message-Signature does not match"));

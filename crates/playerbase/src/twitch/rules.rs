@@ -22,13 +22,19 @@ const TIERS: [&str; 3] = ["1000", "2000", "3000"];
 pub enum Trigger {
     Follow,
     /// Only this tier, when given.
-    Subscribe { tier: Option<String> },
+    Subscribe {
+        tier: Option<String>,
+    },
     Cheer,
     /// The reward's title or id.
-    Redemption { reward: String },
+    Redemption {
+        reward: String,
+    },
     Raid,
     /// At most one award per chatter per this many seconds (0: every message).
-    Chat { cooldown_seconds: i64 },
+    Chat {
+        cooldown_seconds: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,7 +209,13 @@ fn compile_one(spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
     if spec.amount.is_none() && !matches!(trigger, Trigger::Cheer | Trigger::Raid) {
         return Err(missing());
     }
-    Ok(Rule { trigger, stat: spec.stat.clone(), amount: spec.amount, per_bit: spec.per_bit, per_viewer: spec.per_viewer })
+    Ok(Rule {
+        trigger,
+        stat: spec.stat.clone(),
+        amount: spec.amount,
+        per_bit: spec.per_bit,
+        per_viewer: spec.per_viewer,
+    })
 }
 
 #[cfg(test)]
@@ -236,7 +248,7 @@ mod tests {
             (RuleSpec { amount: Some(1), ..spec("stream.online") }, "unknown event"),
         ];
         for (spec, expected) in cases {
-            let err = Rules::compile(&[spec.clone()], &catalog()).unwrap_err();
+            let err = Rules::compile(std::slice::from_ref(&spec), &catalog()).unwrap_err();
             assert!(err.contains(expected) && err.starts_with("twitch.rules entry 1"), "{spec:?} gave {err:?}");
         }
     }

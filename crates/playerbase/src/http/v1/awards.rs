@@ -114,7 +114,14 @@ async fn award_player(
     }
     let claim = claim(&headers, api_key.key.id, &format!("players/{player_id}/awards"), &bytes)?;
     let source = format!("api:{}", api_key.key.name);
-    let job = AwardJob { awards, answer: Answer::PlayerStats(player_id), source, reason: request.reason, claim, twitch: None };
+    let job = AwardJob {
+        awards,
+        answer: Answer::PlayerStats(player_id),
+        source,
+        reason: request.reason,
+        claim,
+        twitch: None,
+    };
     Ok(state.awards.submit(job).await)
 }
 

@@ -8,9 +8,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction};
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::StoreResult;
-use crate::store::awards::{
-    CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx,
-};
+use crate::store::awards::{CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
 use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
 
 use super::twitch;

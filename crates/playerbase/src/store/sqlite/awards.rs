@@ -8,9 +8,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction}
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::StoreResult;
-use crate::store::awards::{
-    CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx,
-};
+use crate::store::awards::{CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
 use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
 
 use super::twitch;

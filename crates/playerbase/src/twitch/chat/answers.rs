@@ -31,11 +31,7 @@ pub fn answer(
                     Some(format!("{} {}", def.label, standing(def, player.id, value, boards)))
                 })
                 .collect();
-            if shown.is_empty() {
-                format!("{who} no stats yet")
-            } else {
-                format!("{who} {}", shown.join(", "))
-            }
+            if shown.is_empty() { format!("{who} no stats yet") } else { format!("{who} {}", shown.join(", ")) }
         }
         Command::Rank(wanted) => match catalog.iter().find(|def| def.key.eq_ignore_ascii_case(wanted)) {
             None => {

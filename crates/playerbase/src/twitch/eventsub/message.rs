@@ -5,16 +5,8 @@ use serde::{Deserialize, Deserializer};
 
 /// The subscription types playerbase stores and applies; any other type is
 /// acknowledged and dropped.
-pub const KNOWN_TYPES: [&str; 8] = [
-    FOLLOW,
-    SUBSCRIBE,
-    CHEER,
-    REDEMPTION,
-    RAID,
-    CHAT_MESSAGE,
-    STREAM_ONLINE,
-    STREAM_OFFLINE,
-];
+pub const KNOWN_TYPES: [&str; 8] =
+    [FOLLOW, SUBSCRIBE, CHEER, REDEMPTION, RAID, CHAT_MESSAGE, STREAM_ONLINE, STREAM_OFFLINE];
 
 pub const FOLLOW: &str = "channel.follow";
 pub const SUBSCRIBE: &str = "channel.subscribe";

@@ -7,9 +7,7 @@ use crate::awards::{Answer, Award, AwardJob, Cooldown, FromTwitch, PlayerRef};
 use crate::config::ChatConfig;
 use crate::store::twitch::PendingMessage;
 use crate::twitch::chat::commands::{self, Command};
-use crate::twitch::eventsub::message::{
-    self, ChatEvent, Notification, RaidEvent, StreamEvent, TwitchUser, UserEvent,
-};
+use crate::twitch::eventsub::message::{self, ChatEvent, Notification, RaidEvent, StreamEvent, TwitchUser, UserEvent};
 use crate::twitch::eventsub::verify::parse_timestamp;
 use crate::twitch::rules::{Occurrence, Rules};
 
@@ -91,7 +89,13 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
             if !ours(&event.to_broadcaster_user_id) {
                 return Translation::Job(job);
             }
-            return Translation::Job(award(job, &raider, cx.rules, Occurrence::Raid { viewers: event.viewers }, message));
+            return Translation::Job(award(
+                job,
+                &raider,
+                cx.rules,
+                Occurrence::Raid { viewers: event.viewers },
+                message,
+            ));
         }
         _ => {
             let Some(event) = read::<UserEvent>(body, message) else { return Translation::Job(job) };

@@ -26,7 +26,10 @@ async fn five_thousand_new_chatters_at_once_all_become_players_while_reads_stay_
     let now = timestamp(t.state.clock.now());
     let deliveries: Vec<(String, Vec<u8>)> = (0..CHATTERS)
         .map(|n| {
-            let body = notification("channel.chat.message", chat(&format!("{}", 5_000_000 + n), &format!("raider{n}"), "hype"));
+            let body = notification(
+                "channel.chat.message",
+                chat(&format!("{}", 5_000_000 + n), &format!("raider{n}"), "hype"),
+            );
             (format!("burst-{n}"), body.to_string().into_bytes())
         })
         .collect();
@@ -79,15 +82,14 @@ async fn five_thousand_new_chatters_at_once_all_become_players_while_reads_stay_
     .fetch_one(&db)
     .await
     .unwrap();
-    let (rows, messages): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT twitch_message_id) FROM ledger WHERE source = 'twitch:channel.chat.message'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
-    let other_stats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM player_stats WHERE stat <> 'speedXp'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let (rows, messages): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT twitch_message_id) FROM ledger WHERE source = 'twitch:channel.chat.message'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let other_stats: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM player_stats WHERE stat <> 'speedXp'").fetch_one(&db).await.unwrap();
     assert_eq!((players, awarded), (CHATTERS as i64, CHATTERS as i64), "every chatter a player with 1 speedXp");
     assert_eq!((rows, messages, other_stats), (CHATTERS as i64, CHATTERS as i64, 0), "one ledger row per message");
 
@@ -104,4 +106,3 @@ async fn five_thousand_new_chatters_at_once_all_become_players_while_reads_stay_
     assert!(latencies.len() >= 20, "the reader kept reading throughout ({} reads)", latencies.len());
     assert!(p99 < READ_P99_LIMIT, "profile reads slowed down during the burst: p99 {p99:?}");
 }
-

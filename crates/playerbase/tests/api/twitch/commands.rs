@@ -77,7 +77,10 @@ async fn stats_and_rank_are_answered_in_chat() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     // Answers are sent concurrently: their order is not promised.
     assert!(lines.contains(&format!("{BROADCASTER}: @second Speed XP 1 (level 1, #1) of 2")), "{lines:?}");
-    assert!(lines.contains(&format!("{BROADCASTER}: @stranger you are not playing yet: type !join to join")), "{lines:?}");
+    assert!(
+        lines.contains(&format!("{BROADCASTER}: @stranger you are not playing yet: type !join to join")),
+        "{lines:?}"
+    );
     assert!(!is_viewer(&t, "1013").await, "asking does not make a player");
 }
 

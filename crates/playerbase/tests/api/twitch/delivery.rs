@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use super::{SECRET, app, by_viewer, deliver_signed, ledger, notification, notify, notify_as, settle, timestamp, viewer};
+use super::{
+    SECRET, app, by_viewer, deliver_signed, ledger, notification, notify, notify_as, settle, timestamp, viewer,
+};
 
 #[tokio::test]
 async fn a_challenge_is_answered_with_itself_as_plain_text() {
@@ -20,7 +22,8 @@ async fn a_challenge_is_answered_with_itself_as_plain_text() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.raw, b"pogchamp-kappa-360noscope-vohiyo");
     assert!(reply.header("content-type").starts_with("text/plain"));
-    let forged = deliver_signed(&t, "webhook_callback_verification", "c-2", &now, body.as_bytes(), "not-the-secret").await;
+    let forged =
+        deliver_signed(&t, "webhook_callback_verification", "c-2", &now, body.as_bytes(), "not-the-secret").await;
     assert_eq!(forged.status, 403, "a challenge is verified like anything else");
 }
 
@@ -77,7 +80,15 @@ async fn types_playerbase_does_not_use_are_acknowledged_and_dropped() {
         .await
         .unwrap();
     assert_eq!(stored, 0);
-    let unknown_kind = deliver_signed(&t, "something_new", "u-1", &timestamp(t.state.clock.now()), b"{\"subscription\":{\"type\":\"x\"}}", SECRET).await;
+    let unknown_kind = deliver_signed(
+        &t,
+        "something_new",
+        "u-1",
+        &timestamp(t.state.clock.now()),
+        b"{\"subscription\":{\"type\":\"x\"}}",
+        SECRET,
+    )
+    .await;
     assert_eq!(unknown_kind.status, 204, "a message type Twitch may add later");
 }
 
@@ -104,10 +115,11 @@ async fn messages_stored_but_not_applied_are_applied_after_a_restart() {
     for user in ["611", "612"] {
         assert_eq!(viewer(&restarted, user).await["stats"]["shieldXp"], 10);
     }
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM eventsub_messages WHERE applied_at IS NULL OR body IS NOT NULL")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM eventsub_messages WHERE applied_at IS NULL OR body IS NOT NULL")
+            .fetch_one(&db)
+            .await
+            .unwrap();
     assert_eq!(pending, 0, "applied, and the bodies (which name viewers) dropped");
     // A resend after the restart is still recognised.
     notify_as(&restarted, "crash-1", "channel.follow", by_viewer("611", "viewer611", json!({}))).await;

@@ -23,7 +23,8 @@ async fn only_row(t: &TestApp, twitch_user_id: &str, source: &str, message_id: &
 #[tokio::test]
 async fn a_follow_awards_its_amount() {
     let t = app().await;
-    let id = notify(&t, "channel.follow", by_viewer("701", "follower", json!({"followed_at": "2026-12-04T19:30:02Z"}))).await;
+    let id = notify(&t, "channel.follow", by_viewer("701", "follower", json!({"followed_at": "2026-12-04T19:30:02Z"})))
+        .await;
     settle(&t).await;
     assert_eq!(stat(&t, "701", "shieldXp").await, 10);
     only_row(&t, "701", "twitch:channel.follow", &id).await;
@@ -32,7 +33,8 @@ async fn a_follow_awards_its_amount() {
 #[tokio::test]
 async fn a_subscription_awards_by_tier() {
     let t = app().await;
-    let tier1 = notify(&t, "channel.subscribe", by_viewer("711", "tierone", json!({"tier": "1000", "is_gift": false}))).await;
+    let tier1 =
+        notify(&t, "channel.subscribe", by_viewer("711", "tierone", json!({"tier": "1000", "is_gift": false}))).await;
     notify(&t, "channel.subscribe", by_viewer("712", "tierthree", json!({"tier": "3000", "is_gift": true}))).await;
     settle(&t).await;
     assert_eq!(stat(&t, "711", "healthXp").await, 100, "only the rule without a tier");
@@ -43,7 +45,12 @@ async fn a_subscription_awards_by_tier() {
 #[tokio::test]
 async fn a_cheer_awards_per_bit() {
     let t = app().await;
-    let id = notify(&t, "channel.cheer", by_viewer("721", "cheerer", json!({"is_anonymous": false, "bits": 150, "message": "Cheer150"}))).await;
+    let id = notify(
+        &t,
+        "channel.cheer",
+        by_viewer("721", "cheerer", json!({"is_anonymous": false, "bits": 150, "message": "Cheer150"})),
+    )
+    .await;
     settle(&t).await;
     assert_eq!(stat(&t, "721", "mageAtkXp").await, 300);
     let row = only_row(&t, "721", "twitch:channel.cheer", &id).await;
@@ -73,8 +80,12 @@ async fn anonymous_cheers_award_nobody_whether_null_or_empty() {
 async fn a_redemption_awards_by_reward_title_or_id() {
     let t = app().await;
     let redemption = |user: &str, login: &str, reward_id: &str, title: &str| {
-        by_viewer(user, login, json!({"id": "r-1", "user_input": "", "status": "unfulfilled",
-            "reward": {"id": reward_id, "title": title, "cost": 100, "prompt": ""}, "redeemed_at": "2026-12-04T19:30:02Z"}))
+        by_viewer(
+            user,
+            login,
+            json!({"id": "r-1", "user_input": "", "status": "unfulfilled",
+            "reward": {"id": reward_id, "title": title, "cost": 100, "prompt": ""}, "redeemed_at": "2026-12-04T19:30:02Z"}),
+        )
     };
     let kind = "channel.channel_points_custom_reward_redemption.add";
     let by_title = notify(&t, kind, redemption("731", "thirsty", "some-uuid", "Hydrate")).await;

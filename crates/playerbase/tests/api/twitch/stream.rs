@@ -43,7 +43,9 @@ async fn the_stream_period_runs_from_the_last_stream_online() {
     // Another instance (another process on the same database) sees the same stream.
     let other = t.another_instance().await;
     assert_eq!(stream_board(&other).await["total"], 1);
-    let around = other.get(&format!("/api/v1/leaderboards/speedXp/players/{}?period=stream", during["entries"][0]["player_id"])).await;
+    let around = other
+        .get(&format!("/api/v1/leaderboards/speedXp/players/{}?period=stream", during["entries"][0]["player_id"]))
+        .await;
     assert_eq!((around.status.as_u16(), around.body["rank"].clone()), (200, json!(1)));
     drop(other);
 

@@ -33,7 +33,13 @@ fn known_answer_vector_2_a_challenge() {
     let mut body = VECTOR_2_BODY.as_bytes().to_vec();
     body.push(b'\n');
     assert!(!signature_matches(b"HELLOabc2321", id, at, &body, expected), "a byte more in the body");
-    assert!(!signature_matches(b"HELLOabc2321", id, "2022-02-06T04:03:24.2726599Z", VECTOR_2_BODY.as_bytes(), expected));
+    assert!(!signature_matches(
+        b"HELLOabc2321",
+        id,
+        "2022-02-06T04:03:24.2726599Z",
+        VECTOR_2_BODY.as_bytes(),
+        expected
+    ));
 }
 
 #[tokio::test]
@@ -69,14 +75,14 @@ async fn bad_signatures_are_403_and_store_nothing() {
         ("twitch-eventsub-message-signature", signature.as_str()),
         ("twitch-eventsub-message-timestamp", now.as_str()),
     ];
-    let reply = t
-        .send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(tampered.into_bytes()))
-        .await;
+    let reply =
+        t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(tampered.into_bytes())).await;
     assert_eq!((reply.status.as_u16(), reply.code()), (403, "invalid_signature"), "a changed body");
 
     let unsigned = [("Twitch-Eventsub-Message-Id", "m-3"), ("Twitch-Eventsub-Message-Type", "notification")];
     let headers: Vec<_> = unsigned.into_iter().chain([("Twitch-Eventsub-Message-Timestamp", now.as_str())]).collect();
-    let reply = t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(body.into_bytes())).await;
+    let reply =
+        t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(body.into_bytes())).await;
     assert_eq!((reply.status.as_u16(), reply.code()), (403, "invalid_signature"), "no signature at all");
 
     let reply = t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &[], Some(b"{}".to_vec())).await;
@@ -98,7 +104,8 @@ async fn headers_are_read_ignoring_case() {
         ("Twitch-EventSub-Message-Signature", signature.as_str()),
         ("tWITCH-eVENTSUB-mESSAGE-tIMESTAMP", now.as_str()),
     ];
-    let reply = t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(body.into_bytes())).await;
+    let reply =
+        t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(body.into_bytes())).await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     super::settle(&t).await;
     assert!(super::is_viewer(&t, "502").await);

@@ -66,7 +66,10 @@ async fn a_login_rename_is_followed_when_the_name_was_the_login_and_is_free() {
     notify(&t, "channel.follow", by_viewer("831", "taken_name", json!({}))).await;
     settle(&t).await;
     let player = viewer(&t, "831").await;
-    assert_eq!((player["username"].clone(), player["twitch"]["login"].clone()), (json!("newname"), json!("taken_name")));
+    assert_eq!(
+        (player["username"].clone(), player["twitch"]["login"].clone()),
+        (json!("newname"), json!("taken_name"))
+    );
 }
 
 #[tokio::test]
