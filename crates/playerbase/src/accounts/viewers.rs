@@ -1,13 +1,15 @@
 //! Twitch viewers become players on their first event: keyed by their
-//! Twitch user id, named after their login (with a suffix when a player
-//! already holds that name), and renamed when their login changes. Runs in
+//! Twitch user id, named after their login (numbered when a player already
+//! holds that name, as "Log in with Twitch" does), and renamed when their
+//! login changes. Runs in
 //! the award writer's transaction, so a message's viewers and its awards
 //! commit together, and a burst of thousands of new viewers costs a few
 //! statements, not a transaction each.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::domain::{MAX_USERNAME_LEN, Username};
+use crate::accounts::twitch::candidate_usernames;
+use crate::domain::{TwitchUserId, Username};
 use crate::store::StoreResult;
 use crate::store::awards::WriteTx;
 use crate::store::twitch::{NewViewer, ViewerRename};
@@ -18,27 +20,6 @@ pub struct Viewer {
     pub twitch_user_id: String,
     /// Lower case, as Twitch's logins are.
     pub login: String,
-}
-
-/// Names tried for one viewer before giving up (each round is one query for the whole batch).
-const NAME_ROUNDS: usize = 25;
-
-/// The username to try for a viewer in `round`: the login, then `login_tw`,
-/// `login_tw2`, … cut to fit 32 characters. A login that is not a valid
-/// username (it always is, on Twitch today) falls back to `tw_USERID`.
-pub fn candidate_name(viewer: &Viewer, round: usize) -> String {
-    let base = if Username::parse(&viewer.login).is_ok() {
-        viewer.login.clone()
-    } else {
-        format!("tw_{}", viewer.twitch_user_id)
-    };
-    let suffix = match round {
-        0 => String::new(),
-        1 => "_tw".to_owned(),
-        n => format!("_tw{n}"),
-    };
-    let keep = MAX_USERNAME_LEN.saturating_sub(suffix.len()).min(base.len());
-    format!("{}{suffix}", &base[..keep])
 }
 
 /// Makes every viewer a player (or keeps an existing one's login current).
@@ -55,22 +36,43 @@ pub async fn ensure(tx: &mut dyn WriteTx, viewers: &[Viewer], now: i64) -> Store
     follow_renames(tx, &existing, &latest).await?;
 
     let known: HashSet<&str> = existing.iter().map(|row| row.twitch_user_id.as_str()).collect();
-    let mut missing: Vec<&Viewer> =
-        order.iter().filter(|id| !known.contains(id.as_str())).map(|id| latest[id.as_str()]).collect();
-    for round in 0..NAME_ROUNDS {
+    // Each missing viewer with the names it may take, in order of preference.
+    let mut missing: Vec<(&Viewer, Vec<Username>)> = order
+        .iter()
+        .filter(|id| !known.contains(id.as_str()))
+        .filter_map(|id| {
+            let viewer = latest[id.as_str()];
+            let Ok(user_id) = TwitchUserId::parse(&viewer.twitch_user_id) else {
+                tracing::warn!(twitch_user_id = %viewer.twitch_user_id, "an event named a malformed Twitch user id");
+                return None;
+            };
+            Some((viewer, candidate_usernames(&viewer.login, &user_id).collect()))
+        })
+        .collect();
+    let mut round = 0;
+    // One query per round for the whole batch: nearly everyone gets the first name.
+    while !missing.is_empty() {
+        let before = missing.len();
+        missing.retain(|(_, names)| round < names.len());
+        if missing.len() < before {
+            tracing::warn!(
+                viewers = before - missing.len(),
+                "no free username for some viewers; their awards are skipped"
+            );
+        }
         if missing.is_empty() {
             break;
         }
-        let names: Vec<String> = missing.iter().map(|v| candidate_name(v, round)).collect();
-        let keys: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let names: Vec<&Username> = missing.iter().map(|(_, names)| &names[round]).collect();
+        let keys: Vec<String> = names.iter().map(|n| n.key()).collect();
         let taken = tx.taken_usernames(&keys).await?;
         let mut claimed = HashSet::new();
         let rows: Vec<NewViewer> = missing
             .iter()
-            .zip(names.into_iter().zip(keys))
+            .zip(names.iter().zip(keys))
             .filter(|(_, (_, key))| !taken.contains(key) && claimed.insert(key.clone()))
-            .map(|(viewer, (username, username_key))| NewViewer {
-                username,
+            .map(|((viewer, _), (username, username_key))| NewViewer {
+                username: username.as_str().to_owned(),
                 username_key,
                 twitch_user_id: viewer.twitch_user_id.clone(),
                 twitch_login: viewer.login.clone(),
@@ -78,12 +80,10 @@ pub async fn ensure(tx: &mut dyn WriteTx, viewers: &[Viewer], now: i64) -> Store
             })
             .collect();
         tx.insert_viewers(&rows).await?;
-        let ids: Vec<String> = missing.iter().map(|v| v.twitch_user_id.clone()).collect();
+        let ids: Vec<String> = missing.iter().map(|(v, _)| v.twitch_user_id.clone()).collect();
         let created: HashSet<String> = tx.viewers(&ids).await?.into_iter().map(|row| row.twitch_user_id).collect();
-        missing.retain(|v| !created.contains(&v.twitch_user_id));
-    }
-    if !missing.is_empty() {
-        tracing::warn!(viewers = missing.len(), "no free username found for some viewers; their awards are skipped");
+        missing.retain(|(v, _)| !created.contains(&v.twitch_user_id));
+        round += 1;
     }
     Ok(())
 }
@@ -130,28 +130,4 @@ async fn follow_renames(
         })
         .collect();
     tx.rename_viewers(&renames).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn viewer(login: &str) -> Viewer {
-        Viewer { twitch_user_id: "44429626".into(), login: login.into() }
-    }
-
-    #[test]
-    fn names_follow_the_login_then_take_suffixes_within_32_characters() {
-        assert_eq!(candidate_name(&viewer("kicksent"), 0), "kicksent");
-        assert_eq!(candidate_name(&viewer("kicksent"), 1), "kicksent_tw");
-        assert_eq!(candidate_name(&viewer("kicksent"), 2), "kicksent_tw2");
-        let long = "a".repeat(25);
-        for round in 0..NAME_ROUNDS {
-            let name = candidate_name(&viewer(&long), round);
-            assert!(Username::parse(&name).is_ok(), "{name}");
-        }
-        assert_eq!(candidate_name(&viewer(&long), 24), format!("{}_tw24", "a".repeat(25)));
-        assert_eq!(candidate_name(&viewer("bad-login"), 0), "tw_44429626");
-        assert_eq!(candidate_name(&viewer(""), 1), "tw_44429626_tw");
-    }
 }

@@ -81,34 +81,9 @@ impl Rules {
         Ok(Self(rules))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
-        self.0.iter()
-    }
-
-    /// The event types some rule awards for.
-    pub fn event_types(&self) -> Vec<&'static str> {
-        let mut types: Vec<_> = self.0.iter().map(|r| r.trigger.event()).collect();
-        types.sort_unstable();
-        types.dedup();
-        types
-    }
-
     /// Every award `occurrence` earns, in rule order.
     pub fn earned(&self, occurrence: Occurrence<'_>) -> Vec<Earned> {
         self.0.iter().filter_map(|rule| rule.earned(occurrence)).collect()
-    }
-}
-
-impl Trigger {
-    pub fn event(&self) -> &'static str {
-        match self {
-            Self::Follow => FOLLOW,
-            Self::Subscribe { .. } => SUBSCRIBE,
-            Self::Cheer => CHEER,
-            Self::Redemption { .. } => REDEMPTION,
-            Self::Raid => RAID,
-            Self::Chat { .. } => CHAT_MESSAGE,
-        }
     }
 }
 

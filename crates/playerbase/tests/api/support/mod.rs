@@ -78,6 +78,11 @@ impl TestApp {
         Self::start(Config::default(), fresh).await
     }
 
+    /// An app with `config` on `fresh`.
+    pub async fn on_with(fresh: FreshDatabase, config: Config) -> Self {
+        Self::start(config, fresh).await
+    }
+
     async fn start(config: Config, fresh: FreshDatabase) -> Self {
         Self::start_with_chat(config, fresh, None).await
     }

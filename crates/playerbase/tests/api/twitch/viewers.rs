@@ -1,5 +1,6 @@
 //! Viewers become players on their first event, keyed by Twitch user id and
-//! named after their login; names are made unique; renames are followed.
+//! named after their login; names are numbered to be unique, as "Log in
+//! with Twitch" does; renames are followed.
 
 use axum::http::StatusCode;
 use playerbase::domain::Scope;
@@ -25,14 +26,14 @@ async fn a_viewer_becomes_a_player_named_after_the_login() {
 async fn a_name_held_by_another_player_gets_a_suffix() {
     let t = app().await;
     t.register("Kicksent", "python3x").await;
-    t.register("kicksent_tw", "python3x").await;
+    t.register("kicksent_2", "python3x").await;
     t.register("a2345678901234567890abcde", "python3x").await;
     notify(&t, "channel.follow", by_viewer("811", "kicksent", json!({}))).await;
     notify(&t, "channel.follow", by_viewer("812", "a2345678901234567890abcde", json!({}))).await;
     settle(&t).await;
-    assert_eq!(viewer(&t, "811").await["username"], "kicksent_tw2");
+    assert_eq!(viewer(&t, "811").await["username"], "kicksent_3");
     assert_eq!(viewer(&t, "811").await["twitch"]["login"], "kicksent");
-    assert_eq!(viewer(&t, "812").await["username"], "a2345678901234567890abcde_tw", "25 + 3 characters fit");
+    assert_eq!(viewer(&t, "812").await["username"], "a2345678901234567890abcde_2", "25 + 2 characters fit");
 }
 
 #[tokio::test]
@@ -45,7 +46,7 @@ async fn two_new_viewers_wanting_one_name_in_one_batch_both_get_players() {
     settle(&t).await;
     let mut names = vec![viewer(&t, "821").await["username"].clone(), viewer(&t, "822").await["username"].clone()];
     names.sort_by_key(|n| n.to_string());
-    assert_eq!(names, [json!("popular"), json!("popular_tw")]);
+    assert_eq!(names, [json!("popular"), json!("popular_2")]);
 }
 
 #[tokio::test]
