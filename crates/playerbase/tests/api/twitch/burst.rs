@@ -10,8 +10,13 @@ use super::{SECRET, app, chat, deliver_signed, notification, settle, timestamp};
 
 const CHATTERS: usize = 5000;
 const READ_P99_LIMIT: Duration = Duration::from_millis(50);
-/// Deliveries under way at once.
+/// Deliveries under way at once (`PLAYERBASE_BURST_IN_FLIGHT` overrides it
+/// for measuring; BENCHMARKS.md has figures for several).
 const IN_FLIGHT: usize = 16;
+
+fn in_flight() -> usize {
+    std::env::var("PLAYERBASE_BURST_IN_FLIGHT").ok().and_then(|v| v.parse().ok()).unwrap_or(IN_FLIGHT)
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
@@ -52,8 +57,9 @@ async fn five_thousand_new_chatters_at_once_all_become_players_while_reads_stay_
     tokio::time::sleep(Duration::from_millis(50)).await;
 
     // Twitch delivers over a bounded number of connections at once, not
-    // one per message: IN_FLIGHT deliveries at a time, all 5,000 queued at once.
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    // one per message: `in_flight` deliveries at a time, all 5,000 queued at once.
+    let in_flight_count = in_flight();
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(in_flight_count));
     let started = Instant::now();
     let sends: Vec<_> = deliveries
         .into_iter()
@@ -98,7 +104,7 @@ async fn five_thousand_new_chatters_at_once_all_become_players_while_reads_stay_
     let p99 = percentile(&latencies, 0.99);
     let backend = if t.on_postgres() { "PostgreSQL" } else { "SQLite" };
     println!(
-        "burst ({backend}, debug build, {IN_FLIGHT} in flight): {CHATTERS} new chatters acknowledged in {acknowledged:.2?}, all applied in {applied:.2?}; \
+        "burst ({backend}, debug build, {in_flight_count} in flight): {CHATTERS} new chatters acknowledged in {acknowledged:.2?}, all applied in {applied:.2?}; \
          {} profile reads meanwhile: p50 {p50:.2?}, p99 {p99:.2?}, max {:.2?}",
         latencies.len(),
         latencies.last().unwrap()
