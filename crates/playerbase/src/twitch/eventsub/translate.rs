@@ -54,7 +54,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
     };
     let ours = |broadcaster: &str| cx.broadcaster_user_id.is_empty() || cx.broadcaster_user_id == broadcaster;
     let body = &message.body;
-    let (user, occurrence) = match message.subscription_type.as_str() {
+    match message.subscription_type.as_str() {
         message::STREAM_ONLINE | message::STREAM_OFFLINE => {
             let Some(event) = read::<StreamEvent>(body, message) else { return Translation::Job(job) };
             if !ours(&event.broadcaster_user_id) {
@@ -66,7 +66,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
             } else {
                 StreamChange::Offline { at: message.sent_at }
             };
-            return Translation::Stream(change);
+            Translation::Stream(change)
         }
         message::CHAT_MESSAGE => {
             let Some(event) = read::<ChatEvent>(body, message) else { return Translation::Job(job) };
@@ -81,7 +81,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
                 let question = Question { broadcaster_user_id: event.broadcaster_user_id, chatter, command };
                 return Translation::Command(job, question);
             }
-            (chatter, Occurrence::Chat)
+            Translation::Job(award(job, &chatter, cx.rules, Occurrence::Chat, message))
         }
         message::RAID => {
             let Some(event) = read::<RaidEvent>(body, message) else { return Translation::Job(job) };
@@ -89,13 +89,7 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
             if !ours(&event.to_broadcaster_user_id) {
                 return Translation::Job(job);
             }
-            return Translation::Job(award(
-                job,
-                &raider,
-                cx.rules,
-                Occurrence::Raid { viewers: event.viewers },
-                message,
-            ));
+            Translation::Job(award(job, &raider, cx.rules, Occurrence::Raid { viewers: event.viewers }, message))
         }
         _ => {
             let Some(event) = read::<UserEvent>(body, message) else { return Translation::Job(job) };
@@ -114,10 +108,9 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
                 },
                 _ => return Translation::Job(job),
             };
-            return Translation::Job(award(job, &user, cx.rules, occurrence, message));
+            Translation::Job(award(job, &user, cx.rules, occurrence, message))
         }
-    };
-    Translation::Job(award(job, &user, cx.rules, occurrence, message))
+    }
 }
 
 /// The event of a stored message; none (and a warning) if it cannot be read.
