@@ -11,6 +11,7 @@ use std::path::Path;
 use axum::extract::Request;
 use axum::http::{HeaderName, header};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Router, ServiceExt};
 use bytes::Bytes;
 use tokio::net::TcpListener;
@@ -42,6 +43,10 @@ pub fn serve(listen: &str, body_file: &Path, stack: Stack) -> anyhow::Result<()>
     runtime.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
         let addr: SocketAddr = listener.local_addr()?;
+        // As playerbase's listener: Nagle's delay off.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let handler = move || {
             let body = body.clone();
             async move { ([(header::CONTENT_TYPE, "application/json")], body) }

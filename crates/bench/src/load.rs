@@ -110,9 +110,11 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
     Ok(sender)
 }
 
-/// Runs `conns` connections against `addr` until `stop`; every request
-/// under way at the deadline is waited for, so nothing is abandoned.
-pub async fn run(addr: SocketAddr, conns: usize, stop: Stop, seed: u64, make: MakeJob) -> anyhow::Result<Outcome> {
+/// Runs `conns` connections until `stop`, connection n to `addrs[n % len]`
+/// (several instances share the load as a round-robin balancer would spread
+/// connections); every request under way at the deadline is waited for, so
+/// nothing is abandoned.
+pub async fn run(addrs: &[SocketAddr], conns: usize, stop: Stop, seed: u64, make: MakeJob) -> anyhow::Result<Outcome> {
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = match stop {
@@ -127,6 +129,7 @@ pub async fn run(addr: SocketAddr, conns: usize, stop: Stop, seed: u64, make: Ma
     for n in 0..conns {
         let make = make.clone();
         let issued = issued.clone();
+        let addr = addrs[n % addrs.len()];
         tasks.push(tokio::spawn(async move {
             let mut rng = SmallRng::seed_from_u64(seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let mut outcome = Outcome::default();

@@ -9,7 +9,8 @@ mod report;
 mod server;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use playerbase::leaderboards::{Change, Leaderboards};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::db::Database;
 use crate::load::{Credit, Job, MakeJob, Stop};
 use crate::report::{Report, mib, ms};
 
@@ -83,6 +85,16 @@ struct Cli {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// A `postgres://` URL: the servers run on PostgreSQL, in a schema the
+    /// bench creates in that database and drops at the end (its role must
+    /// be allowed to create schemas). Default: a fresh SQLite file.
+    #[arg(long)]
+    database: Option<String>,
+    /// `playerbase serve` processes on the one database, each on its own
+    /// port; the load's connections are spread over them. More than one
+    /// needs `--database postgres://…`.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
 }
 
 #[derive(Subcommand)]
@@ -143,7 +155,7 @@ fn say(message: impl AsRef<str>) {
 }
 
 async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
-    let want = |phase: Phase| cli.only.is_empty() || cli.only.contains(&phase);
+    anyhow::ensure!(cli.instances >= 1, "--instances must be at least 1");
     let bin = server::playerbase_binary(cli.server_bin.clone())?;
     let tmp = match &cli.dir {
         Some(dir) => tempfile::Builder::new().prefix("playerbase-bench").tempdir_in(dir)?,
@@ -151,30 +163,64 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     };
     let dir = tmp.path().to_owned();
     say(format!("working in {}", dir.display()));
-    let database = dir.join("playerbase.db");
+    let database = match cli.database.as_deref() {
+        None => Database::sqlite(dir.join("playerbase.db")),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let schema = format!("pbbench_{}_{}", std::process::id(), db::unix_now());
+            Database::postgres(url, &schema).await?
+        }
+        Some(_) => anyhow::bail!("--database takes a postgres:// URL (without it, the bench uses a fresh SQLite file)"),
+    };
+    if let Database::Postgres { schema, .. } = &database {
+        say(format!("PostgreSQL schema {schema}"));
+    }
+    let outcome = if cli.instances > 1 && !database.is_postgres() {
+        Err(anyhow::anyhow!("several instances share one database only on PostgreSQL: pass --database postgres://…"))
+    } else {
+        bench(&cli, &plan, &bin, &dir, &database).await
+    };
+    if cli.keep {
+        let kept = tmp.keep();
+        say(format!("kept {}", kept.display()));
+        if let Database::Postgres { schema, .. } = &database {
+            say(format!("kept the schema {schema}"));
+        }
+    } else if let Database::Postgres { admin, schema, .. } = &database {
+        // The baselines' copy is dropped as soon as they are done, unless a failure came first.
+        db::postgres::drop_schema(admin, &format!("{schema}_direct")).await?;
+        database.discard().await?;
+    }
+    println!("{}", outcome?.render());
+    Ok(())
+}
+
+/// Seeds `database`, measures the baselines, starts the servers and runs the phases.
+async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Database) -> anyhow::Result<Report> {
+    let want = |phase: Phase| cli.only.is_empty() || cli.only.contains(&phase);
+    let backend = database.name();
     let mut rng = SmallRng::seed_from_u64(cli.seed);
-    let mut report = Report::new(&plan_line(&cli, &plan));
+    let mut report = Report::new(&plan_line(cli, plan));
     report
         .note(format!("Load average before the run (other work on the machine competes for its cores): {}", loadavg()));
 
     // The database: migrated by the server's own CLI, then seeded directly.
-    let key = server::create_api_key(&bin, &database)?;
+    let key = server::create_api_key(bin, &database.server_arg())?;
     say(format!("seeding {} players x {} stats", plan.players, STATS.len()));
-    let seeding = db::seed_players(&database, plan.players, &mut rng)?;
-    let db_size = std::fs::metadata(&database)?.len();
-    say(format!("seeded in {:.1} s, file {}", seeding.as_secs_f64(), mib(db_size)));
+    let seeding = database.seed_players(plan.players, &mut rng).await?;
+    let db_size = database.size().await?;
+    say(format!("seeded in {:.1} s, {}", seeding.as_secs_f64(), mib(db_size)));
     report.note(format!(
-        "Seeded {} players × 10 stats ({} player_stats rows) directly in {:.1} s; database file {}.",
+        "Seeded {} players × 10 stats ({} player_stats rows) directly in {:.1} s; {} {}.",
         plan.players,
         plan.players * 10,
         seeding.as_secs_f64(),
+        if database.is_postgres() { "schema (tables and indexes)" } else { "database file" },
         mib(db_size)
     ));
 
-    // Baselines that need no server, on an identical copy of the file, before the server runs.
-    let copy = dir.join("direct.db");
-    std::fs::copy(&database, &copy)?;
-    let (read_time, rows, melee) = db::read_all_values(&copy, STATS[0])?;
+    // Baselines that need no server, on an identical copy of the data, before the server runs.
+    let copy = database.copy("direct", |copy| server::create_api_key(bin, copy).map(drop)).await?;
+    let (read_time, rows, melee) = copy.read_all_values(STATS[0]).await?;
     say(format!("raw read of {rows} rows: {:.2} s", read_time.as_secs_f64()));
     let inproc = in_process_ranks(&melee, plan.around_samples, &mut rng);
     drop(melee);
@@ -184,58 +230,82 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
         inproc.around_p50_us,
         inproc.around_p99_us
     ));
-    let mut direct = |awards: u64, per_tx: u64, cache_mib: Option<u64>| -> anyhow::Result<f64> {
-        let (time, _) = db::direct_awards(&copy, plan.players, awards, per_tx, cache_mib, &mut rng)?;
-        let rate = awards as f64 / time.as_secs_f64();
-        say(format!("SQLite direct, {per_tx}/tx, cache {cache_mib:?} MiB: {rate:.0} awards/s"));
-        Ok(rate)
-    };
     let mut directs = None;
     if want(Phase::Batches) || want(Phase::Singles) {
+        let mut rates = Vec::new();
+        // PostgreSQL's page cache is its server's setting: only SQLite's is varied.
+        let caches: &[Option<u64>] = if copy.is_postgres() { &[None] } else { &[None, Some(256)] };
+        for &cache_mib in caches {
+            for (awards, per_tx) in
+                [(plan.direct_awards, 10_000), (plan.direct_awards / 5, 64), (plan.direct_awards / 20, 1)]
+            {
+                let (time, _) = copy.direct_awards(plan.players, awards, per_tx, cache_mib, &mut rng).await?;
+                let rate = awards as f64 / time.as_secs_f64();
+                say(format!("{backend} direct, {per_tx}/tx, cache {cache_mib:?} MiB: {rate:.0} awards/s"));
+                rates.push(rate);
+            }
+        }
         directs = Some(Directs {
-            batch: direct(plan.direct_awards, 10_000, None)?,
-            group: direct(plan.direct_awards / 5, 64, None)?,
-            single: direct(plan.direct_awards / 20, 1, None)?,
-            batch_big_cache: direct(plan.direct_awards, 10_000, Some(256))?,
-            group_big_cache: direct(plan.direct_awards / 5, 64, Some(256))?,
+            batch: rates[0],
+            group: rates[1],
+            single: rates[2],
+            big_cache: rates.get(3).map(|batch| (*batch, rates[4])),
         });
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
-    }
+    copy.discard().await?;
 
-    // The server at full size: start-up and memory.
-    let log = dir.join("playerbase.log");
-    let (pb, startup) = server::start_playerbase(&bin, &database, &log, cli.server_log.as_deref()).await?;
-    let (rss_loaded, hwm_loaded) = server::memory(pb.pid())?;
-    say(format!(
-        "playerbase pid {} on {} up in {:.2} s, VmRSS {} (peak {})",
-        pb.pid(),
-        pb.addr,
-        startup.as_secs_f64(),
-        mib(rss_loaded),
-        mib(hwm_loaded)
-    ));
+    // The servers at full size: start-up and memory.
+    let mut servers = Vec::new();
+    let mut startups = Vec::new();
+    for n in 0..cli.instances {
+        let log = dir.join(format!("playerbase-{n}.log"));
+        let (pb, startup) =
+            server::start_playerbase(bin, &database.server_arg(), &log, cli.server_log.as_deref()).await?;
+        let (rss, hwm) = server::memory(pb.pid())?;
+        say(format!(
+            "playerbase pid {} on {} up in {:.2} s, VmRSS {} (peak {})",
+            pb.pid(),
+            pb.addr,
+            startup.as_secs_f64(),
+            mib(rss),
+            mib(hwm)
+        ));
+        servers.push(pb);
+        startups.push(startup);
+    }
+    let memories = servers.iter().map(|s| server::memory(s.pid())).collect::<anyhow::Result<Vec<_>>>()?;
+    let each = |values: Vec<String>| values.join(" / ");
     let index_estimate = inproc.heap_bytes * STATS.len() as u64;
     report.row(
-        &format!("Start-up at {} players (spawn to first 200 on /healthz)", plan.players),
-        format!("{:.2} s", startup.as_secs_f64()),
+        &format!(
+            "Start-up at {} players (spawn to first 200 on /healthz){}",
+            plan.players,
+            if cli.instances > 1 { ", each instance in turn" } else { "" }
+        ),
+        each(startups.iter().map(|s| format!("{:.2} s", s.as_secs_f64())).collect()),
         format!(
-            "{:.2} s: SQLite reading the {rows} rows directly; {:.2} s: building the 10 boards in-process",
+            "{:.2} s: {backend} reading the {rows} rows directly; {:.2} s: building the 10 boards in-process",
             read_time.as_secs_f64(),
             inproc.build.as_secs_f64() * STATS.len() as f64
         ),
         "",
         "",
     );
+    let rss_loaded = memories.iter().map(|m| m.0).max().unwrap_or(0);
     report.row(
         "Server resident memory after loading (VmRSS)",
-        mib(rss_loaded),
+        each(memories.iter().map(|m| mib(m.0)).collect()),
         format!("{}: the 10 boards' entries (`heap_bytes`)", mib(index_estimate)),
         "< 256 MiB",
         report::verdict(rss_loaded < 256 << 20),
     );
-    report.row("Server peak memory during loading (VmHWM)", mib(hwm_loaded), "", "", "");
+    report.row(
+        "Server peak memory during loading (VmHWM)",
+        each(memories.iter().map(|m| mib(m.1)).collect()),
+        "",
+        "",
+        "",
+    );
     report.row(
         &format!("One board's entries in-process, then after one award to each of {} of its players", inproc.awarded),
         format!(
@@ -249,7 +319,9 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     );
 
     // Profile reads against the ceiling of the stack.
-    let (status, profile) = load::fetch(pb.addr, "/api/v1/players/1").await?;
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let on_postgres = database.is_postgres();
+    let (status, profile) = load::fetch(addrs[0], "/api/v1/players/1").await?;
     anyhow::ensure!(status == 200, "GET /api/v1/players/1 answered {status}");
     let body_file = dir.join("profile.json");
     std::fs::write(&body_file, &profile)?;
@@ -260,21 +332,21 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
     });
     let mut floor = None;
     if want(Phase::Reads) {
-        let bare = server::start_ceiling(&body_file, ceiling::Stack::Bare, &dir.join("ceiling-bare.log")).await?;
-        let mut bare_run = measured(&bare, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
+        // As many ceiling processes as instances, the connections spread over them alike.
+        let bare = start_ceilings(cli.instances, &body_file, ceiling::Stack::Bare, dir).await?;
+        let mut bare_run = measured(&bare, cli.read_conns, plan, profiles.clone(), cli.seed, false).await?;
         let mut bare_latency =
-            load::run(bare.addr, 1, Stop::Count(plan.latency_requests), cli.seed, profiles.clone()).await?;
-        bare.stop(Duration::from_secs(2));
+            load::run(&[bare[0].addr], 1, Stop::Count(plan.latency_requests), cli.seed, profiles.clone()).await?;
+        stop_all(bare, Duration::from_secs(2));
         floor = Some(format!(
             "p50 {} / p99 {}: the ceiling's round trip, 1 conn",
             ms(bare_latency.quantile_ms(0.5)),
             ms(bare_latency.quantile_ms(0.99))
         ));
-        let layered =
-            server::start_ceiling(&body_file, ceiling::Stack::Layers, &dir.join("ceiling-layers.log")).await?;
-        let layered_run = measured(&layered, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
-        layered.stop(Duration::from_secs(2));
-        let mut reads = measured(&pb, cli.read_conns, &plan, profiles.clone(), cli.seed).await?;
+        let layered = start_ceilings(cli.instances, &body_file, ceiling::Stack::Layers, dir).await?;
+        let layered_run = measured(&layered, cli.read_conns, plan, profiles.clone(), cli.seed, false).await?;
+        stop_all(layered, Duration::from_secs(2));
+        let mut reads = measured(&servers, cli.read_conns, plan, profiles.clone(), cli.seed, on_postgres).await?;
 
         let ceiling = bare_run.outcome.per_second();
         report.row(
@@ -324,7 +396,7 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             request: load::get("/api/v1/leaderboards/meleeAtkXp?limit=100"),
             credit: Credit::default(),
         });
-        let mut top_run = load::run(pb.addr, 1, Stop::Count(plan.latency_requests), cli.seed, top).await?;
+        let mut top_run = load::run(&addrs[..1], 1, Stop::Count(plan.latency_requests), cli.seed, top).await?;
         let around: MakeJob = Arc::new(move |rng: &mut SmallRng| Job {
             request: load::get(&format!(
                 "/api/v1/leaderboards/meleeAtkXp/players/{}?radius=5",
@@ -332,7 +404,7 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             )),
             credit: Credit::default(),
         });
-        let mut around_run = load::run(pb.addr, 1, Stop::Count(plan.latency_requests), cli.seed, around).await?;
+        let mut around_run = load::run(&addrs[..1], 1, Stop::Count(plan.latency_requests), cli.seed, around).await?;
         report.row(
             &format!(
                 "Top-100 `GET /api/v1/leaderboards/meleeAtkXp?limit=100`, 1 conn, {} requests",
@@ -380,16 +452,17 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             let body = format!(r#"{{"stats":{{"{}":{amount}}}}}"#, STATS[stat]).into_bytes();
             Job { request: load::post_json(&format!("/api/v1/players/{player}/awards"), &single_key, body), credit }
         });
-        let before = db::totals(&database)?;
-        let mut single_run = measured_cold(&pb, cli.award_conns, plan.duration, singles, cli.seed).await?;
-        let after = db::totals(&database)?;
+        let before = database.totals().await?;
+        let mut single_run =
+            measured_cold(&servers, cli.award_conns, plan.duration, singles, cli.seed, on_postgres).await?;
+        let after = database.totals().await?;
         let single_check = db::check(&before, &after, &single_run.outcome.acknowledged);
         let single_rate = single_run.outcome.per_second();
         report.row(
             &format!("Single awards `POST /api/v1/players/{{id}}/awards`, {} conns", cli.award_conns),
             format!("{single_rate:.0} req/s"),
             format!(
-                "SQLite direct: {:.0} awards/s at 64 per transaction, {:.0} at 1 per transaction; p50 {} / p99 {}; {}",
+                "{backend} direct: {:.0} awards/s at 64 per transaction, {:.0} at 1 per transaction; p50 {} / p99 {}; {}",
                 directs.group,
                 directs.single,
                 ms(single_run.outcome.quantile_ms(0.5)),
@@ -423,16 +496,17 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
             body.push_str("]}");
             Job { request: load::post_json("/api/v1/awards", &batch_key, body.into_bytes()), credit }
         });
-        let before = db::totals(&database)?;
-        let mut batch_run = measured_cold(&pb, cli.batch_conns, plan.duration * 2, batches, cli.seed).await?;
-        let after = db::totals(&database)?;
+        let before = database.totals().await?;
+        let mut batch_run =
+            measured_cold(&servers, cli.batch_conns, plan.duration * 2, batches, cli.seed, on_postgres).await?;
+        let after = database.totals().await?;
         let batch_check = db::check(&before, &after, &batch_run.outcome.acknowledged);
         let batch_rate = batch_run.outcome.acknowledged.awards as f64 / batch_run.outcome.elapsed.as_secs_f64();
         report.row(
             &format!("Batch awards `POST /api/v1/awards`, {} per request, {} conns", batch_size, cli.batch_conns),
             format!("{batch_rate:.0} awards/s"),
             format!(
-                "SQLite direct, 10,000 per transaction: {:.0} awards/s ({} of it); request p50 {} / p99 {}; {}",
+                "{backend} direct, 10,000 per transaction: {:.0} awards/s ({} of it); request p50 {} / p99 {}; {}",
                 directs.batch,
                 report::pct(batch_rate / directs.batch),
                 ms(batch_run.outcome.quantile_ms(0.5)),
@@ -445,27 +519,47 @@ async fn run(cli: Cli, plan: Plan) -> anyhow::Result<()> {
         report.failures("batch awards", &batch_run.outcome);
         report.check("batch awards", batch_run.outcome.acknowledged.awards, &batch_check);
     }
-    if want(Phase::Batches) || want(Phase::Singles) {
+    if let Some((batch, group)) = directs.big_cache {
         report.row(
             "SQLite direct with a 256 MiB page cache (not the server's setting; for reading the above)",
-            format!("{:.0} awards/s at 10,000 per transaction", directs.batch_big_cache),
-            format!("{:.0} awards/s at 64 per transaction", directs.group_big_cache),
+            format!("{batch:.0} awards/s at 10,000 per transaction"),
+            format!("{group:.0} awards/s at 64 per transaction"),
             "",
             "",
         );
     }
 
-    let (rss_end, hwm_end) = server::memory(pb.pid())?;
-    report.row("Server memory at the end (VmRSS / VmHWM)", format!("{} / {}", mib(rss_end), mib(hwm_end)), "", "", "");
-    pb.stop(Duration::from_secs(30));
+    let memories = servers.iter().map(|s| server::memory(s.pid())).collect::<anyhow::Result<Vec<_>>>()?;
+    report.row(
+        "Server memory at the end (VmRSS / VmHWM)",
+        memories.iter().map(|(rss, hwm)| format!("{} / {}", mib(*rss), mib(*hwm))).collect::<Vec<_>>().join("; "),
+        "",
+        "",
+        "",
+    );
+    stop_all(servers, Duration::from_secs(30));
     report.note(format!("Load average after the run: {}", loadavg()));
+    Ok(report)
+}
 
-    println!("{}", report.render());
-    if cli.keep {
-        let kept = tmp.keep();
-        say(format!("kept {}", kept.display()));
+async fn start_ceilings(
+    count: usize,
+    body_file: &Path,
+    stack: ceiling::Stack,
+    dir: &Path,
+) -> anyhow::Result<Vec<server::Server>> {
+    let mut ceilings = Vec::new();
+    for n in 0..count {
+        let log = dir.join(format!("ceiling-{stack:?}-{n}.log").to_lowercase());
+        ceilings.push(server::start_ceiling(body_file, stack, &log).await?);
     }
-    Ok(())
+    Ok(ceilings)
+}
+
+fn stop_all(servers: Vec<server::Server>, grace: Duration) {
+    for server in servers {
+        server.stop(grace);
+    }
 }
 
 fn loadavg() -> String {
@@ -474,19 +568,24 @@ fn loadavg() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// SQLite's own award rates, in awards per second.
+/// The database's own award rates, in awards per second.
 #[derive(Default)]
 struct Directs {
     batch: f64,
     group: f64,
     single: f64,
-    batch_big_cache: f64,
-    group_big_cache: f64,
+    /// SQLite only: 10,000 and 64 per transaction with a 256 MiB page cache.
+    big_cache: Option<(f64, f64)>,
 }
 
 fn plan_line(cli: &Cli, plan: &Plan) -> String {
+    let servers = match (&cli.database, cli.instances) {
+        (None, _) => "1 server on SQLite".to_owned(),
+        (Some(_), 1) => "1 server on PostgreSQL".to_owned(),
+        (Some(_), n) => format!("{n} servers on one PostgreSQL, connections spread round-robin"),
+    };
     format!(
-        "players {}, phases {:.0} s (batches {:.0} s), read conns {}, award conns {}, batch conns {} × {} awards, {} sequential requests per latency figure, seed {}",
+        "{servers}, players {}, phases {:.0} s (batches {:.0} s), read conns {}, award conns {}, batch conns {} × {} awards, {} sequential requests per latency figure, seed {}",
         plan.players,
         plan.duration.as_secs_f64(),
         plan.duration.as_secs_f64() * 2.0,
@@ -499,50 +598,66 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
     )
 }
 
-/// A run's outcome with the server's CPU time over it.
+/// A run's outcome with the servers' CPU time over it (all instances together).
 struct Measured {
     outcome: load::Outcome,
     server_cpu: f64,
     switches: u64,
+    /// Every `postgres` process's CPU over the run, when the servers run on PostgreSQL.
+    postgres_cpu: Option<f64>,
 }
 
 impl Measured {
     fn cpu_note(&self) -> String {
         let requests = self.outcome.ok + self.outcome.failed_total();
-        format!(
+        let per_request = |seconds: f64| seconds * 1e6 / requests.max(1) as f64;
+        let cores = |seconds: f64| seconds / self.outcome.elapsed.as_secs_f64();
+        let mut note = format!(
             "server CPU {:.0} µs/req ({:.2} cores), {:.1} context switches/req",
-            self.server_cpu * 1e6 / requests.max(1) as f64,
-            self.server_cpu / self.outcome.elapsed.as_secs_f64(),
+            per_request(self.server_cpu),
+            cores(self.server_cpu),
             self.switches as f64 / requests.max(1) as f64
-        )
+        );
+        if let Some(postgres) = self.postgres_cpu {
+            let _ = write!(note, "; PostgreSQL CPU {:.0} µs/req ({:.2} cores)", per_request(postgres), cores(postgres));
+        }
+        note
     }
 }
 
 /// A warm-up of `plan.warmup`, then the measured run of `plan.duration`.
 async fn measured(
-    server: &server::Server,
+    servers: &[server::Server],
     conns: usize,
     plan: &Plan,
     make: MakeJob,
     seed: u64,
+    on_postgres: bool,
 ) -> anyhow::Result<Measured> {
-    load::run(server.addr, conns, Stop::After(plan.warmup), seed ^ 1, make.clone()).await?;
-    measured_cold(server, conns, plan.duration, make, seed).await
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    load::run(&addrs, conns, Stop::After(plan.warmup), seed ^ 1, make.clone()).await?;
+    measured_cold(servers, conns, plan.duration, make, seed, on_postgres).await
 }
 
 /// One run of `duration`, with no warm-up (award runs: every request counts).
 async fn measured_cold(
-    server: &server::Server,
+    servers: &[server::Server],
     conns: usize,
     duration: Duration,
     make: MakeJob,
     seed: u64,
+    on_postgres: bool,
 ) -> anyhow::Result<Measured> {
-    let cpu_before = server::cpu_seconds(server.pid())?;
-    let switches_before = server::context_switches(server.pid());
-    let outcome = load::run(server.addr, conns, Stop::After(duration), seed, make).await?;
-    let server_cpu = server::cpu_seconds(server.pid())? - cpu_before;
-    let switches = server::context_switches(server.pid()).saturating_sub(switches_before);
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let cpu = || -> anyhow::Result<f64> { servers.iter().map(|s| server::cpu_seconds(s.pid())).sum() };
+    let switches = || -> u64 { servers.iter().map(|s| server::context_switches(s.pid())).sum() };
+    let cpu_before = cpu()?;
+    let switches_before = switches();
+    let postgres_before = server::postgres_cpu_seconds();
+    let outcome = load::run(&addrs, conns, Stop::After(duration), seed, make).await?;
+    let server_cpu = cpu()? - cpu_before;
+    let switches = switches().saturating_sub(switches_before);
+    let postgres_cpu = on_postgres.then(|| server::postgres_cpu_seconds() - postgres_before);
     say(format!(
         "{} ok, {} failed in {:.2} s: {:.0}/s",
         outcome.ok,
@@ -550,7 +665,7 @@ async fn measured_cold(
         outcome.elapsed.as_secs_f64(),
         outcome.per_second()
     ));
-    Ok(Measured { outcome, server_cpu, switches })
+    Ok(Measured { outcome, server_cpu, switches, postgres_cpu })
 }
 
 struct InProcess {

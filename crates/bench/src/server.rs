@@ -2,6 +2,7 @@
 //! (this binary in its `ceiling-server` mode). Each listens on a free
 //! loopback port; each is stopped (SIGTERM, then SIGKILL) when dropped.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
@@ -75,7 +76,7 @@ pub fn playerbase_binary(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// A command for the server with no PLAYERBASE_* settings inherited.
-fn playerbase_command(bin: &Path, database: &Path) -> Command {
+fn playerbase_command(bin: &Path, database: &OsStr) -> Command {
     let mut command = Command::new(bin);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("PLAYERBASE_") {
@@ -87,7 +88,7 @@ fn playerbase_command(bin: &Path, database: &Path) -> Command {
 }
 
 /// Creates (and migrates) the database by creating an `awards:write` key; returns the key.
-pub fn create_api_key(bin: &Path, database: &Path) -> anyhow::Result<String> {
+pub fn create_api_key(bin: &Path, database: &OsStr) -> anyhow::Result<String> {
     let output = playerbase_command(bin, database)
         .args(["api-key", "create", "--name", "bench", "--scope", "awards:write"])
         .stderr(Stdio::inherit())
@@ -105,7 +106,7 @@ pub fn create_api_key(bin: &Path, database: &Path) -> anyhow::Result<String> {
 /// Starts `playerbase serve`; returns once `/healthz` answers 200, with the time that took.
 pub async fn start_playerbase(
     bin: &Path,
-    database: &Path,
+    database: &OsStr,
     log: &Path,
     rust_log: Option<&str>,
 ) -> anyhow::Result<(Server, Duration)> {
@@ -182,6 +183,19 @@ pub fn memory(pid: u32) -> anyhow::Result<(u64, u64)> {
         Ok(kib * 1024)
     };
     Ok((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// User + system CPU seconds of every process named `postgres` so far: the
+/// PostgreSQL server's backends, the bench's and any other user's alike
+/// (backends that exit take their counts with them).
+pub fn postgres_cpu_seconds() -> f64 {
+    let Ok(processes) = std::fs::read_dir("/proc") else { return 0.0 };
+    processes
+        .flatten()
+        .filter(|p| p.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|p| std::fs::read_to_string(p.path().join("comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter_map(|p| cpu_seconds(p.file_name().to_string_lossy().parse().ok()?).ok())
+        .sum()
 }
 
 /// User + system CPU seconds a process has used so far.

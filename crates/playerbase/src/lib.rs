@@ -9,13 +9,17 @@ pub mod auth;
 pub mod awards;
 pub mod commands;
 pub mod config;
+mod connections;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod leaderboards;
+pub mod limits;
+pub mod metrics;
 pub mod state;
 pub mod store;
 pub mod twitch;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -24,19 +28,25 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::ServiceExt;
 use axum::extract::Request;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+
+use crate::connections::LimitedListener;
 
 pub use config::Config;
 pub use http::{App, build_app};
 pub use state::{AppState, Clock};
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the
-/// requests under way finish.
+/// requests under way finish. `max_connections` is `limits.max_connections`.
 pub async fn serve(
     listener: TcpListener,
+    max_connections: usize,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // `tap_io` is what lets a wrapped listener hand its peer's address to `ConnectInfo`.
+    let listener = LimitedListener::new(listener, max_connections).tap_io(|_| {});
     let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
@@ -59,7 +69,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let state = AppState::start(config, store.clone(), Clock::default()).await?;
     let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    serve(listener, build_app(state.clone()), shutdown).await?;
+    let max_connections = state.config.limits.max_connections;
+    serve(listener, max_connections, build_app(state.clone()), shutdown).await?;
     sweeper.abort();
     state.eventsub.stop().await;
     state.awards.stop().await;
@@ -95,6 +106,7 @@ async fn sweep(state: AppState) {
             }
             Err(err) => tracing::warn!(error = %err, "could not read the stream; boards kept"),
         }
+        state.limits.sweep(now);
     }
 }
 

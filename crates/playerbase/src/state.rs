@@ -7,11 +7,13 @@ use crate::awards::{Awards, Events, Writer, feed};
 use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
 use crate::leaderboards::{self, Leaderboards};
+use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::twitch::Stream;
 use crate::twitch::TwitchClient;
 use crate::twitch::chat::helix::HelixChat;
-use crate::twitch::chat::{Answerer, ChatSender, limits::Limits};
+use crate::twitch::chat::{Answerer, ChatSender, limits::Limits as ChatLimits};
 use crate::twitch::eventsub::EventSub;
 use crate::twitch::eventsub::worker::Worker;
 use crate::twitch::rules::Rules;
@@ -34,6 +36,8 @@ pub struct Shared {
     /// Twitch's OAuth server and Helix; calls needing credentials fail with
     /// `NotConfigured` until `[twitch]` has them.
     pub twitch: TwitchClient,
+    pub limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -62,12 +66,14 @@ impl AppState {
             leaderboards::load(&boards, store.as_ref(), &periods::current(clock.now(), stream)).await?;
         let events = Events::default();
         let applied = feed::follow(store.clone(), boards.clone(), events.clone(), last_announcement).await?;
+        let metrics = Arc::new(Metrics::default());
         let awards = Awards::start(Writer {
             store: store.clone(),
             catalog: stats.clone(),
             boards: boards.clone(),
             events: events.clone(),
             clock: clock.clone(),
+            metrics: metrics.clone(),
             applied,
         });
         let bot_user_id = config.twitch.chat.bot_user_id.clone();
@@ -80,7 +86,7 @@ impl AppState {
                 catalog: stats.clone(),
                 boards: boards.clone(),
                 clock: clock.clone(),
-                limits: Mutex::new(Limits::default()),
+                limits: Mutex::new(ChatLimits::default()),
                 words: config.twitch.chat.clone(),
             })
         });
@@ -93,6 +99,7 @@ impl AppState {
             answerer,
             clock: clock.clone(),
         });
+        let limits = Limits::new(&config.limits);
         Ok(Self(Arc::new(Shared {
             config,
             stats,
@@ -105,6 +112,8 @@ impl AppState {
             awards,
             eventsub,
             twitch,
+            limits,
+            metrics,
         })))
     }
 }
@@ -121,11 +130,21 @@ impl Deref for AppState {
 #[derive(Clone, Default)]
 pub struct Clock {
     offset: Arc<AtomicI64>,
+    /// When set, the time stands still there (plus `offset`), for tests that count seconds.
+    paused_at: Arc<AtomicI64>,
 }
 
 impl Clock {
     pub fn now(&self) -> i64 {
-        time::OffsetDateTime::now_utc().unix_timestamp() + self.offset.load(Ordering::Relaxed)
+        let paused_at = self.paused_at.load(Ordering::Relaxed);
+        let base = if paused_at != 0 { paused_at } else { time::OffsetDateTime::now_utc().unix_timestamp() };
+        base + self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Stops the clock where it is; only [`Clock::advance`] moves it on.
+    pub fn pause(&self) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let _ = self.paused_at.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
     }
 
     pub fn advance(&self, seconds: i64) {

@@ -9,6 +9,7 @@ use super::credentials::{self, Credentials};
 use super::token::{ACCESS_PREFIX, API_KEY_PREFIX, LEGACY_PREFIX, TokenHash};
 use crate::domain::Scope;
 use crate::error::AppError;
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::{ApiKeyRecord, PlayerRecord, TokenKind};
 
@@ -27,13 +28,13 @@ impl FromRequestParts<AppState> for CurrentPlayer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match credentials::from_headers(&parts.headers)? {
             None => Err(AppError::unauthorized("credentials are required")),
-            Some(credentials) => Self::from_credentials(state, credentials).await,
+            Some(credentials) => Self::from_credentials(state, parts, credentials).await,
         }
     }
 }
 
 impl CurrentPlayer {
-    async fn from_credentials(state: &AppState, credentials: Credentials) -> Result<Self, AppError> {
+    async fn from_credentials(state: &AppState, parts: &Parts, credentials: Credentials) -> Result<Self, AppError> {
         match credentials {
             Credentials::Token(token) => {
                 let refused = || AppError::unauthorized("the token is invalid or has expired");
@@ -46,7 +47,8 @@ impl CurrentPlayer {
                 Ok(Self { player: owner.player, session_id: Some(owner.session_id) })
             }
             Credentials::Password { username, password } => {
-                let player = super::verify_login(state, &username, &password).await?;
+                let ip = ClientIp::of(parts, state.config.limits.trust_forwarded_for);
+                let player = super::verify_login(state, ip, &username, &password).await?;
                 Ok(Self { player, session_id: None })
             }
         }
@@ -89,7 +91,7 @@ impl FromRequestParts<AppState> for Caller {
                 .await?
                 .map(Self::Key)
                 .ok_or_else(|| AppError::unauthorized("the API key is invalid or revoked")),
-            Some(credentials) => Ok(Self::Player(CurrentPlayer::from_credentials(state, credentials).await?)),
+            Some(credentials) => Ok(Self::Player(CurrentPlayer::from_credentials(state, parts, credentials).await?)),
         }
     }
 }
@@ -103,7 +105,8 @@ impl FromRequestParts<AppState> for PasswordLogin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match credentials::from_headers(&parts.headers)? {
             Some(Credentials::Password { username, password }) => {
-                Ok(Self(super::verify_login(state, &username, &password).await?))
+                let ip = ClientIp::of(parts, state.config.limits.trust_forwarded_for);
+                Ok(Self(super::verify_login(state, ip, &username, &password).await?))
             }
             Some(Credentials::Token(_)) => {
                 Err(AppError::unauthorized("a new token needs the username and password, not a token"))

@@ -13,14 +13,28 @@ pub use passwords::{Passwords, Verdict};
 
 use crate::domain::Username;
 use crate::error::{AppError, AppResult};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::PlayerRecord;
 
 /// Checks a username and password. An unknown user, a player without a
 /// password and a wrong password cost the same hash and get the same 401.
 /// A legacy hash (imported from the Flask database) that matches is
-/// replaced by an argon2id hash of the password, once.
-pub async fn verify_login(state: &AppState, username: &str, password: &str) -> AppResult<PlayerRecord> {
+/// replaced by an argon2id hash of the password, once. Attempts are rate
+/// limited by address and by account (`[limits]`) before any hash is computed.
+pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
+    let now = state.clock.now();
+    state.limits.login_attempt(ip.0, username, now)?;
+    let result = check_password(state, username, password).await;
+    match &result {
+        Ok(_) => state.limits.login_succeeded(ip.0, username, now),
+        Err(AppError::Unauthorized(_)) => state.limits.login_failed(username, now),
+        Err(_) => {}
+    }
+    result
+}
+
+async fn check_password(state: &AppState, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let player = match Username::parse(username) {
         Ok(name) => state.store.player_by_username(&name).await?,
         Err(_) => None,

@@ -12,6 +12,8 @@ pub const LEGACY_PREFIX: &str = "pbt_";
 pub const ACCESS_PREFIX: &str = "pba_";
 /// Prefix of v1 refresh tokens.
 pub const REFRESH_PREFIX: &str = "pbr_";
+/// Prefix of the website's session cookies.
+pub const WEB_PREFIX: &str = "pbw_";
 /// Prefix of API keys.
 pub const API_KEY_PREFIX: &str = "pbk_";
 

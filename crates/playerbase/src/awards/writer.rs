@@ -17,6 +17,7 @@ use super::plan::{self, Plan, Snapshot};
 use crate::accounts::viewers;
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::leaderboards::Leaderboards;
+use crate::metrics::Metrics;
 use crate::state::Clock;
 use crate::store::awards::WriteTx;
 use crate::store::twitch::Stream;
@@ -45,6 +46,7 @@ pub struct Writer {
     pub boards: Arc<Leaderboards>,
     pub events: Events,
     pub clock: Clock,
+    pub metrics: Arc<Metrics>,
     /// Where instances share the database: the last announcement this
     /// instance's follower has applied. Commits are then applied to the
     /// boards and events by the follower, in the order of every instance's commits.
@@ -90,6 +92,11 @@ impl Awards {
             });
         }
         replies
+    }
+
+    /// Jobs waiting for the writer.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
     }
 
     /// Applies everything submitted so far, then stops the writer.
@@ -141,6 +148,7 @@ impl Writer {
         let (jobs, answers): (Vec<_>, Vec<_>) = group.into_iter().unzip();
         let replies = match self.commit(&jobs).await {
             Ok(committed) => {
+                self.metrics.awards_applied(committed.events.len());
                 match committed.announced {
                     Some(id) => self.until_shown(id).await,
                     None => {

@@ -19,9 +19,48 @@ pub struct Config {
     pub listen: String,
     pub database: String,
     pub public_url: String,
+    /// Origins whose browser pages may call the API (Unity WebGL builds);
+    /// `["*"]` for any. Empty: no cross-origin calls.
+    pub cors_origins: Vec<String>,
     pub auth: AuthConfig,
     pub stats: Vec<StatSpec>,
+    pub limits: LimitsConfig,
     pub twitch: TwitchConfig,
+}
+
+/// 429 with `Retry-After` past these; 0 turns one off.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Failed logins per account in 15 minutes before the exponential back-off.
+    pub login_failures_per_account: u32,
+    /// Password attempts per address per minute.
+    pub login_per_ip: u32,
+    /// Sign-ups per address per hour.
+    pub register_per_ip: u32,
+    /// Awards per second per API key.
+    pub awards_per_key: u32,
+    /// Take the client's address from the last `X-Forwarded-For` entry; only
+    /// behind a reverse proxy that sets it, or anyone can pick an address.
+    pub trust_forwarded_for: bool,
+    /// Open connections at most; the next client waits until one closes.
+    pub max_connections: usize,
+    /// A request that has no answer after this long gets 503.
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            login_failures_per_account: 10,
+            login_per_ip: 60,
+            register_per_ip: 30,
+            awards_per_key: 0,
+            trust_forwarded_for: false,
+            max_connections: 10_000,
+            request_timeout_seconds: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -50,8 +89,10 @@ impl Default for Config {
             listen: "127.0.0.1:5000".into(),
             database: "playerbase.db".into(),
             public_url: "http://127.0.0.1:5000".into(),
+            cors_origins: Vec::new(),
             auth: AuthConfig::default(),
             stats: seed_stat_specs(),
+            limits: LimitsConfig::default(),
             twitch: TwitchConfig::default(),
         }
     }
@@ -116,6 +157,14 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.stat_catalog()?;
+        for origin in &self.cors_origins {
+            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
+                return Err(ConfigError::Invalid(format!("cors_origins: {origin:?} is not a valid origin")));
+            }
+        }
+        if self.limits.request_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid("limits.request_timeout_seconds must be at least 1".into()));
+        }
         if self.auth.token_seconds == 0 {
             return Err(ConfigError::Invalid("auth.token_seconds must be at least 1".into()));
         }
@@ -233,5 +282,49 @@ mod tests {
         }
         let missing = Config::load(Some(Path::new("/nonexistent.toml")), &Overrides::default()).unwrap_err();
         assert!(matches!(missing, ConfigError::MissingFile(_)));
+    }
+
+    mod fuzz {
+        use super::load_text;
+        use proptest::prelude::*;
+
+        const SECTIONS: [&str; 7] =
+            ["", "[auth]\n", "[limits]\n", "[twitch]\n", "[twitch.chat]\n", "[[stats]]\n", "[[twitch.rules]]\n"];
+        const KEYS: [&str; 16] = [
+            "listen",
+            "database",
+            "public_url",
+            "cors_origins",
+            "token_seconds",
+            "access_seconds",
+            "refresh_days",
+            "min_password_length",
+            "registration",
+            "key",
+            "op",
+            "levels",
+            "min",
+            "max",
+            "login_per_ip",
+            "eventsub_secret",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            #[test]
+            fn any_text_is_loaded_or_refused_without_panicking(text in "\\PC{0,300}") {
+                let _ = load_text(&text);
+            }
+
+            #[test]
+            fn any_value_of_a_known_key_is_loaded_or_refused_without_panicking(
+                section in prop::sample::select(SECTIONS.to_vec()),
+                key in prop::sample::select(KEYS.to_vec()),
+                value in prop_oneof!["-?[0-9]{1,25}", "\"\\PC{0,20}\"", "\\[(-?[0-9]{1,20}, ?){0,5}\\]", "true|false"],
+            ) {
+                let _ = load_text(&format!("{section}{key} = {value}\n"));
+            }
+        }
     }
 }

@@ -62,6 +62,11 @@ impl Levels {
         }
     }
 
+    /// The highest level the curve reaches (99 for `runescape`).
+    pub fn max_level(&self) -> i64 {
+        (self.thresholds().len() as i64).max(1)
+    }
+
     pub fn level(&self, value: i64) -> i64 {
         let reached = self.thresholds().partition_point(|&threshold| threshold <= value);
         (reached as i64).max(1)

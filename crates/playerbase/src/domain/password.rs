@@ -1,4 +1,17 @@
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use super::Invalid;
+
+/// The 10,000 most common passwords of leaked password lists, lower case,
+/// most common first (from the MIT-licensed zxcvbn frequency lists). The
+/// first guesses of any attacker; refused whatever the length rule says.
+static COMMON: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("common_passwords.txt").lines().collect());
+
+pub fn is_common(password: &str) -> bool {
+    COMMON.contains(password.to_lowercase().as_str())
+}
 
 /// The longest password accepted, in characters. Argon2 cost does not grow
 /// with length, but a bound keeps request handling predictable.
@@ -18,6 +31,9 @@ impl PasswordRules {
         if length > MAX_PASSWORD_LEN {
             return Err(Invalid(format!("password must be at most {MAX_PASSWORD_LEN} characters")));
         }
+        if is_common(password) {
+            return Err(Invalid("that password is one of the most common ones, tried first by attackers".into()));
+        }
         Ok(())
     }
 }
@@ -34,5 +50,17 @@ mod tests {
         assert!(rules.check("ééééééé").is_err(), "7 characters, 14 bytes");
         assert!(rules.check(&"p".repeat(MAX_PASSWORD_LEN)).is_ok());
         assert!(rules.check(&"p".repeat(MAX_PASSWORD_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_any_case() {
+        let rules = PasswordRules { min_length: 4 };
+        for common in ["password", "PASSWORD1", "12345678", "qwerty", "iloveyou", "Dragon"] {
+            let err = rules.check(common).unwrap_err();
+            assert!(err.0.contains("most common"), "{common}: {}", err.0);
+        }
+        assert_eq!(COMMON.len(), 10_000);
+        assert!(rules.check("python3x").is_ok());
+        assert!(rules.check("correct horse battery staple").is_ok());
     }
 }

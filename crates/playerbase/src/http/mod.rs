@@ -1,6 +1,7 @@
 //! Routes and the middleware around them.
 
 pub mod extract;
+mod guards;
 mod ops;
 pub mod paging;
 pub mod seed;
@@ -12,10 +13,16 @@ pub mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::time::{Duration, Instant};
+
+use axum::error_handling::HandleErrorLayer;
 use tower::ServiceBuilder;
+use tower::util::option_layer;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -72,9 +79,18 @@ pub fn build_app(state: AppState) -> App {
     let api = Arc::new(api);
     let router = router
         .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .merge(crate::web::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(guards::timed_out))
+                .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds)),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), count_request))
+        .layer(option_layer(guards::cors(&state.config.cors_origins)))
+        .layer(middleware::from_fn(guards::security_headers))
         // A request id on every request and response, and a span per request
         // naming the route (not the raw path) and that id.
         .layer(
@@ -96,12 +112,29 @@ pub fn build_app(state: AppState) -> App {
     NormalizePath::trim_trailing_slash(router)
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-async fn unknown_route(method: Method, uri: Uri) -> AppError {
-    AppError::not_found("no_route", format!("no route for {method} {}", uri.path()))
+/// Counts and times every request under its route's pattern.
+async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |path| path.as_str()).to_owned();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    state.metrics.request(method.as_str(), &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
-    AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The API answers unknown routes in its JSON error shape; the website with a page.
+async fn unknown_route(method: Method, uri: Uri) -> Response {
+    if crate::web::owns_path(uri.path()) {
+        return crate::web::errors::not_found_page();
+    }
+    AppError::not_found("no_route", format!("no route for {method} {}", uri.path())).into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    if crate::web::owns_path(uri.path()) {
+        return crate::web::errors::method_not_allowed_page();
+    }
+    AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }.into_response()
 }

@@ -1,6 +1,7 @@
-//! Operations: liveness, readiness.
+//! Operations: liveness, readiness, metrics.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,7 +12,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(metrics))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -38,4 +39,14 @@ async fn readyz(state: axum::extract::State<AppState>) -> AppResult<(StatusCode,
             Err(AppError::Unavailable("the database does not answer".into()))
         }
     }
+}
+
+/// Prometheus metrics in the OpenMetrics text format: requests and
+/// latencies by route, awards applied, the award queue, EventSub messages.
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses(
+    (status = 200, content_type = "application/openmetrics-text", body = String),
+))]
+async fn metrics(state: axum::extract::State<AppState>) -> impl IntoResponse {
+    let text = state.metrics.render(state.awards.queued());
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
 }

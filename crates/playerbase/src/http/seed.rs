@@ -18,6 +18,7 @@ use crate::auth::{self as authn, CurrentPlayer, PasswordLogin};
 use crate::config::Registration;
 use crate::domain::Username;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::{AccountChange, NewToken, PlayerRecord, TokenKind};
 
@@ -66,11 +67,17 @@ impl From<&PlayerRecord> for UserRef {
         (status = 403, body = ErrorBody, description = "registration is closed"),
         (status = 409, body = ErrorBody, description = "username or email taken"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
+        (status = 429, body = ErrorBody, description = "too many sign-ups from this address; see Retry-After"),
     ))]
-async fn create_user(state: axum::extract::State<AppState>, Json(body): Json<NewUser>) -> AppResult<impl IntoResponse> {
+async fn create_user(
+    state: axum::extract::State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<NewUser>,
+) -> AppResult<impl IntoResponse> {
     if state.config.auth.registration == Registration::Closed {
         return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
     }
+    state.limits.sign_up(ip.0, state.clock.now())?;
     let sign_up =
         SignUp { username: body.username, password: Some(body.password), email: body.email, twitch_user_id: None };
     let player = accounts::create_player(&state, sign_up).await?;
@@ -186,9 +193,14 @@ pub struct UpdateUser {
         (status = 400, body = ErrorBody, description = "invalid new password or email"),
         (status = 401, body = ErrorBody, description = "wrong username or password"),
         (status = 409, body = ErrorBody, description = "email taken"),
+        (status = 429, body = ErrorBody, description = "too many attempts; see Retry-After"),
     ))]
-async fn update_user(state: axum::extract::State<AppState>, Json(body): Json<UpdateUser>) -> AppResult<Json<UserRef>> {
-    let player = authn::verify_login(&state, &body.username, &body.password).await?;
+async fn update_user(
+    state: axum::extract::State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<UpdateUser>,
+) -> AppResult<Json<UserRef>> {
+    let player = authn::verify_login(&state, ip, &body.username, &body.password).await?;
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = match body.new_password {
         Some(new_password) => Some(accounts::hash_new_password(&state, new_password).await?),

@@ -120,6 +120,8 @@ pub enum TokenKind {
     Access,
     /// A v1 refresh token: only buys a new pair, once.
     Refresh,
+    /// The website's session cookie: accepted only by the website.
+    Web,
 }
 
 impl TokenKind {
@@ -128,6 +130,7 @@ impl TokenKind {
             Self::Legacy => "legacy",
             Self::Access => "access",
             Self::Refresh => "refresh",
+            Self::Web => "web",
         }
     }
 }

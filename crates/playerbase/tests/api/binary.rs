@@ -1,70 +1,12 @@
 //! The real binary on a real socket with a fresh database, driven over
 //! HTTP as a game client would.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use serde_json::{Value, json};
 
 use crate::database::{FreshDatabase, postgres_url};
-
-struct Server {
-    child: Child,
-    base: String,
-    log: mpsc::Receiver<String>,
-    _database: FreshDatabase,
-}
-
-impl Server {
-    /// Starts `playerbase serve` on a free port with a fresh SQLite file and waits until it listens.
-    fn start(env: &[(&str, &str)]) -> Server {
-        Self::start_on(FreshDatabase::sqlite(), env)
-    }
-
-    fn start_on(fresh: FreshDatabase, env: &[(&str, &str)]) -> Server {
-        let database = fresh.database.clone();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-            .arg(&database)
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (lines, log) = mpsc::channel();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let base = loop {
-            let line = log.recv_timeout(Duration::from_secs(30)).expect("the server never said it was listening");
-            if let Some((_, addr)) = line.split_once("listening on ") {
-                break addr.trim().to_owned();
-            }
-        };
-        Server { child, base, log, _database: fresh }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// Sends SIGTERM and returns the exit status and everything logged.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let status = self.child.wait().unwrap();
-        let log: Vec<String> = self.log.try_iter().collect();
-        (status, log.join("\n"))
-    }
-}
+use crate::process::Server;
 
 #[tokio::test]
 async fn the_binary_serves_a_game_client_end_to_end() {
@@ -355,6 +297,23 @@ async fn the_binary_migrates_a_sqlite_database_into_postgres() {
         .await
         .unwrap();
     assert_eq!(award.status(), 200, "the key made on SQLite works on PostgreSQL");
+    let (status, log) = server.stop();
+    assert!(status.success(), "{log}");
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_the_server_goes_on() {
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let huge = "x".repeat(1024 * 1024);
+    let refused = client.get(server.url("/healthz")).header("x-huge", huge).send().await.unwrap();
+    assert_eq!(refused.status(), 431, "one header of 1 MiB");
+    let mut many = client.get(server.url("/healthz"));
+    for n in 0..200 {
+        many = many.header(format!("x-header-{n}"), "v");
+    }
+    assert_eq!(many.send().await.unwrap().status(), 431, "200 headers");
+    assert_eq!(client.get(server.url("/healthz")).send().await.unwrap().status(), 200);
     let (status, log) = server.stop();
     assert!(status.success(), "{log}");
 }

@@ -3,7 +3,10 @@
 mod binary;
 mod data;
 mod database;
+mod limits;
 mod openapi;
+mod operations;
+mod process;
 mod seed;
 mod support;
 mod twitch;
@@ -12,3 +15,4 @@ mod twitch_login;
 mod twitch_subscribe;
 mod v1_accounts;
 mod v1_awards;
+mod web;

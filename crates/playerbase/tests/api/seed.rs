@@ -202,6 +202,7 @@ async fn defect_request_bodies_are_bounded() {
 #[tokio::test]
 async fn tokens_work_as_bearer_and_as_basic_username_and_expire() {
     let t = TestApp::new().await;
+    t.state.clock.pause();
     t.register("kicksent", "python3x").await;
     let reply = t.get_as("/api/token/", &basic("kicksent", "python3x")).await;
     assert_eq!(reply.body["duration"], 600);

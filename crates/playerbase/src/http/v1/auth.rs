@@ -12,6 +12,7 @@ use crate::auth::sessions::{self, IssuedTokens};
 use crate::auth::{CurrentPlayer, verify_login};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::extract::Json;
+use crate::limits::ClientIp;
 use crate::state::AppState;
 
 const TAG: &str = "v1 auth";
@@ -66,9 +67,10 @@ impl IntoResponse for IssuedTokens {
         (status = 400, body = ErrorBody, description = "missing field, malformed JSON"),
         (status = 401, body = ErrorBody, description = "wrong username or password"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
+        (status = 429, body = ErrorBody, description = "too many attempts from this address or for this account; see Retry-After"),
     ))]
-async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> AppResult<IssuedTokens> {
-    let player = verify_login(&state, &body.username, &body.password).await?;
+async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Login>) -> AppResult<IssuedTokens> {
+    let player = verify_login(&state, ip, &body.username, &body.password).await?;
     sessions::start(&state, player.id).await
 }
 

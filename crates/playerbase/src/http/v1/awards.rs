@@ -91,6 +91,7 @@ fn claim(headers: &HeaderMap, owner: i64, route: &str, body: &[u8]) -> AppResult
         (status = 409, body = ErrorBody, description = "Idempotency-Key reused with another body"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
         (status = 422, body = ErrorBody, description = "unknown stat, overflow, or outside the stat's bounds; nothing applied"),
+        (status = 429, body = ErrorBody, description = "the key is over limits.awards_per_key; see Retry-After"),
     ))]
 async fn award_player(
     state: State<AppState>,
@@ -114,6 +115,7 @@ async fn award_player(
     }
     let claim = claim(&headers, api_key.key.id, &format!("players/{player_id}/awards"), &bytes)?;
     let source = format!("api:{}", api_key.key.name);
+    state.limits.awards(api_key.key.id, awards.len(), state.clock.now())?;
     let job = AwardJob {
         awards,
         answer: Answer::PlayerStats(player_id),
@@ -161,6 +163,7 @@ pub struct BatchApplied {
         (status = 409, body = ErrorBody, description = "Idempotency-Key reused with another body"),
         (status = 413, body = ErrorBody, description = "body over 2 MiB"),
         (status = 422, body = ErrorBody, description = "over 10,000 awards, unknown stat, overflow or bounds; nothing applied"),
+        (status = 429, body = ErrorBody, description = "the key is over limits.awards_per_key; see Retry-After"),
     ))]
 async fn award_batch(
     state: State<AppState>,
@@ -193,6 +196,7 @@ async fn award_batch(
     }
     let claim = claim(&headers, api_key.key.id, "awards", &bytes)?;
     let source = format!("api:{}", api_key.key.name);
+    state.limits.awards(api_key.key.id, awards.len(), state.clock.now())?;
     let job = AwardJob { awards, answer: Answer::Applied, source, reason: request.reason, claim, twitch: None };
     Ok(state.awards.submit(job).await)
 }

@@ -76,7 +76,8 @@ fn parse_period(raw: Option<&str>) -> AppResult<Period> {
 
 /// The running instance of `period`; none for `stream` before the first
 /// stream. The stream is read from the store, so every instance agrees.
-async fn running(state: &AppState, period: Period) -> AppResult<Option<PeriodKey>> {
+/// The website's boards read periods through this too.
+pub(crate) async fn running(state: &AppState, period: Period) -> AppResult<Option<PeriodKey>> {
     let stream = match period {
         Period::Stream => Stream::last_start(state.store.stream().await?),
         _ => None,

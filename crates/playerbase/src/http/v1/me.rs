@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::Json;
 use crate::http::v1::awards::LedgerEntry;
 use crate::http::views::{PrivatePlayer, rfc3339};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::AccountChange;
 
@@ -42,10 +43,16 @@ pub struct UpdateMe {
     new_password: Option<String>,
 }
 
-async fn require_password(state: &AppState, caller: &CurrentPlayer, password: &str) -> AppResult<()> {
-    if accounts::password_matches(state, &caller.player, password).await? {
+/// The current password, checked under the same limits as a login: a
+/// stolen access token must not become a way to guess it.
+async fn require_password(state: &AppState, ip: ClientIp, caller: &CurrentPlayer, password: &str) -> AppResult<()> {
+    let player = &caller.player;
+    let now = state.clock.now();
+    state.limits.login_attempt(ip.0, &player.username, now)?;
+    if accounts::password_matches(state, player, password).await? {
         Ok(())
     } else {
+        state.limits.login_failed(&player.username, now);
         Err(AppError::unauthorized("the current password is wrong, or the account has none"))
     }
 }
@@ -62,10 +69,11 @@ async fn require_password(state: &AppState, caller: &CurrentPlayer, password: &s
     ))]
 async fn update_me(
     State(state): State<AppState>,
+    ip: ClientIp,
     caller: CurrentPlayer,
     Json(body): Json<UpdateMe>,
 ) -> AppResult<Json<PrivatePlayer>> {
-    require_password(&state, &caller, &body.current_password).await?;
+    require_password(&state, ip, &caller, &body.current_password).await?;
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = match body.new_password {
         Some(new_password) => Some(accounts::hash_new_password(&state, new_password).await?),
@@ -100,10 +108,11 @@ pub struct DeleteMe {
     ))]
 async fn delete_me(
     State(state): State<AppState>,
+    ip: ClientIp,
     caller: CurrentPlayer,
     Json(body): Json<DeleteMe>,
 ) -> AppResult<StatusCode> {
-    require_password(&state, &caller, &body.current_password).await?;
+    require_password(&state, ip, &caller, &body.current_password).await?;
     accounts::delete_player(&state, caller.player.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,7 @@
 pub mod auth;
 pub mod awards;
 mod events;
-mod leaderboards;
+pub(crate) mod leaderboards;
 mod me;
 mod players;
 mod stats;

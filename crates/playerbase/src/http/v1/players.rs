@@ -16,6 +16,7 @@ use crate::domain::{Scope, TwitchUserId, Username};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, Path};
 use crate::http::views::PublicPlayer;
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::PlayerRecord;
 
@@ -52,9 +53,11 @@ pub struct CreatePlayer {
         (status = 403, body = ErrorBody, description = "registration is closed, or the caller may not omit the password or set a Twitch id"),
         (status = 409, body = ErrorBody, description = "username, email or Twitch account taken"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
+        (status = 429, body = ErrorBody, description = "too many sign-ups from this address (API keys are not limited); see Retry-After"),
     ))]
 async fn create_player(
     State(state): State<AppState>,
+    ip: ClientIp,
     caller: Caller,
     Json(body): Json<CreatePlayer>,
 ) -> AppResult<impl IntoResponse> {
@@ -67,8 +70,11 @@ async fn create_player(
             Caller::Player(_) | Caller::Key(_) => AppError::forbidden("missing_scope", why),
         });
     }
-    if !trusted && state.config.auth.registration == Registration::Closed {
-        return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
+    if !trusted {
+        if state.config.auth.registration == Registration::Closed {
+            return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
+        }
+        state.limits.sign_up(ip.0, state.clock.now())?;
     }
     let sign_up = SignUp {
         username: body.username,

@@ -75,7 +75,7 @@ async fn players_come_over_with_their_ids_stats_and_ledger() {
     assert_eq!(email(1).as_deref(), Some("kick@example.com"));
 
     // A sign-up after the import gets a fresh id.
-    let next = t.register("newcomer", "password1").await;
+    let next = t.register("newcomer", "python3x").await;
     assert_eq!(next, 15);
 }
 

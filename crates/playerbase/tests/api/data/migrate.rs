@@ -113,7 +113,7 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     let dee = src.register("Dee", "seed-password").await;
     players.push(dee);
     // The highest id is deleted: the PostgreSQL identity must not hand it out again.
-    let gone = src.register("gone", "password1").await;
+    let gone = src.register("gone", "python3x").await;
     let deleted = src.send(Method::DELETE, &format!("/api/v1/players/{gone}"), Some(&bearer(&admin_key)), None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     src.state.store.revoke_api_key("old-bot", src.state.clock.now()).await.unwrap();
@@ -227,8 +227,8 @@ async fn a_copy_that_fails_half_way_leaves_nothing_behind() {
         return;
     };
     let src = TestApp::on(FreshDatabase::sqlite()).await;
-    let id = src.register("ann", "password1").await;
-    src.token("ann", "password1").await;
+    let id = src.register("ann", "python3x").await;
+    src.token("ann", "python3x").await;
     {
         use sqlx::Connection;
         let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite:{}", src.database)).await.unwrap();

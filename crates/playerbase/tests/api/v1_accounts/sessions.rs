@@ -58,6 +58,7 @@ async fn a_wrong_login_is_401_for_known_and_unknown_players_alike() {
 #[tokio::test]
 async fn access_tokens_expire_after_access_seconds() {
     let t = TestApp::new().await;
+    t.state.clock.pause();
     sign_up(&t, "kicksent").await;
     let session = login(&t, "kicksent").await;
     t.state.clock.advance(899);

@@ -9,6 +9,7 @@ mod keys;
 mod leaderboards;
 mod ledger;
 mod ops;
+mod three_instances;
 
 use axum::http::Method;
 use playerbase::Config;

@@ -1,6 +1,6 @@
-//! Straight to the SQLite file, with rusqlite: seeding a million players,
-//! SQLite's own rate for the award rows (the baseline of the award routes),
-//! and the totals the award runs are checked against.
+//! Straight to the SQLite file, with rusqlite: seeding players, SQLite's
+//! own rate for the award rows (the baseline of the award routes), and the
+//! totals the award runs are checked against.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,11 +9,9 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::{SEED_VALUE_MAX, Totals, unix_now};
 use crate::STATS;
 use crate::load::Credit;
-
-/// Values are seeded uniformly below this (about level 93 in the runescape curve).
-pub const SEED_VALUE_MAX: i64 = 5_000_000;
 
 /// Inserts players `1..=count`, named `p{id}`, without password, each with a
 /// random value for each of the ten stats. The schema must exist already.
@@ -125,18 +123,6 @@ pub fn direct_awards(
     Ok((started.elapsed(), credit))
 }
 
-/// What the award routes are checked against, read from the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Totals {
-    pub all_time: [i64; STATS.len()],
-    /// Per stat, the sum over every day (week, month) period.
-    pub day: [i64; STATS.len()],
-    pub week: [i64; STATS.len()],
-    pub month: [i64; STATS.len()],
-    pub ledger_rows: i64,
-    pub ledger_amounts: [i64; STATS.len()],
-}
-
 pub fn totals(path: &Path) -> anyhow::Result<Totals> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let per_stat = |sql: &str| -> anyhow::Result<[i64; STATS.len()]> {
@@ -159,31 +145,4 @@ pub fn totals(path: &Path) -> anyhow::Result<Totals> {
         ledger_rows: conn.query_row("SELECT COUNT(*) FROM ledger", [], |row| row.get(0))?,
         ledger_amounts: per_stat("SELECT stat, SUM(amount) FROM ledger GROUP BY stat")?,
     })
-}
-
-/// Whether the file moved by exactly what was acknowledged; the reason if not.
-pub fn check(before: &Totals, after: &Totals, sent: &Credit) -> Result<(), String> {
-    let diff =
-        |a: &[i64; STATS.len()], b: &[i64; STATS.len()]| -> [i64; STATS.len()] { std::array::from_fn(|i| b[i] - a[i]) };
-    let mut wrong = Vec::new();
-    for (what, moved) in [
-        ("player_stats", diff(&before.all_time, &after.all_time)),
-        ("period_stats day", diff(&before.day, &after.day)),
-        ("period_stats week", diff(&before.week, &after.week)),
-        ("period_stats month", diff(&before.month, &after.month)),
-        ("ledger amounts", diff(&before.ledger_amounts, &after.ledger_amounts)),
-    ] {
-        if moved != sent.per_stat {
-            wrong.push(format!("{what} moved by {moved:?}, acknowledged {:?}", sent.per_stat));
-        }
-    }
-    let rows = after.ledger_rows - before.ledger_rows;
-    if rows != sent.awards as i64 {
-        wrong.push(format!("{rows} ledger rows added, {} awards acknowledged", sent.awards));
-    }
-    if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
-}
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

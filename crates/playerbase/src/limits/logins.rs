@@ -1,0 +1,160 @@
+//! Failed logins per account, with exponential back-off that cannot lock
+//! the owner out: addresses the account has logged in from recently are
+//! not held back by failures that came from elsewhere.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use super::buckets::RetryAfter;
+
+/// Failures older than this (since the last one) are forgotten.
+const FAILURE_MEMORY: i64 = 15 * 60;
+/// The longest wait the back-off asks for.
+const MAX_BACKOFF: i64 = 15 * 60;
+/// How long a successful login makes an address known to the account.
+const KNOWN_FOR: i64 = 30 * 86_400;
+const MAX_KNOWN_ADDRESSES: usize = 8;
+
+#[derive(Default)]
+struct Account {
+    failures: u32,
+    last_failure: i64,
+    known: Vec<(IpAddr, i64)>,
+}
+
+impl Account {
+    fn knows(&self, ip: IpAddr, now: i64) -> bool {
+        self.known.iter().any(|&(known, until)| known == ip && until > now)
+    }
+
+    fn is_idle(&self, now: i64) -> bool {
+        now - self.last_failure > FAILURE_MEMORY && self.known.iter().all(|&(_, until)| until <= now)
+    }
+}
+
+pub struct LoginFailures {
+    /// Failures allowed before the back-off starts; 0 turns it off.
+    allowed: u32,
+    accounts: Mutex<HashMap<String, Account>>,
+}
+
+impl LoginFailures {
+    pub fn new(allowed: u32) -> Self {
+        Self { allowed, accounts: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether a password may be tried for `account` from `ip` now.
+    pub fn check(&self, account: &str, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
+        if self.allowed == 0 {
+            return Ok(());
+        }
+        let accounts = self.accounts.lock().expect("login lock poisoned");
+        let Some(state) = accounts.get(&account.to_lowercase()) else { return Ok(()) };
+        if state.failures < self.allowed || now - state.last_failure > FAILURE_MEMORY || state.knows(ip, now) {
+            return Ok(());
+        }
+        let over = (state.failures - self.allowed).min(20);
+        let wait = (1i64 << over).min(MAX_BACKOFF);
+        let until = state.last_failure + wait;
+        if now < until { Err(RetryAfter((until - now) as u64)) } else { Ok(()) }
+    }
+
+    pub fn failed(&self, account: &str, now: i64) {
+        if self.allowed == 0 {
+            return;
+        }
+        let mut accounts = self.accounts.lock().expect("login lock poisoned");
+        let state = accounts.entry(account.to_lowercase()).or_default();
+        if now - state.last_failure > FAILURE_MEMORY {
+            state.failures = 0;
+        }
+        state.failures = state.failures.saturating_add(1);
+        state.last_failure = now;
+    }
+
+    pub fn succeeded(&self, account: &str, ip: IpAddr, now: i64) {
+        if self.allowed == 0 {
+            return;
+        }
+        let mut accounts = self.accounts.lock().expect("login lock poisoned");
+        // The failures stay: forgetting them at the owner's login would hand an
+        // attacker a fresh allowance each time. The owner's address is known now.
+        let state = accounts.entry(account.to_lowercase()).or_default();
+        state.known.retain(|&(known, until)| known != ip && until > now);
+        if state.known.len() == MAX_KNOWN_ADDRESSES {
+            state.known.remove(0);
+        }
+        state.known.push((ip, now + KNOWN_FOR));
+    }
+
+    pub fn forget_idle(&self, now: i64) {
+        self.accounts.lock().expect("login lock poisoned").retain(|_, state| !state.is_idle(now));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWNER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+    const ATTACKER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 66));
+
+    #[test]
+    fn failures_past_the_allowance_back_off_exponentially() {
+        let logins = LoginFailures::new(3);
+        for _ in 0..3 {
+            assert!(logins.check("Victim", ATTACKER, 100).is_ok());
+            logins.failed("Victim", 100);
+        }
+        assert_eq!(logins.check("victim", ATTACKER, 100), Err(RetryAfter(1)), "names ignore case");
+        assert!(logins.check("victim", ATTACKER, 101).is_ok());
+        logins.failed("victim", 101);
+        assert_eq!(logins.check("victim", ATTACKER, 101), Err(RetryAfter(2)));
+        logins.failed("victim", 103);
+        assert_eq!(logins.check("victim", ATTACKER, 103), Err(RetryAfter(4)));
+        assert!(logins.check("someone_else", ATTACKER, 103).is_ok());
+    }
+
+    #[test]
+    fn the_back_off_is_capped_and_forgotten_after_quiet() {
+        let logins = LoginFailures::new(1);
+        for t in 0..40 {
+            logins.failed("victim", t);
+        }
+        assert_eq!(logins.check("victim", ATTACKER, 40), Err(RetryAfter(MAX_BACKOFF as u64 - 1)));
+        assert!(logins.check("victim", ATTACKER, 39 + FAILURE_MEMORY + 1).is_ok());
+    }
+
+    #[test]
+    fn a_known_address_is_not_held_back_by_failures_from_elsewhere() {
+        let logins = LoginFailures::new(2);
+        logins.succeeded("victim", OWNER, 0);
+        for t in 1..100 {
+            logins.failed("victim", t);
+        }
+        assert!(logins.check("victim", ATTACKER, 100).is_err());
+        assert!(logins.check("victim", OWNER, 100).is_ok());
+        logins.succeeded("victim", OWNER, 100);
+        assert!(logins.check("victim", ATTACKER, 100).is_err(), "the owner's login does not reset the attacker");
+        assert!(logins.check("victim", OWNER, 100 + KNOWN_FOR + 1).is_ok());
+    }
+
+    #[test]
+    fn zero_turns_the_back_off_off() {
+        let logins = LoginFailures::new(0);
+        for t in 0..100 {
+            logins.failed("victim", t);
+        }
+        assert!(logins.check("victim", ATTACKER, 100).is_ok());
+    }
+
+    #[test]
+    fn idle_accounts_are_forgotten() {
+        let logins = LoginFailures::new(2);
+        logins.failed("a", 0);
+        logins.succeeded("b", OWNER, 0);
+        logins.forget_idle(FAILURE_MEMORY + 1);
+        assert_eq!(logins.accounts.lock().unwrap().len(), 1, "b's address is still known");
+    }
+}

@@ -1,0 +1,109 @@
+//! Errors on the website are pages: the status that fits, a heading, a
+//! sentence saying what to do, and the way back. The API keeps its JSON.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::layout::{Layout, render};
+use crate::error::AppError;
+
+#[derive(Debug)]
+pub struct WebError {
+    status: StatusCode,
+    heading: String,
+    message: String,
+    /// Seconds, for a rate-limited request's `Retry-After`.
+    retry_after: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+impl WebError {
+    pub fn new(status: StatusCode, heading: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { status, heading: heading.into(), message: message.into(), retry_after: None }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "That did not work", message)
+    }
+
+    /// A form without this browser's CSRF token: posted from another site,
+    /// or from a page older than the session.
+    pub fn stale_form() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "The form was not sent from this site's current page. Go back, reload the page and try again.",
+        )
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(err: AppError) -> Self {
+        let (status, _) = err.status_and_code();
+        if let AppError::Internal(cause) = &err {
+            tracing::error!(error = ?cause, "internal error on a page");
+            return Self::new(status, "Something went wrong", "The server failed to answer. Try again in a moment.");
+        }
+        if let AppError::TooManyRequests { retry_after } = err {
+            let message = format!("Too many attempts from here or for this account. Try again in {retry_after} s.");
+            return Self { retry_after: Some(retry_after), ..Self::new(status, "Slow down", message) };
+        }
+        let heading = status.canonical_reason().unwrap_or("Error");
+        Self::new(status, heading, sentence(&err.to_string()))
+    }
+}
+
+impl From<crate::store::StoreError> for WebError {
+    fn from(err: crate::store::StoreError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
+/// The API's messages ("that username is already taken") as a sentence.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut text: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !text.is_empty() && !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage { layout: Layout::bare(&self.heading), heading: self.heading, message: self.message };
+        let mut response = render(&page);
+        *response.status_mut() = self.status;
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// The page for a method a website path does not take (`GET /logout`, say).
+pub fn method_not_allowed_page() -> Response {
+    WebError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Not that way",
+        "This address takes a form, not a visit. To log out, use the button at the top of any page.",
+    )
+    .into_response()
+}
+
+/// The page for a path the website does not have.
+pub fn not_found_page() -> Response {
+    WebError::not_found("There is no page here. Look a player up by name, or see the leaderboards.").into_response()
+}

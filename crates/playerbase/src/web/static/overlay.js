@@ -1,0 +1,39 @@
+// The overlays' live part. Leaderboard: redrawn (at most once a second)
+// when an award for its stat comes in. Awards: each award added to the
+// ticker, the oldest dropped past `limit`, each fading after `seconds`.
+(function () {
+  var body = document.body;
+  var events = new EventSource("/api/v1/events");
+  if (body.dataset.overlay === "leaderboard") {
+    var pending = false;
+    events.addEventListener("award", function (e) {
+      if (JSON.parse(e.data).stat !== body.dataset.stat || pending) return;
+      pending = true;
+      setTimeout(function () {
+        pending = false;
+        fetch(location.href).then(function (r) { return r.text(); }).then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("board");
+          if (fresh) document.getElementById("board").replaceWith(fresh);
+        }).catch(function () {});
+      }, 1000);
+    });
+    return;
+  }
+  var ticker = document.getElementById("ticker");
+  var limit = Number(body.dataset.limit) || 5;
+  var seconds = Number(body.dataset.seconds);
+  var labels = {};
+  document.querySelectorAll("#stat-labels li").forEach(function (li) { labels[li.dataset.key] = li.textContent; });
+  events.addEventListener("award", function (e) {
+    var award = JSON.parse(e.data);
+    var item = document.createElement("li");
+    var sign = award.amount >= 0 ? "+" : "";
+    item.textContent = award.username + " " + sign + award.amount.toLocaleString("en") + " " + (labels[award.stat] || award.stat);
+    ticker.prepend(item);
+    while (ticker.children.length > limit) ticker.lastElementChild.remove();
+    if (seconds > 0) {
+      setTimeout(function () { item.classList.add("gone"); }, seconds * 1000);
+      setTimeout(function () { item.remove(); }, seconds * 1000 + 1000);
+    }
+  });
+})();

@@ -1,0 +1,144 @@
+//! `[limits]`: 429 with Retry-After for password guessing, sign-up floods
+//! and award floods, without locking an account's owner out.
+
+use axum::http::{Method, StatusCode};
+use playerbase::Config;
+use playerbase::domain::Scope;
+use serde_json::json;
+
+use crate::support::{Reply, TestApp};
+use crate::v1_accounts::{PASSWORD, api_key};
+
+fn config(edit: impl FnOnce(&mut playerbase::config::LimitsConfig)) -> Config {
+    let mut config = Config::default();
+    config.limits.trust_forwarded_for = true;
+    edit(&mut config.limits);
+    config
+}
+
+async fn login_from(t: &TestApp, ip: &str, username: &str, password: &str) -> Reply {
+    let body = json!({"username": username, "password": password}).to_string().into_bytes();
+    t.send_with(Method::POST, "/api/v1/auth/login", &[("x-forwarded-for", ip)], Some(body)).await
+}
+
+fn retry_after(reply: &Reply) -> i64 {
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(reply.code(), "rate_limited");
+    reply.header("retry-after").parse().unwrap()
+}
+
+#[tokio::test]
+async fn password_attempts_are_limited_per_address() {
+    let t = TestApp::with_config(config(|limits| limits.login_per_ip = 3)).await;
+    t.state.clock.pause();
+    t.register("kicksent", PASSWORD).await;
+    for _ in 0..3 {
+        assert_eq!(login_from(&t, "203.0.113.1", "nobody", "wrong-guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let refused = login_from(&t, "203.0.113.1", "kicksent", PASSWORD).await;
+    assert!((1..=60).contains(&retry_after(&refused)), "{:?}", refused.headers);
+    assert_eq!(login_from(&t, "203.0.113.2", "kicksent", PASSWORD).await.status, StatusCode::OK);
+    t.state.clock.advance(60);
+    assert_eq!(login_from(&t, "203.0.113.1", "kicksent", PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_thousand_guesses_from_many_addresses_are_throttled_and_the_owner_still_logs_in() {
+    let t = TestApp::with_config(config(|_| {})).await;
+    t.state.clock.pause();
+    t.register("victim", PASSWORD).await;
+    assert_eq!(login_from(&t, "198.51.100.7", "victim", PASSWORD).await.status, StatusCode::OK);
+
+    let (mut guessed, mut throttled) = (0, 0);
+    for n in 0..1000 {
+        let ip = format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256);
+        match login_from(&t, &ip, "victim", &format!("guess{n:04}")).await.status {
+            StatusCode::UNAUTHORIZED => guessed += 1,
+            StatusCode::TOO_MANY_REQUESTS => throttled += 1,
+            other => panic!("guess {n}: {other}"),
+        }
+    }
+    // Ten failures are allowed; after them each guess waits twice as long as the last,
+    // and with the clock stopped no wait ever ends.
+    assert_eq!((guessed, throttled), (10, 990));
+
+    assert_eq!(login_from(&t, "198.51.100.7", "victim", PASSWORD).await.status, StatusCode::OK, "the owner's address");
+    let elsewhere = login_from(&t, "192.0.2.50", "victim", PASSWORD).await;
+    let wait = retry_after(&elsewhere);
+    assert!(wait <= 15 * 60, "the back-off is capped, never a lockout: {wait}");
+    t.state.clock.advance(wait);
+    assert_eq!(login_from(&t, "192.0.2.50", "victim", PASSWORD).await.status, StatusCode::OK, "after the wait");
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_with_a_stolen_token_is_limited_too() {
+    let t = TestApp::with_config(config(|limits| limits.login_failures_per_account = 2)).await;
+    t.state.clock.pause();
+    t.register("victim", PASSWORD).await;
+    let token = t.token("victim", PASSWORD).await;
+    let mut statuses = Vec::new();
+    for guess in ["guess-one", "guess-two", "guess-three"] {
+        let body = json!({"current_password": guess, "email": "new@example.com"}).to_string().into_bytes();
+        let auth = format!("Bearer {token}");
+        let headers = [("authorization", auth.as_str()), ("x-forwarded-for", "203.0.113.9")];
+        statuses.push(t.send_with(Method::PATCH, "/api/v1/me", &headers, Some(body)).await.status);
+    }
+    assert_eq!(statuses, [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]);
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_address_but_not_for_api_keys() {
+    let t = TestApp::with_config(config(|limits| limits.register_per_ip = 2)).await;
+    let sign_up = |name: &str| {
+        let body = json!({"username": name, "password": PASSWORD}).to_string().into_bytes();
+        let t = &t;
+        async move { t.send_with(Method::POST, "/api/users", &[("x-forwarded-for", "203.0.113.3")], Some(body)).await }
+    };
+    assert_eq!(sign_up("first").await.status, StatusCode::CREATED);
+    assert_eq!(sign_up("second").await.status, StatusCode::CREATED);
+    let refused = sign_up("third").await;
+    assert!(retry_after(&refused) > 60, "an hour's allowance refills slowly");
+    let v1 = json!({"username": "third", "password": PASSWORD}).to_string().into_bytes();
+    let again = t.send_with(Method::POST, "/api/v1/players", &[("x-forwarded-for", "203.0.113.3")], Some(v1)).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "both sign-up routes share the allowance");
+
+    let key = api_key(&t, "bot", &[Scope::PlayersWrite]).await;
+    let auth = format!("Bearer {key}");
+    for n in 0..5 {
+        let body = json!({"username": format!("viewer{n}")}).to_string().into_bytes();
+        let headers = [("authorization", auth.as_str()), ("x-forwarded-for", "203.0.113.3")];
+        assert_eq!(
+            t.send_with(Method::POST, "/api/v1/players", &headers, Some(body)).await.status,
+            StatusCode::CREATED
+        );
+    }
+}
+
+#[tokio::test]
+async fn awards_per_key_count_awards_not_requests() {
+    let t = TestApp::with_config(config(|limits| limits.awards_per_key = 2000)).await;
+    t.state.clock.pause();
+    let player = t.register("kicksent", PASSWORD).await;
+    let key = api_key(&t, "game", &[Scope::AwardsWrite]).await;
+    let other_key = api_key(&t, "other", &[Scope::AwardsWrite]).await;
+    let batch = |n: usize| {
+        let awards: Vec<_> = (0..n).map(|_| json!({"player_id": player, "stat": "speedXp", "amount": 1})).collect();
+        json!({"awards": awards}).to_string().into_bytes()
+    };
+    let send = |key: &str, body: Vec<u8>| {
+        let auth = format!("Bearer {key}");
+        let t = &t;
+        async move { t.send_with(Method::POST, "/api/v1/awards", &[("authorization", auth.as_str())], Some(body)).await }
+    };
+    // Ten seconds of the rate (20,000) is the burst.
+    for _ in 0..2 {
+        assert_eq!(send(&key, batch(10_000)).await.status, StatusCode::OK);
+    }
+    let refused = send(&key, batch(3)).await;
+    assert_eq!(retry_after(&refused), 1);
+    assert_eq!(send(&other_key, batch(3)).await.status, StatusCode::OK, "each key has its own allowance");
+    t.state.clock.advance(1);
+    assert_eq!(send(&key, batch(3)).await.status, StatusCode::OK);
+    let profile = t.get(&format!("/api/v1/players/{player}")).await;
+    assert_eq!(profile.body["stats"]["speedXp"], 20_006, "the refused request applied nothing");
+}
