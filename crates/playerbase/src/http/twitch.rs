@@ -24,6 +24,7 @@ const MESSAGE_ID: &str = "twitch-eventsub-message-id";
 const MESSAGE_TYPE: &str = "twitch-eventsub-message-type";
 const MESSAGE_SIGNATURE: &str = "twitch-eventsub-message-signature";
 const MESSAGE_TIMESTAMP: &str = "twitch-eventsub-message-timestamp";
+const SUBSCRIPTION_TYPE: &str = "twitch-eventsub-subscription-type";
 
 /// Receives EventSub deliveries from Twitch.
 ///
@@ -63,7 +64,10 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
     let signature = headers.get(MESSAGE_SIGNATURE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (message_id, timestamp, message_type) =
         (header(MESSAGE_ID)?, header(MESSAGE_TIMESTAMP)?, header(MESSAGE_TYPE)?);
+    // For the metrics only: the signed body says the type once it is trusted.
+    let claimed_type = headers.get(SUBSCRIPTION_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("unknown");
     if !verify::signature_matches(secret.as_bytes(), message_id, timestamp, &body, signature) {
+        state.metrics.eventsub_message(claimed_type, "invalid_signature");
         tracing::warn!(message_id, "an EventSub delivery with a wrong signature was refused");
         return Err(AppError::forbidden("invalid_signature", "the Twitch-Eventsub-Message-Signature does not match"));
     }
@@ -73,6 +77,7 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
     match verify::freshness(sent_at, state.clock.now()) {
         Freshness::Fresh => {}
         Freshness::Stale | Freshness::Future => {
+            state.metrics.eventsub_message(claimed_type, "stale");
             tracing::warn!(message_id, timestamp, "an EventSub delivery outside the 10-minute window was refused");
             return Err(AppError::forbidden("stale_message", "the message is more than 10 minutes old or ahead"));
         }
@@ -83,11 +88,13 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
     match message_type {
         "webhook_callback_verification" => {
             let challenge = envelope.challenge.unwrap_or_default();
+            state.metrics.eventsub_message(&envelope.subscription.kind, "challenge");
             tracing::info!(subscription_type = %envelope.subscription.kind, "EventSub subscription verified");
             Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response())
         }
         "revocation" => {
             let subscription = envelope.subscription;
+            state.metrics.eventsub_message(&subscription.kind, "revocation");
             tracing::warn!(
                 subscription_id = %subscription.id,
                 subscription_type = %subscription.kind,
@@ -108,20 +115,25 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
         "notification" => {
             let kind = envelope.subscription.kind;
             if !KNOWN_TYPES.contains(&kind.as_str()) {
+                state.metrics.eventsub_message(&kind, "dropped");
                 tracing::debug!(subscription_type = %kind, "an EventSub notification of an unused type was dropped");
                 return Ok(StatusCode::NO_CONTENT.into_response());
             }
             let message = NewEventSubMessage {
                 message_id: message_id.to_owned(),
-                subscription_type: kind,
+                subscription_type: kind.clone(),
                 body: String::from_utf8_lossy(&body).into_owned(),
                 sent_at,
                 received_at: state.clock.now(),
             };
             match state.eventsub.receive(message).await {
-                Ok(true) => {}
-                Ok(false) => tracing::debug!(message_id, "an EventSub message seen before was acknowledged again"),
+                Ok(true) => state.metrics.eventsub_message(&kind, "stored"),
+                Ok(false) => {
+                    state.metrics.eventsub_message(&kind, "duplicate");
+                    tracing::debug!(message_id, "an EventSub message seen before was acknowledged again");
+                }
                 Err(()) => {
+                    state.metrics.eventsub_message(&kind, "not_stored");
                     return Err(AppError::Internal(anyhow::anyhow!("could not store an EventSub message")));
                 }
             }

@@ -65,6 +65,13 @@ async fn a_message_delivered_twice_is_applied_once_and_acknowledged_both_times()
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["source"], "twitch:channel.follow");
     assert_eq!(rows[0]["twitch_message_id"], "dup-1");
+    let metrics = String::from_utf8(t.get("/metrics").await.raw).unwrap();
+    for line in [
+        "playerbase_eventsub_messages_total{type=\"channel.follow\",outcome=\"stored\"} 1",
+        "playerbase_eventsub_messages_total{type=\"channel.follow\",outcome=\"duplicate\"} 7",
+    ] {
+        assert!(metrics.contains(line), "{line} is not in {metrics}");
+    }
 }
 
 #[tokio::test]
