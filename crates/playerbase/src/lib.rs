@@ -20,8 +20,8 @@ pub mod metrics;
 pub mod profiles;
 pub mod state;
 pub mod store;
-pub mod web;
 pub mod twitch;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -59,6 +59,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(300);
 const KEEP_REPLIES: i64 = 48 * 3600;
 /// Announcements to other instances are read within seconds; an hour is plenty.
 const KEEP_ANNOUNCEMENTS: i64 = 3600;
+/// Applied EventSub message ids are kept a day, far past Twitch's
+/// 10-minute replay window, so a resend is recognised.
+const KEEP_EVENTSUB_MESSAGES: i64 = 24 * 3600;
 
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -71,6 +74,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let max_connections = state.config.limits.max_connections;
     serve(listener, max_connections, build_app(state.clone()), shutdown).await?;
     sweeper.abort();
+    state.eventsub.stop().await;
     state.awards.stop().await;
     store.close().await;
     tracing::info!("stopped");
@@ -94,7 +98,16 @@ async fn sweep(state: AppState) {
         if let Err(err) = state.store.delete_announcements_before(now - KEEP_ANNOUNCEMENTS).await {
             tracing::warn!(error = %err, "could not remove old announcements");
         }
-        state.boards.retain_periods(&domain::periods::current(now, None));
+        if let Err(err) = state.store.delete_eventsub_messages_before(now - KEEP_EVENTSUB_MESSAGES).await {
+            tracing::warn!(error = %err, "could not remove old EventSub messages");
+        }
+        match state.store.stream().await {
+            Ok(stream) => {
+                let stream = store::twitch::Stream::last_start(stream);
+                state.boards.retain_periods(&domain::periods::current(now, stream));
+            }
+            Err(err) => tracing::warn!(error = %err, "could not read the stream; boards kept"),
+        }
         state.limits.sweep(now);
     }
 }

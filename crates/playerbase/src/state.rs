@@ -1,6 +1,6 @@
 use std::ops::Deref;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::auth::Passwords;
 use crate::awards::{Awards, Events, Writer, feed};
@@ -11,7 +11,13 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::profiles::Profiles;
 use crate::store::Store;
+use crate::store::twitch::Stream;
 use crate::twitch::TwitchClient;
+use crate::twitch::chat::helix::HelixChat;
+use crate::twitch::chat::{Answerer, ChatSender, limits::Limits as ChatLimits};
+use crate::twitch::eventsub::EventSub;
+use crate::twitch::eventsub::worker::Worker;
+use crate::twitch::rules::Rules;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -28,23 +34,39 @@ pub struct Shared {
     pub profiles: Arc<Profiles>,
     pub events: Events,
     pub awards: Awards,
-    pub limits: Limits,
-    pub metrics: Arc<Metrics>,
+    pub eventsub: EventSub,
     /// Twitch's OAuth server and Helix; calls needing credentials fail with
     /// `NotConfigured` until `[twitch]` has them.
     pub twitch: TwitchClient,
+    pub limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     /// Loads the leaderboards of the running periods and the profile
-    /// directory, and starts the award writer.
+    /// directory, and starts the award
+    /// writer and the EventSub worker; the bot (when `twitch.chat.bot_user_id`
+    /// is set) speaks through Helix Send Chat Message.
     pub async fn start(config: Config, store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Self> {
+        Self::start_with_chat(config, store, clock, None).await
+    }
+
+    /// As [`AppState::start`], with the bot speaking through `chat` instead
+    /// of Helix (it speaks only when `twitch.chat.bot_user_id` is set).
+    pub async fn start_with_chat(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: Clock,
+        chat: Option<Arc<dyn ChatSender>>,
+    ) -> anyhow::Result<Self> {
         let stats = config.stat_catalog()?;
+        let rules = Rules::compile(&config.twitch.rules, &stats).map_err(anyhow::Error::msg)?;
         let twitch = TwitchClient::new(&config.twitch)?;
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
+        let stream = Stream::last_start(store.stream().await?);
         // Both read the whole database, each on a connection (and SQLite worker thread) of its own.
-        let running = periods::current(clock.now(), None);
+        let running = periods::current(clock.now(), stream);
         let (last_announcement, profiles) = tokio::try_join!(
             leaderboards::load(&boards, store.as_ref(), &running),
             Profiles::load(store.as_ref(), stats.clone()),
@@ -63,6 +85,29 @@ impl AppState {
             metrics: metrics.clone(),
             applied,
         });
+        let bot_user_id = config.twitch.chat.bot_user_id.clone();
+        let chat =
+            chat.unwrap_or_else(|| Arc::new(HelixChat { client: twitch.clone(), bot_user_id: bot_user_id.clone() }));
+        let answerer = Some(chat).filter(|_| !bot_user_id.is_empty()).map(|sender| {
+            Arc::new(Answerer {
+                sender,
+                store: store.clone(),
+                catalog: stats.clone(),
+                boards: boards.clone(),
+                clock: clock.clone(),
+                limits: Mutex::new(ChatLimits::default()),
+                words: config.twitch.chat.clone(),
+            })
+        });
+        let eventsub = EventSub::start(Worker {
+            store: store.clone(),
+            awards: awards.clone(),
+            rules,
+            broadcaster_user_id: config.twitch.broadcaster_user_id.clone(),
+            chat: config.twitch.chat.clone(),
+            answerer,
+            clock: clock.clone(),
+        });
         let limits = Limits::new(&config.limits);
         Ok(Self(Arc::new(Shared {
             config,
@@ -75,9 +120,10 @@ impl AppState {
             profiles,
             events,
             awards,
+            eventsub,
+            twitch,
             limits,
             metrics,
-            twitch,
         })))
     }
 }

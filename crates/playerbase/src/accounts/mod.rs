@@ -3,6 +3,7 @@
 
 pub mod input;
 pub mod twitch;
+pub mod viewers;
 
 use crate::domain::periods;
 use crate::error::{AppError, AppResult};
@@ -60,7 +61,8 @@ pub async fn password_matches(state: &AppState, player: &PlayerRecord, password:
 /// be cleared in the same place.
 pub async fn delete_player(state: &AppState, player_id: i64) -> AppResult<()> {
     let mut on_boards = Vec::new();
-    for period in periods::current(state.clock.now(), None) {
+    let stream = crate::store::twitch::Stream::last_start(state.store.stream().await?);
+    for period in periods::current(state.clock.now(), stream) {
         for def in state.stats.iter() {
             if let Some(value) = state.store.stat_value(period, player_id, &def.key).await? {
                 on_boards.push((period, def.key.as_str(), value));

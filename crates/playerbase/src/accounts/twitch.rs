@@ -62,6 +62,7 @@ async fn existing(state: &AppState, user_id: &TwitchUserId, login: &str) -> AppR
     if player.twitch_login.as_deref() != Some(login) {
         // Logins change (at most every 60 days); the id stays.
         state.store.link_twitch(player.id, user_id, login).await?;
+        state.profiles.forget(player.id);
         player.twitch_login = Some(login.to_owned());
     }
     Ok(Some(player))
@@ -70,7 +71,7 @@ async fn existing(state: &AppState, user_id: &TwitchUserId, login: &str) -> AppR
 /// The login itself, then `login_2`, `login_3`, …, then `tw` and the user
 /// id, which no other Twitch account can hold. Characters a username may
 /// not hold are left out (Twitch logins never have any, but it is Twitch's input).
-fn candidate_usernames(login: &str, user_id: &TwitchUserId) -> impl Iterator<Item = Username> {
+pub(crate) fn candidate_usernames(login: &str, user_id: &TwitchUserId) -> impl Iterator<Item = Username> {
     let base: String = login.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(25).collect();
     let numbered = (2..NUMBERED_TRIES + 2).map(move |n| format!("{base}_{n}"));
     std::iter::once(login.to_owned())

@@ -4,7 +4,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::store::awards::IdempotencyKey;
+use crate::accounts::viewers::Viewer;
+use crate::store::awards::{CooldownKey, IdempotencyKey};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlayerRef {
@@ -44,6 +45,31 @@ pub struct AwardJob {
     pub source: String,
     pub reason: Option<String>,
     pub claim: Option<Claim>,
+    /// Set when the job applies an EventSub message.
+    pub twitch: Option<FromTwitch>,
+}
+
+/// What ties a job to an EventSub message. Like a claim, it is checked in
+/// the writer's transaction: the message is marked applied in the same
+/// transaction as its awards, so it is applied once even across a crash
+/// or several instances.
+#[derive(Debug, Clone)]
+pub struct FromTwitch {
+    pub message_id: String,
+    /// The viewers the message names: made players (or their logins kept
+    /// current) in the same transaction, before the awards.
+    pub viewers: Vec<Viewer>,
+    /// Per award, by index: the cooldown it is subject to, if any.
+    pub cooldowns: Vec<Option<Cooldown>>,
+}
+
+/// An award allowed only if the last one under `key` is `seconds` older than `at`.
+#[derive(Debug, Clone)]
+pub struct Cooldown {
+    pub key: CooldownKey,
+    /// The message's time (Twitch's timestamp), so a retry decides the same.
+    pub at: i64,
+    pub seconds: i64,
 }
 
 /// An answer as it goes to the caller and, for idempotent retries, to the store.

@@ -1,4 +1,4 @@
-//! The write path: awards from game servers (and later Twitch), applied by
+//! The write path: awards from game servers and Twitch, applied by
 //! one group-committing writer, recorded in the ledger, published live.
 
 pub mod events;
@@ -8,5 +8,5 @@ mod plan;
 mod writer;
 
 pub use events::{AwardEvent, Events};
-pub use job::{Answer, Award, AwardJob, Claim, PlayerRef, Reply};
+pub use job::{Answer, Award, AwardJob, Claim, Cooldown, FromTwitch, PlayerRef, Reply};
 pub use writer::{Awards, Writer};

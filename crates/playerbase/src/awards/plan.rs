@@ -1,15 +1,15 @@
 //! Deciding a group of jobs against the values read in the writer's
 //! transaction: pure, so every rule is tested without a database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::job::{Answer, AwardJob, PlayerRef, Reply};
+use super::job::{Answer, AwardJob, FromTwitch, PlayerRef, Reply};
 use crate::domain::{Period, PeriodKey, StatCatalog};
 use crate::leaderboards::Change;
-use crate::store::awards::{IdempotencyKey, NewLedgerRow, StatValue, StoredReply};
+use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply};
 
 /// A player's stat, as the store is asked for it.
 pub type Pair = (i64, String);
@@ -24,6 +24,10 @@ pub struct Snapshot {
     pub usernames: HashMap<i64, String>,
     pub twitch: HashMap<String, i64>,
     pub values: HashMap<Slot, i64>,
+    /// EventSub messages of the group applied before.
+    pub applied_messages: HashSet<String>,
+    /// The last award time of each cooldown the group's awards are subject to.
+    pub cooldowns: HashMap<CooldownKey, i64>,
 }
 
 /// A ledger row and who it names, for the live events.
@@ -41,6 +45,9 @@ pub struct Plan {
     pub writes: HashMap<PeriodKey, Vec<StatValue>>,
     pub changes: Vec<Change>,
     pub new_replies: Vec<StoredReply>,
+    /// EventSub messages to mark applied: refused ones too, since a retry would be refused again.
+    pub applied_messages: Vec<String>,
+    pub cooldowns: HashMap<CooldownKey, i64>,
 }
 
 /// The `(player_id, stat)` pairs a group reads once Twitch ids are resolved:
@@ -94,6 +101,19 @@ pub fn plan(jobs: &[AwardJob], snapshot: Snapshot, catalog: &StatCatalog, period
                 continue;
             }
         }
+        let gated;
+        let job = match &job.twitch {
+            Some(twitch) => {
+                if !planner.snapshot.applied_messages.insert(twitch.message_id.clone()) {
+                    plan.replies.push(Reply::ok(json!({"applied": 0, "duplicate": true})));
+                    continue;
+                }
+                plan.applied_messages.push(twitch.message_id.clone());
+                gated = planner.gate(job, twitch, &mut plan.cooldowns);
+                &gated
+            }
+            None => job,
+        };
         let reply = match planner.try_job(job) {
             Ok((reply, applied)) => {
                 plan.applied.extend(applied);
@@ -138,6 +158,23 @@ fn replay(first: &StoredReply, request_hash: &[u8]) -> Reply {
 }
 
 impl Planner<'_> {
+    /// The job without the awards still in their cooldown; the ones kept start theirs.
+    fn gate(&mut self, job: &AwardJob, twitch: &FromTwitch, writes: &mut HashMap<CooldownKey, i64>) -> AwardJob {
+        let mut kept = AwardJob { awards: Vec::with_capacity(job.awards.len()), ..job.clone() };
+        for (i, award) in job.awards.iter().enumerate() {
+            if let Some(Some(cooldown)) = twitch.cooldowns.get(i) {
+                let last = self.snapshot.cooldowns.get(&cooldown.key).copied();
+                if last.is_some_and(|last| cooldown.at - last < cooldown.seconds) {
+                    continue;
+                }
+                self.snapshot.cooldowns.insert(cooldown.key.clone(), cooldown.at);
+                writes.insert(cooldown.key.clone(), cooldown.at);
+            }
+            kept.awards.push(award.clone());
+        }
+        kept
+    }
+
     fn resolve(&self, player: &PlayerRef) -> Result<(i64, String), Reply> {
         let id = match player {
             PlayerRef::Id(id) => Some(*id),
@@ -188,6 +225,7 @@ impl Planner<'_> {
                 source: job.source.clone(),
                 reason: job.reason.clone(),
                 at: self.now,
+                twitch_message_id: job.twitch.as_ref().map(|t| t.message_id.clone()),
             };
             applied.push(Applied { row, username });
         }

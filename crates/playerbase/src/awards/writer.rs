@@ -2,7 +2,7 @@
 //! applies them in one transaction (group commit), and answers each caller
 //! only after the commit. Boards and live events follow the commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -14,6 +14,7 @@ use super::events::{AwardEvent, Events};
 use super::feed::Announcement;
 use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
+use crate::accounts::viewers;
 use crate::domain::{Period, PeriodKey, StatCatalog, periods};
 use crate::error::DATABASE_UNREACHABLE;
 use crate::leaderboards::Leaderboards;
@@ -21,6 +22,7 @@ use crate::metrics::Metrics;
 use crate::profiles::Profiles;
 use crate::state::Clock;
 use crate::store::awards::WriteTx;
+use crate::store::twitch::Stream;
 use crate::store::{Store, StoreError, StoreResult};
 
 /// Jobs queued before callers wait to submit.
@@ -29,7 +31,8 @@ const QUEUE: usize = 4096;
 const GROUP_AWARDS: usize = 50_000;
 
 enum Message {
-    Job(AwardJob, oneshot::Sender<Reply>),
+    /// Boxed: a job is large, and the queue holds thousands in a burst.
+    Job(Box<AwardJob>, oneshot::Sender<Reply>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -67,10 +70,32 @@ impl Awards {
     /// Applies `job` and answers once it is committed (or refused).
     pub async fn submit(&self, job: AwardJob) -> Reply {
         let (answer, reply) = oneshot::channel();
-        if self.queue.send(Message::Job(job, answer)).await.is_err() {
+        if self.queue.send(Message::Job(Box::new(job), answer)).await.is_err() {
             return unavailable();
         }
         reply.await.unwrap_or_else(|_| unavailable())
+    }
+
+    /// Applies `jobs` and answers each, in order. Queued together, they
+    /// usually commit as one group (a burst of EventSub messages, one transaction).
+    pub async fn submit_all(&self, jobs: Vec<AwardJob>) -> Vec<Reply> {
+        let mut waiting = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let (answer, reply) = oneshot::channel();
+            if self.queue.send(Message::Job(Box::new(job), answer)).await.is_err() {
+                waiting.push(None);
+                continue;
+            }
+            waiting.push(Some(reply));
+        }
+        let mut replies = Vec::with_capacity(waiting.len());
+        for reply in waiting {
+            replies.push(match reply {
+                Some(reply) => reply.await.unwrap_or_else(|_| unavailable()),
+                None => unavailable(),
+            });
+        }
+        replies
     }
 
     /// Jobs waiting for the writer.
@@ -102,7 +127,7 @@ impl Writer {
                 match message {
                     Message::Job(job, answer) => {
                         awards += job.awards.len();
-                        group.push((job, answer));
+                        group.push((*job, answer));
                     }
                     Message::Stop(done) => {
                         stop = Some(done);
@@ -128,6 +153,9 @@ impl Writer {
         let replies = match self.commit(&jobs).await {
             Ok(committed) => {
                 self.metrics.awards_applied(committed.events.len());
+                for &player_id in &committed.renamed {
+                    self.profiles.forget(player_id);
+                }
                 match committed.announced {
                     Some(id) => self.until_shown(id).await,
                     None => {
@@ -169,10 +197,12 @@ impl Writer {
     /// Reads, decides and writes in one transaction; returns the plan with ledger ids.
     async fn commit(&self, jobs: &[AwardJob]) -> StoreResult<CommittedPlan> {
         let now = self.clock.now();
-        let periods = periods::current(now, None);
         let mut tx = self.store.begin_write().await?;
-        let snapshot = self.snapshot(tx.as_mut(), jobs, &periods).await?;
-        let Plan { replies, applied, writes, changes, new_replies } =
+        // Read in the transaction: a stream.online applied by any instance counts from its commit on.
+        let periods = periods::current(now, Stream::live_since(tx.stream().await?));
+        let (applied_messages, renamed) = self.twitch_viewers(tx.as_mut(), jobs, now).await?;
+        let snapshot = self.snapshot(tx.as_mut(), jobs, &periods, applied_messages).await?;
+        let Plan { replies, applied, writes, changes, new_replies, applied_messages, cooldowns } =
             plan::plan(jobs, snapshot, &self.catalog, &periods, now);
 
         let rows: Vec<_> = applied.iter().map(|a| a.row.clone()).collect();
@@ -182,6 +212,12 @@ impl Writer {
         }
         if !new_replies.is_empty() {
             tx.save_replies(&new_replies).await?;
+        }
+        if !applied_messages.is_empty() {
+            tx.mark_applied(&applied_messages, now).await?;
+        }
+        if !cooldowns.is_empty() {
+            tx.write_cooldowns(&cooldowns.into_iter().collect::<Vec<_>>()).await?;
         }
         let events: Vec<AwardEvent> = applied
             .into_iter()
@@ -204,11 +240,41 @@ impl Writer {
             _ => None,
         };
         tx.commit().await?;
-        Ok(CommittedPlan { replies, changes, events, announced })
+        Ok(CommittedPlan { replies, changes, events, announced, renamed })
+    }
+
+    /// Which of the group's EventSub messages were applied before; the
+    /// viewers of the others become players (or get their login updated).
+    async fn twitch_viewers(
+        &self,
+        tx: &mut dyn WriteTx,
+        jobs: &[AwardJob],
+        now: i64,
+    ) -> StoreResult<(HashSet<String>, Vec<i64>)> {
+        let message_ids: Vec<String> =
+            jobs.iter().filter_map(|job| job.twitch.as_ref().map(|t| t.message_id.clone())).collect();
+        if message_ids.is_empty() {
+            return Ok((HashSet::new(), Vec::new()));
+        }
+        let applied = tx.applied_messages(&message_ids).await?;
+        let fresh: Vec<viewers::Viewer> = jobs
+            .iter()
+            .filter_map(|job| job.twitch.as_ref())
+            .filter(|twitch| !applied.contains(&twitch.message_id))
+            .flat_map(|twitch| twitch.viewers.iter().cloned())
+            .collect();
+        let renamed = if fresh.is_empty() { Vec::new() } else { viewers::ensure(tx, &fresh, now).await? };
+        Ok((applied, renamed))
     }
 
     /// Everything the jobs' outcome depends on, read inside the transaction.
-    async fn snapshot(&self, tx: &mut dyn WriteTx, jobs: &[AwardJob], periods: &[PeriodKey]) -> StoreResult<Snapshot> {
+    async fn snapshot(
+        &self,
+        tx: &mut dyn WriteTx,
+        jobs: &[AwardJob],
+        periods: &[PeriodKey],
+        applied_messages: HashSet<String>,
+    ) -> StoreResult<Snapshot> {
         let keys: Vec<_> = jobs.iter().filter_map(|job| job.claim.as_ref().map(|c| c.key.clone())).collect();
         let replies = if keys.is_empty() { Vec::new() } else { tx.stored_replies(&keys).await? };
 
@@ -248,8 +314,16 @@ impl Writer {
                 }
             }
         }
+        let mut cooldown_keys: Vec<_> = jobs
+            .iter()
+            .filter_map(|job| job.twitch.as_ref())
+            .flat_map(|twitch| twitch.cooldowns.iter().flatten().map(|c| c.key.clone()))
+            .collect();
+        cooldown_keys.sort_unstable();
+        cooldown_keys.dedup();
+        let cooldowns = if cooldown_keys.is_empty() { HashMap::new() } else { tx.cooldowns(&cooldown_keys).await? };
         let replies = replies.into_iter().map(|r| (r.key.clone(), r)).collect();
-        Ok(Snapshot { replies, usernames, twitch, values })
+        Ok(Snapshot { replies, usernames, twitch, values, applied_messages, cooldowns })
     }
 }
 
@@ -259,4 +333,6 @@ struct CommittedPlan {
     events: Vec<AwardEvent>,
     /// The announcement's id, where other instances follow this one.
     announced: Option<i64>,
+    /// Viewers whose Twitch login (and maybe username) changed.
+    renamed: Vec<i64>,
 }

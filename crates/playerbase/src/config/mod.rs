@@ -179,7 +179,7 @@ impl Config {
         if self.auth.min_password_length == 0 || self.auth.min_password_length > 128 {
             return Err(ConfigError::Invalid("auth.min_password_length must be between 1 and 128".into()));
         }
-        Ok(())
+        self.twitch.validate(&self.stat_catalog()?).map_err(ConfigError::Invalid)
     }
 
     pub fn stat_catalog(&self) -> Result<StatCatalog, ConfigError> {
@@ -257,6 +257,7 @@ mod tests {
 
     #[test]
     fn mistakes_are_errors_that_say_what_is_wrong() {
+        let long_secret = format!("[twitch]\neventsub_secret = \"{}\"", "x".repeat(101));
         let cases = [
             ("tokens_seconds = 5", "tokens_seconds"),
             ("[auth]\nregistration = \"maybe\"", "registration"),
@@ -269,6 +270,11 @@ mod tests {
             ("[[stats]]\nkey = \"a\"\nlevels = \"fibonacci\"", "fibonacci"),
             ("[[stats]]\nlabel = \"no key\"", "key"),
             ("stats = []", "at least one"),
+            ("[twitch]\neventsub_secret = \"short\"", "10-100 characters"),
+            (long_secret.as_str(), "10-100 characters"),
+            ("[[twitch.rules]]\nevent = \"channel.follow\"\nstat = \"manaXp\"\namount = 1", "unknown stat"),
+            ("[[twitch.rules]]\nevent = \"channel.follow\"\nstat = \"meleeAtkXp\"", "needs amount"),
+            ("[[twitch.rules]]\nevent = \"channel.hug\"\nstat = \"meleeAtkXp\"", "unknown event"),
         ];
         for (text, expected) in cases {
             let err = load_text(text).unwrap_err().to_string();

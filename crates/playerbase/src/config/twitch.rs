@@ -40,6 +40,25 @@ impl Default for TwitchConfig {
     }
 }
 
+/// Twitch's bounds on an EventSub subscription secret.
+const SECRET_LENGTH: std::ops::RangeInclusive<usize> = 10..=100;
+
+impl TwitchConfig {
+    /// The secret's length, and the rules against the stat catalog.
+    pub fn validate(&self, catalog: &crate::domain::StatCatalog) -> Result<(), String> {
+        let secret = self.eventsub_secret.expose().chars().count();
+        if secret != 0 && !SECRET_LENGTH.contains(&secret) {
+            return Err(format!(
+                "twitch.eventsub_secret must be {}-{} characters (it has {secret}), or empty to turn EventSub off",
+                SECRET_LENGTH.start(),
+                SECRET_LENGTH.end()
+            ));
+        }
+        crate::twitch::rules::Rules::compile(&self.rules, catalog)?;
+        Ok(())
+    }
+}
+
 /// One `[[twitch.rules]]` entry as written; which fields apply depends on `event`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -16,7 +16,7 @@ pub use periods::{Period, PeriodKey};
 pub use scope::Scope;
 pub use stats::{Op, StatCatalog, StatDef};
 pub use twitch::TwitchUserId;
-pub use username::Username;
+pub use username::{MAX_USERNAME_LEN, Username};
 
 /// Why a piece of input was refused; the text is shown to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -39,6 +39,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBytes<T> {
     }
 }
 
+/// The body exactly as sent (signatures are computed over the raw bytes).
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        body_bytes(req, state).await.map(RawBody)
+    }
+}
+
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
     Bytes::from_request(req, state).await.map_err(|rejection: BytesRejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {

@@ -9,6 +9,7 @@ pub mod middleware;
 mod ops;
 pub mod paging;
 pub mod seed;
+mod twitch;
 pub mod twitch_login;
 pub mod v1;
 pub mod views;
@@ -77,6 +78,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(seed::routes())
         .merge(v1::routes())
+        .merge(twitch::routes())
         .merge(twitch_login::routes())
         .merge(ops::routes())
 }

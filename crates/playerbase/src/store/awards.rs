@@ -1,11 +1,15 @@
 //! What the award write path and its readers need of a store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::PeriodKey;
+use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
+
+/// A chat cooldown's address: `(twitch_user_id, rule)`.
+pub type CooldownKey = (String, String);
 
 /// An `Idempotency-Key`, scoped to the API key that sent it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -34,6 +38,8 @@ pub struct NewLedgerRow {
     pub source: String,
     pub reason: Option<String>,
     pub at: i64,
+    /// The EventSub message the award came from.
+    pub twitch_message_id: Option<String>,
 }
 
 /// A ledger row as read back.
@@ -48,6 +54,7 @@ pub struct LedgerRow {
     pub source: String,
     pub reason: Option<String>,
     pub at: i64,
+    pub twitch_message_id: Option<String>,
 }
 
 /// A stored stat value: `(player_id, stat, value)`.
@@ -70,5 +77,23 @@ pub trait WriteTx: Send {
     /// Records `body` for the other instances, delivered when this commits;
     /// returns its id, or none where no other instance can be listening.
     async fn announce(&mut self, body: &str, at: i64) -> StoreResult<Option<i64>>;
+    /// Which of the EventSub `message_ids` were applied already.
+    async fn applied_messages(&mut self, message_ids: &[String]) -> StoreResult<HashSet<String>>;
+    /// Marks EventSub messages applied, dropping their bodies.
+    async fn mark_applied(&mut self, message_ids: &[String], at: i64) -> StoreResult<()>;
+    /// The players linked to `twitch_ids`, with what viewer bookkeeping needs.
+    async fn viewers(&mut self, twitch_ids: &[String]) -> StoreResult<Vec<ViewerRow>>;
+    /// Which of the lower-cased username `keys` are taken.
+    async fn taken_usernames(&mut self, keys: &[String]) -> StoreResult<HashSet<String>>;
+    /// Creates players for viewers; one whose name or Twitch id is taken by then is skipped.
+    async fn insert_viewers(&mut self, viewers: &[NewViewer]) -> StoreResult<()>;
+    async fn rename_viewers(&mut self, renames: &[ViewerRename]) -> StoreResult<()>;
+    async fn cooldowns(&mut self, keys: &[CooldownKey]) -> StoreResult<HashMap<CooldownKey, i64>>;
+    async fn write_cooldowns(&mut self, values: &[(CooldownKey, i64)]) -> StoreResult<()>;
+    /// The configured broadcaster's last stream.
+    async fn stream(&mut self) -> StoreResult<Option<Stream>>;
+    /// Ends any open stream and starts this one (a repeat of the open one changes nothing).
+    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()>;
+    async fn end_stream(&mut self, at: i64) -> StoreResult<()>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -5,8 +5,9 @@ mod api_key_rows;
 pub mod awards;
 mod postgres;
 mod sqlite;
+pub mod twitch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use awards::{LedgerRow, WriteTx};
+use twitch::{NewEventSubMessage, PendingMessage, Revocation, Stream};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -365,6 +367,17 @@ pub trait Store: Send + Sync + 'static {
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>>;
     /// Forgets idempotency answers given before `before`.
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64>;
+
+    /// Stores EventSub notifications in one transaction; returns the ids
+    /// that were new (a message id seen before is not stored again).
+    async fn save_eventsub_messages(&self, messages: &[NewEventSubMessage]) -> StoreResult<HashSet<String>>;
+    /// Stored notifications not applied yet, in the order received.
+    async fn pending_eventsub_messages(&self, limit: u32) -> StoreResult<Vec<PendingMessage>>;
+    /// Forgets applied notifications received before `before`.
+    async fn delete_eventsub_messages_before(&self, before: i64) -> StoreResult<u64>;
+    async fn record_revocation(&self, revocation: &Revocation) -> StoreResult<()>;
+    /// The configured broadcaster's last stream, live or ended.
+    async fn stream(&self) -> StoreResult<Option<Stream>>;
 
     /// Writes a consistent copy of the whole database to `path`, which must
     /// not exist, while the server goes on reading and writing.

@@ -220,6 +220,7 @@ pub async fn complete_twitch_login(state: &AppState, intent: Intent, user: &Twit
             if !state.store.link_twitch(player_id, &user_id, &user.login).await? {
                 return Err(AppError::not_found("player_not_found", "the player who started this link is gone"));
             }
+            state.profiles.forget(player_id);
             let player =
                 state.store.player_by_id(player_id).await?.ok_or_else(|| {
                     AppError::not_found("player_not_found", "the player who started this link is gone")

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::TestApp;
 
 /// API.md's seed routes, its v1 routes so far, "Log in with Twitch" and the operations routes, as (method, path).
-const CONTRACT: [(&str, &str); 33] = [
+const CONTRACT: [(&str, &str); 34] = [
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{user}"),
@@ -40,6 +40,7 @@ const CONTRACT: [(&str, &str); 33] = [
     ("post", "/api/v1/auth/twitch/exchange"),
     ("get", "/auth/twitch"),
     ("get", "/auth/twitch/callback"),
+    ("post", "/api/v1/twitch/eventsub"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

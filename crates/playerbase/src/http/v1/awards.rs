@@ -116,7 +116,14 @@ async fn award_player(
     let claim = claim(&headers, api_key.key.id, &format!("players/{player_id}/awards"), &bytes)?;
     let source = format!("api:{}", api_key.key.name);
     state.limits.awards(api_key.key.id, awards.len(), state.clock.now())?;
-    let job = AwardJob { awards, answer: Answer::PlayerStats(player_id), source, reason: request.reason, claim };
+    let job = AwardJob {
+        awards,
+        answer: Answer::PlayerStats(player_id),
+        source,
+        reason: request.reason,
+        claim,
+        twitch: None,
+    };
     Ok(state.awards.submit(job).await)
 }
 
@@ -190,7 +197,7 @@ async fn award_batch(
     let claim = claim(&headers, api_key.key.id, "awards", &bytes)?;
     let source = format!("api:{}", api_key.key.name);
     state.limits.awards(api_key.key.id, awards.len(), state.clock.now())?;
-    let job = AwardJob { awards, answer: Answer::Applied, source, reason: request.reason, claim };
+    let job = AwardJob { awards, answer: Answer::Applied, source, reason: request.reason, claim, twitch: None };
     Ok(state.awards.submit(job).await)
 }
 
@@ -216,6 +223,8 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
     /// RFC 3339, UTC.
     pub at: String,
+    /// The EventSub message (`Twitch-Eventsub-Message-Id`) an award from Twitch came from; null otherwise.
+    pub twitch_message_id: Option<String>,
 }
 
 impl From<LedgerRow> for LedgerEntry {
@@ -228,6 +237,7 @@ impl From<LedgerRow> for LedgerEntry {
             source: row.source,
             reason: row.reason,
             at: rfc3339(row.at),
+            twitch_message_id: row.twitch_message_id,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::http::extract::{Json, Path, Query};
 use crate::http::paging;
 use crate::leaderboards::Standing;
 use crate::state::AppState;
+use crate::store::twitch::Stream;
 
 const TAG: &str = "leaderboards";
 const MAX_RADIUS: usize = 100;
@@ -75,10 +76,15 @@ fn parse_period(raw: Option<&str>) -> AppResult<Period> {
     })
 }
 
-/// The running instance of `period`; none for `stream` before the first stream.
+/// The running instance of `period`; none for `stream` before the first
+/// stream. The stream is read from the store, so every instance agrees.
 /// The website's boards read periods through this too.
-pub(crate) fn running(state: &AppState, period: Period) -> Option<PeriodKey> {
-    periods::current_key(period, state.clock.now(), None)
+pub(crate) async fn running(state: &AppState, period: Period) -> AppResult<Option<PeriodKey>> {
+    let stream = match period {
+        Period::Stream => Stream::last_start(state.store.stream().await?),
+        _ => None,
+    };
+    Ok(periods::current_key(period, state.clock.now(), stream))
 }
 
 async fn with_usernames(state: &AppState, standings: Vec<Standing>) -> AppResult<Vec<BoardEntry>> {
@@ -110,7 +116,7 @@ async fn board(
     let period = parse_period(params.period.as_deref())?;
     let limit = paging::limit(params.limit, 10)?;
     let offset = usize::try_from(params.offset.unwrap_or(0)).unwrap_or(usize::MAX);
-    let (total, standings) = match running(&state, period) {
+    let (total, standings) = match running(&state, period).await? {
         Some(key) => state.boards.page(&stat, key, offset, limit as usize),
         None => (0, Vec::new()),
     };
@@ -138,7 +144,7 @@ async fn around_player(
     if radius > MAX_RADIUS {
         return Err(AppError::bad_request("invalid_radius", format!("radius must be between 0 and {MAX_RADIUS}")));
     }
-    let value = match running(&state, period) {
+    let value = match running(&state, period).await? {
         Some(key) => state.store.stat_value(key, player_id, &stat).await?.map(|value| (key, value)),
         None => None,
     };

@@ -1,6 +1,6 @@
 //! The award writer's transaction and the ledger and board readers, on PostgreSQL.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -8,7 +8,10 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction};
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::StoreResult;
-use crate::store::awards::{IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
+use crate::store::awards::{CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
+use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
+
+use super::twitch;
 
 /// Rows per statement: well under PostgreSQL's 65,535 bound parameters.
 const CHUNK: usize = 1000;
@@ -108,7 +111,7 @@ impl WriteTx for PgWriteTx {
         let mut ids = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(CHUNK) {
             let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) ",
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at, twitch_message_id) ",
             );
             query.push_values(chunk, |mut row, award| {
                 row.push_bind(award.player_id)
@@ -117,7 +120,8 @@ impl WriteTx for PgWriteTx {
                     .push_bind(award.value_after)
                     .push_bind(&award.source)
                     .push_bind(&award.reason)
-                    .push_bind(award.at);
+                    .push_bind(award.at)
+                    .push_bind(&award.twitch_message_id);
             });
             query.push(" RETURNING id");
             // One statement assigns ascending ids in VALUES order; RETURNING's order is not promised.
@@ -177,13 +181,58 @@ impl WriteTx for PgWriteTx {
         Ok(Some(id))
     }
 
+    async fn applied_messages(&mut self, message_ids: &[String]) -> StoreResult<HashSet<String>> {
+        twitch::applied_messages(&mut self.tx, message_ids).await
+    }
+
+    async fn mark_applied(&mut self, message_ids: &[String], at: i64) -> StoreResult<()> {
+        twitch::mark_applied(&mut self.tx, message_ids, at).await
+    }
+
+    async fn viewers(&mut self, twitch_ids: &[String]) -> StoreResult<Vec<ViewerRow>> {
+        twitch::viewers(&mut self.tx, twitch_ids).await
+    }
+
+    async fn taken_usernames(&mut self, keys: &[String]) -> StoreResult<HashSet<String>> {
+        twitch::taken_usernames(&mut self.tx, keys).await
+    }
+
+    async fn insert_viewers(&mut self, viewers: &[NewViewer]) -> StoreResult<()> {
+        twitch::insert_viewers(&mut self.tx, viewers).await
+    }
+
+    async fn rename_viewers(&mut self, renames: &[ViewerRename]) -> StoreResult<()> {
+        twitch::rename_viewers(&mut self.tx, renames).await
+    }
+
+    async fn cooldowns(&mut self, keys: &[CooldownKey]) -> StoreResult<HashMap<CooldownKey, i64>> {
+        twitch::cooldowns(&mut self.tx, keys).await
+    }
+
+    async fn write_cooldowns(&mut self, values: &[(CooldownKey, i64)]) -> StoreResult<()> {
+        twitch::write_cooldowns(&mut self.tx, values).await
+    }
+
+    async fn stream(&mut self) -> StoreResult<Option<Stream>> {
+        twitch::stream_on(&mut self.tx).await
+    }
+
+    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()> {
+        twitch::start_stream(&mut self.tx, stream_id, started_at).await
+    }
+
+    async fn end_stream(&mut self, at: i64) -> StoreResult<()> {
+        twitch::end_stream(&mut self.tx, at).await
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
     }
 }
 
-const LEDGER_COLUMNS: &str = "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at";
+const LEDGER_COLUMNS: &str =
+    "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at, l.twitch_message_id";
 
 pub async fn ledger_page(
     pool: &PgPool,

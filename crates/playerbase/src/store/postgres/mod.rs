@@ -10,9 +10,10 @@ mod api_keys;
 mod awards;
 mod players;
 mod sessions;
+mod twitch;
 mod twitch_logins;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -29,6 +30,7 @@ use super::{
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{LedgerRow, WriteTx};
+use crate::store::twitch::{NewEventSubMessage, PendingMessage, Revocation, Stream};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -60,7 +62,11 @@ impl PgStore {
         // The URL may hold a password: errors name the server, not the URL.
         let options = PgConnectOptions::from_str(database)
             .map_err(|err| anyhow::anyhow!("invalid PostgreSQL URL: {err}"))?
-            .application_name("playerbase");
+            .application_name("playerbase")
+            // JIT compiling pays off for long analytic queries; for the award
+            // writer's batched lookups (a 1,000-row VALUES list looks costly to
+            // the planner) it added seconds per query.
+            .options([("jit", "off")]);
         let server = describe(&options);
         // One connection first, for the server's own error: the pool would
         // retry until its timeout and report only that.
@@ -244,6 +250,26 @@ impl Store for PgStore {
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
         awards::delete_replies_before(&self.pool, before).await
+    }
+
+    async fn save_eventsub_messages(&self, messages: &[NewEventSubMessage]) -> StoreResult<HashSet<String>> {
+        twitch::save_messages(&self.pool, messages).await
+    }
+
+    async fn pending_eventsub_messages(&self, limit: u32) -> StoreResult<Vec<PendingMessage>> {
+        twitch::pending_messages(&self.pool, limit).await
+    }
+
+    async fn delete_eventsub_messages_before(&self, before: i64) -> StoreResult<u64> {
+        twitch::delete_messages_before(&self.pool, before).await
+    }
+
+    async fn record_revocation(&self, revocation: &Revocation) -> StoreResult<()> {
+        twitch::record_revocation(&self.pool, revocation).await
+    }
+
+    async fn stream(&self) -> StoreResult<Option<Stream>> {
+        twitch::stream(&self.pool).await
     }
 
     /// A server's backups are `pg_dump`'s job; `playerbase backup` refuses

@@ -165,16 +165,21 @@ pub async fn import(pool: &PgPool, players: &[ImportedPlayer], reason: &str, now
     Ok(())
 }
 
-/// Stats, sessions and tokens go with the player through ON DELETE CASCADE.
-/// Under the award writers' lock, as on SQLite's one writer connection: a
+/// Stats, sessions and tokens go with the player through ON DELETE CASCADE;
+/// its chat cooldowns (keyed by Twitch id) are deleted here. Under the
+/// award writers' lock, as on SQLite's one writer connection: a
 /// group never sees a player that is gone by the time it writes the ledger.
 pub async fn delete(pool: &PgPool, player_id: i64) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
     super::lock_writers(&mut tx).await?;
+    sqlx::query(FORGET_COOLDOWNS).bind(player_id).execute(&mut *tx).await?;
     let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
+
+const FORGET_COOLDOWNS: &str =
+    "DELETE FROM twitch_cooldowns WHERE twitch_user_id = (SELECT twitch_user_id FROM players WHERE id = $1)";
 
 pub async fn list_usernames(pool: &PgPool, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
     Ok(sqlx::query_as("SELECT id, username FROM players WHERE id > $1 ORDER BY id LIMIT $2")

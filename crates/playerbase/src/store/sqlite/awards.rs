@@ -1,6 +1,6 @@
 //! The award writer's transaction and the ledger and board readers, on SQLite.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -8,7 +8,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction}
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::StoreResult;
-use crate::store::awards::{IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
+use crate::store::awards::{CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
+use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
+
+use super::twitch;
 
 /// Rows per statement: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 1000;
@@ -73,22 +76,30 @@ impl WriteTx for SqliteWriteTx {
         Ok(found)
     }
 
+    /// Reads the players' values in the period and keeps the pairs asked
+    /// for: `player_id IN (…)` is a range of the primary key, where a
+    /// `(player_id, stat) IN (VALUES …)` list led PostgreSQL's planner into
+    /// a nested loop over the whole period (seconds for a raid's thousands).
     async fn stat_values(&mut self, period: PeriodKey, pairs: &[(i64, String)]) -> StoreResult<Vec<StatValue>> {
         let (table, running) = values_table(period);
+        let wanted: HashSet<(i64, &str)> = pairs.iter().map(|(id, stat)| (*id, stat.as_str())).collect();
+        let mut ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
         let mut found = Vec::new();
-        for chunk in pairs.chunks(CHUNK) {
+        for chunk in ids.chunks(CHUNK) {
             let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT player_id, stat, value FROM {table} WHERE "));
             if let Some((kind, starts_at)) = running {
                 query.push("kind = ").push_bind(kind).push(" AND starts_at = ").push_bind(starts_at).push(" AND ");
             }
-            query.push("(player_id, stat) IN (VALUES ");
-            let mut tuples = query.separated(", ");
-            for (player_id, stat) in chunk {
-                tuples.push("(").push_bind_unseparated(*player_id).push_unseparated(", ");
-                tuples.push_bind_unseparated(stat).push_unseparated(")");
+            query.push("player_id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
             }
             query.push(")");
-            found.extend(query.build_query_as::<StatValue>().fetch_all(&mut *self.tx).await?);
+            let rows = query.build_query_as::<StatValue>().fetch_all(&mut *self.tx).await?;
+            found.extend(rows.into_iter().filter(|(id, stat, _)| wanted.contains(&(*id, stat.as_str()))));
         }
         Ok(found)
     }
@@ -97,7 +108,7 @@ impl WriteTx for SqliteWriteTx {
         let mut ids = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(CHUNK) {
             let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) ",
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at, twitch_message_id) ",
             );
             query.push_values(chunk, |mut row, award| {
                 row.push_bind(award.player_id)
@@ -106,7 +117,8 @@ impl WriteTx for SqliteWriteTx {
                     .push_bind(award.value_after)
                     .push_bind(&award.source)
                     .push_bind(&award.reason)
-                    .push_bind(award.at);
+                    .push_bind(award.at)
+                    .push_bind(&award.twitch_message_id);
             });
             query.push(" RETURNING id");
             // One statement assigns ascending ids in VALUES order; RETURNING's order is not promised.
@@ -160,13 +172,58 @@ impl WriteTx for SqliteWriteTx {
         Ok(None)
     }
 
+    async fn applied_messages(&mut self, message_ids: &[String]) -> StoreResult<HashSet<String>> {
+        twitch::applied_messages(&mut self.tx, message_ids).await
+    }
+
+    async fn mark_applied(&mut self, message_ids: &[String], at: i64) -> StoreResult<()> {
+        twitch::mark_applied(&mut self.tx, message_ids, at).await
+    }
+
+    async fn viewers(&mut self, twitch_ids: &[String]) -> StoreResult<Vec<ViewerRow>> {
+        twitch::viewers(&mut self.tx, twitch_ids).await
+    }
+
+    async fn taken_usernames(&mut self, keys: &[String]) -> StoreResult<HashSet<String>> {
+        twitch::taken_usernames(&mut self.tx, keys).await
+    }
+
+    async fn insert_viewers(&mut self, viewers: &[NewViewer]) -> StoreResult<()> {
+        twitch::insert_viewers(&mut self.tx, viewers).await
+    }
+
+    async fn rename_viewers(&mut self, renames: &[ViewerRename]) -> StoreResult<()> {
+        twitch::rename_viewers(&mut self.tx, renames).await
+    }
+
+    async fn cooldowns(&mut self, keys: &[CooldownKey]) -> StoreResult<HashMap<CooldownKey, i64>> {
+        twitch::cooldowns(&mut self.tx, keys).await
+    }
+
+    async fn write_cooldowns(&mut self, values: &[(CooldownKey, i64)]) -> StoreResult<()> {
+        twitch::write_cooldowns(&mut self.tx, values).await
+    }
+
+    async fn stream(&mut self) -> StoreResult<Option<Stream>> {
+        twitch::stream_on(&mut self.tx).await
+    }
+
+    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()> {
+        twitch::start_stream(&mut self.tx, stream_id, started_at).await
+    }
+
+    async fn end_stream(&mut self, at: i64) -> StoreResult<()> {
+        twitch::end_stream(&mut self.tx, at).await
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
     }
 }
 
-const LEDGER_COLUMNS: &str = "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at";
+const LEDGER_COLUMNS: &str =
+    "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at, l.twitch_message_id";
 
 pub async fn ledger_page(
     pool: &SqlitePool,

@@ -4,9 +4,10 @@ mod api_keys;
 mod awards;
 mod players;
 mod sessions;
+mod twitch;
 mod twitch_logins;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use super::{
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{LedgerRow, WriteTx};
+use crate::store::twitch::{NewEventSubMessage, PendingMessage, Revocation, Stream};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -230,6 +232,26 @@ impl Store for SqliteStore {
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
         awards::delete_replies_before(&self.writer, before).await
+    }
+
+    async fn save_eventsub_messages(&self, messages: &[NewEventSubMessage]) -> StoreResult<HashSet<String>> {
+        twitch::save_messages(&self.writer, messages).await
+    }
+
+    async fn pending_eventsub_messages(&self, limit: u32) -> StoreResult<Vec<PendingMessage>> {
+        twitch::pending_messages(&self.readers, limit).await
+    }
+
+    async fn delete_eventsub_messages_before(&self, before: i64) -> StoreResult<u64> {
+        twitch::delete_messages_before(&self.writer, before).await
+    }
+
+    async fn record_revocation(&self, revocation: &Revocation) -> StoreResult<()> {
+        twitch::record_revocation(&self.writer, revocation).await
+    }
+
+    async fn stream(&self) -> StoreResult<Option<Stream>> {
+        twitch::stream(&self.readers).await
     }
 
     /// `VACUUM INTO` on a reader: a snapshot of one read transaction, so

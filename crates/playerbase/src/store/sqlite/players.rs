@@ -184,11 +184,18 @@ pub async fn import(pool: &SqlitePool, players: &[ImportedPlayer], reason: &str,
     Ok(())
 }
 
-/// Stats, sessions and tokens go with the player through ON DELETE CASCADE.
+/// Stats, sessions and tokens go with the player through ON DELETE CASCADE;
+/// its chat cooldowns (keyed by Twitch id) are deleted here.
 pub async fn delete(pool: &SqlitePool, player_id: i64) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(FORGET_COOLDOWNS).bind(player_id).execute(&mut *tx).await?;
+    let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
+
+const FORGET_COOLDOWNS: &str =
+    "DELETE FROM twitch_cooldowns WHERE twitch_user_id = (SELECT twitch_user_id FROM players WHERE id = $1)";
 
 pub async fn list_usernames(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
     Ok(sqlx::query_as("SELECT id, username FROM players WHERE id > $1 ORDER BY id LIMIT $2")

@@ -58,7 +58,7 @@ pub async fn page(
             raw.parse().map_err(|_| WebError::bad_request("period must be all, day, week, month or stream."))?
         }
     };
-    let top = running(&state, period).map_or(Vec::new(), |key| state.boards.page(&stat, key, 0, limit).1);
+    let top = running(&state, period).await?.map_or(Vec::new(), |key| state.boards.page(&stat, key, 0, limit).1);
     let ids: Vec<i64> = top.iter().map(|s| s.player_id).collect();
     let names = if ids.is_empty() { Default::default() } else { state.store.usernames(&ids).await? };
     let rows = top

@@ -93,7 +93,7 @@ pub async fn page(
             .filter(|&page| page >= 1)
             .ok_or_else(|| WebError::bad_request("The page number must be a whole number from 1."))?,
     };
-    let key = running(&state, period);
+    let key = running(&state, period).await?;
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let (total, top) = key.map_or((0, Vec::new()), |key| state.boards.page(&stat, key, offset, PAGE_SIZE));
     let names = standings::names(&state, &top).await?;

@@ -14,7 +14,7 @@ use crate::database::{FreshDatabase, postgres_url};
 use crate::support::{TestApp, basic, bearer};
 use crate::v1_accounts::{PASSWORD, api_key, create_player, login, login_with, me_status, refresh, refresh_reply};
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 13] = [
     "players",
     "player_stats",
     "sessions",
@@ -23,6 +23,10 @@ const TABLES: [&str; 9] = [
     "ledger",
     "period_stats",
     "idempotency_keys",
+    "eventsub_messages",
+    "eventsub_revocations",
+    "twitch_streams",
+    "twitch_cooldowns",
     "twitch_logins",
 ];
 
@@ -68,6 +72,20 @@ async fn public_view(t: &TestApp, players: &[i64]) -> Vec<Value> {
     view
 }
 
+/// Fills the EventSub tables through the route, as Twitch would.
+async fn twitch_activity(t: &TestApp) {
+    use crate::twitch::{BROADCASTER, SECRET, chat, deliver_signed, notify, settle, timestamp};
+    let online = json!({"id": "s-1", "broadcaster_user_id": BROADCASTER, "type": "live",
+                        "started_at": timestamp(t.state.clock.now())});
+    notify(t, "stream.online", online).await;
+    notify(t, "channel.chat.message", chat("4242", "migrant", "hello")).await;
+    let revocation = json!({"subscription": {"id": "sub-1", "status": "user_removed", "type": "channel.follow"}});
+    let now = timestamp(t.state.clock.now());
+    let reply = deliver_signed(t, "revocation", "rev-1", &now, revocation.to_string().as_bytes(), SECRET).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    settle(t).await;
+}
+
 #[tokio::test]
 async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     let Some(admin) = postgres_url() else {
@@ -75,7 +93,7 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
         return;
     };
     // The source: SQLite, used through the app as a game would.
-    let src = TestApp::on(FreshDatabase::sqlite()).await;
+    let src = TestApp::on_with(FreshDatabase::sqlite(), crate::twitch::config()).await;
     let key = api_key(&src, "game-server", &[Scope::AwardsWrite]).await;
     let admin_key = api_key(&src, "ops", &[Scope::Admin]).await;
     let old_bot = api_key(&src, "old-bot", &[Scope::PlayersWrite]).await;
@@ -90,6 +108,8 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         players.push(reply.body["id"].as_i64().unwrap());
     }
+    // EventSub: a stream, a chatter's award (ledger row with its message id, chat cooldown), a revocation.
+    twitch_activity(&src).await;
     let dee = src.register("Dee", "seed-password").await;
     players.push(dee);
     // The highest id is deleted: the PostgreSQL identity must not hand it out again.
@@ -150,6 +170,9 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     assert!(dst.on_postgres());
     assert_eq!(counts(&dst).await, source_counts);
     assert_eq!(public_view(&dst, &players).await, before);
+    let viewer = crate::twitch::viewer(&dst, "4242").await;
+    let rows = crate::twitch::ledger(&dst, viewer["id"].as_i64().unwrap()).await;
+    assert!(rows[0]["twitch_message_id"].is_string(), "the award keeps its EventSub message: {rows:?}");
 
     assert_eq!(me_status(&dst, &ann.bearer()).await, StatusCode::OK, "an access token from SQLite");
     assert_eq!(me_status(&dst, &bob_again.bearer()).await, StatusCode::OK);

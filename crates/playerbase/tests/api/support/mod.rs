@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt;
+use playerbase::twitch::chat::ChatSender;
 use playerbase::{App, AppState, Clock, Config, build_app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -59,6 +60,11 @@ impl TestApp {
         Self::start(config, FreshDatabase::new().await).await
     }
 
+    /// An app whose Twitch bot speaks through `chat`.
+    pub async fn with_chat(config: Config, chat: std::sync::Arc<dyn ChatSender>) -> Self {
+        Self::start_with_chat(config, FreshDatabase::new().await, Some(chat)).await
+    }
+
     /// An app on a copy of `backup` (a SQLite file), restored as the README
     /// says: the file is copied where the database lives, then the server starts on it.
     pub async fn restored_from(backup: &std::path::Path) -> Self {
@@ -72,10 +78,23 @@ impl TestApp {
         Self::start(Config::default(), fresh).await
     }
 
-    async fn start(mut config: Config, fresh: FreshDatabase) -> Self {
+    /// An app with `config` on `fresh`.
+    pub async fn on_with(fresh: FreshDatabase, config: Config) -> Self {
+        Self::start(config, fresh).await
+    }
+
+    async fn start(config: Config, fresh: FreshDatabase) -> Self {
+        Self::start_with_chat(config, fresh, None).await
+    }
+
+    async fn start_with_chat(
+        mut config: Config,
+        fresh: FreshDatabase,
+        chat: Option<std::sync::Arc<dyn ChatSender>>,
+    ) -> Self {
         config.database = fresh.database.clone();
         let store = playerbase::store::open(&config.database).await.unwrap();
-        let state = AppState::start(config, store, Clock::default()).await.unwrap();
+        let state = AppState::start_with_chat(config, store, Clock::default(), chat).await.unwrap();
         Self { app: build_app(state.clone()), state, database: fresh.database.clone(), _fresh: Some(fresh) }
     }
 

@@ -16,10 +16,13 @@ async fn start_link(t: &TestApp, auth: &str, body: Value) -> Reply {
 async fn twitch_link_links_the_account_to_the_calling_player() {
     let (fake, t) = app().await;
     let id = sign_up(&t, "alice").await;
+    let profile = format!("/api/v1/players/{id}");
+    assert_eq!(t.get(&profile).await.body["twitch"], Value::Null, "read once, so a kept profile would be stale");
     let session = login(&t, "alice").await;
     let state = state_of(&start_link(&t, &session.bearer(), json!({})).await);
     let reply = consent_and_return(&fake, &t, &state, VIEWER_ID, VIEWER_LOGIN).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(t.get(&profile).await.body["twitch"], json!({"user_id": VIEWER_ID, "login": VIEWER_LOGIN}));
     assert_eq!((reply.body["id"].as_i64(), &reply.body["username"]), (Some(id), &json!("alice")));
     assert_eq!(reply.body["twitch"], json!({"user_id": VIEWER_ID, "login": VIEWER_LOGIN}));
     let found = t.get(&format!("/api/v1/players/by-twitch/{VIEWER_ID}")).await;

@@ -1,0 +1,78 @@
+//! `stream.online`/`stream.offline` of the configured broadcaster mark the
+//! `stream` leaderboard period: since the last stream.online, empty before.
+
+use serde_json::json;
+
+use super::{BROADCASTER, app, chat, notify, settle, timestamp, viewer};
+use crate::support::TestApp;
+
+async fn stream_board(t: &TestApp) -> serde_json::Value {
+    let reply = t.get("/api/v1/leaderboards/speedXp?period=stream").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+fn online(id: &str, started_at: &str) -> serde_json::Value {
+    json!({"id": id, "broadcaster_user_id": BROADCASTER, "broadcaster_user_login": "streamer",
+           "broadcaster_user_name": "Streamer", "type": "live", "started_at": started_at})
+}
+
+fn offline() -> serde_json::Value {
+    json!({"broadcaster_user_id": BROADCASTER, "broadcaster_user_login": "streamer", "broadcaster_user_name": "Streamer"})
+}
+
+#[tokio::test]
+async fn the_stream_period_runs_from_the_last_stream_online() {
+    let t = app().await;
+    notify(&t, "channel.chat.message", chat("901", "early", "before any stream")).await;
+    settle(&t).await;
+    let before = stream_board(&t).await;
+    assert_eq!((before["total"].clone(), before["entries"].clone()), (json!(0), json!([])), "empty before the first");
+    assert_eq!(viewer(&t, "901").await["stats"]["speedXp"], 1);
+
+    let started = t.state.clock.now();
+    notify(&t, "stream.online", online("s-1", &timestamp(started))).await;
+    notify(&t, "channel.chat.message", chat("902", "live", "during the stream")).await;
+    settle(&t).await;
+    let during = stream_board(&t).await;
+    assert_eq!(during["total"], 1);
+    assert_eq!(during["entries"][0]["username"], "live");
+    let day = t.get("/api/v1/leaderboards/speedXp?period=day").await.body;
+    assert_eq!(day["total"], 2, "the day counts both");
+
+    // Another instance (another process on the same database) sees the same stream.
+    let other = t.another_instance().await;
+    assert_eq!(stream_board(&other).await["total"], 1);
+    let around = other
+        .get(&format!("/api/v1/leaderboards/speedXp/players/{}?period=stream", during["entries"][0]["player_id"]))
+        .await;
+    assert_eq!((around.status.as_u16(), around.body["rank"].clone()), (200, json!(1)));
+    drop(other);
+
+    notify(&t, "stream.offline", offline()).await;
+    t.state.clock.advance(120);
+    notify(&t, "channel.chat.message", chat("903", "late", "after the stream")).await;
+    settle(&t).await;
+    let after = stream_board(&t).await;
+    assert_eq!(after["total"], 1, "the last stream stays on show; awards after it ended do not count");
+
+    notify(&t, "stream.online", online("s-2", &timestamp(t.state.clock.now()))).await;
+    settle(&t).await;
+    assert_eq!(stream_board(&t).await["total"], 0, "a new stream starts empty");
+    t.state.clock.advance(65); // past the chat cooldown
+    notify(&t, "channel.chat.message", chat("903", "late", "in the second stream")).await;
+    settle(&t).await;
+    let second = stream_board(&t).await;
+    assert_eq!((second["total"].clone(), second["entries"][0]["username"].clone()), (json!(1), json!("late")));
+}
+
+#[tokio::test]
+async fn the_stream_board_is_rebuilt_after_a_restart() {
+    let t = app().await;
+    notify(&t, "stream.online", online("s-1", &timestamp(t.state.clock.now()))).await;
+    notify(&t, "channel.chat.message", chat("911", "stayer", "hi")).await;
+    settle(&t).await;
+    let restarted = t.another_instance().await;
+    let board = stream_board(&restarted).await;
+    assert_eq!((board["total"].clone(), board["entries"][0]["username"].clone()), (json!(1), json!("stayer")));
+}
