@@ -225,6 +225,10 @@ async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) ->
             Redirect::to(&login::with_param(redirect, "code", &code)).into_response()
         }
         (None, Outcome::Linked) => Json(PrivatePlayer::new(&completed.player, &state.stats)).into_response(),
+        // The website's "Log in with Twitch": a website session, then the account page.
+        (None, _) if pending.in_browser => {
+            (crate::web::start_session(state, completed.player.id).await?, Redirect::to("/account")).into_response()
+        }
         (None, _) => sessions::start(state, completed.player.id).await?.into_response(),
     })
 }

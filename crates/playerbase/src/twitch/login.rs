@@ -70,6 +70,8 @@ pub struct Pending {
     pub intent: Intent,
     pub redirect: Option<String>,
     pub code_challenge: Option<String>,
+    /// Started at `/auth/twitch` in this browser: the website's login.
+    pub in_browser: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +170,8 @@ pub async fn take_state(state: &AppState, raw: Option<&str>, browser: Option<&st
         None => Intent::LogIn,
         Some(player_id) => Intent::Link { player_id },
     };
-    Ok(Pending { intent, redirect: row.redirect, code_challenge: row.code_challenge })
+    let in_browser = row.browser.is_some();
+    Ok(Pending { intent, redirect: row.redirect, code_challenge: row.code_challenge, in_browser })
 }
 
 /// Trades Twitch's code for the user's token and asks Twitch whose it is.

@@ -236,7 +236,18 @@ async fn twitch_login_started_in_a_browser_finishes_only_in_that_browser() {
     let state = param(started.header("location"), "state").unwrap();
     let path = format!("/auth/twitch/callback?code={}&state={state}", fake.consent(VIEWER_ID, VIEWER_LOGIN));
     let same = t.send_with(axum::http::Method::GET, &path, &[("cookie", &cookie_header)], None).await;
-    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
-    let cleared = same.header("set-cookie");
-    assert!(cleared.starts_with("playerbase_twitch_login=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    // The website's login: a website session, then the account page.
+    assert_eq!(same.status, StatusCode::SEE_OTHER, "{}", same.body);
+    assert_eq!(same.header("location"), "/account");
+    let set: Vec<&str> = same.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert!(
+        set.iter().any(|c| c.starts_with("playerbase_twitch_login=;") && c.contains("Max-Age=0")),
+        "the binding cookie is cleared: {set:?}"
+    );
+    let session = set.iter().find(|c| !c.starts_with("playerbase_twitch_login=")).expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    let account = t.send_with(axum::http::Method::GET, "/account", &[("cookie", cookie_of(session))], None).await;
+    assert_eq!(account.status, StatusCode::OK);
+    let page = String::from_utf8(account.raw).unwrap();
+    assert!(page.contains(VIEWER_LOGIN), "the account page of the Twitch account's player");
 }
