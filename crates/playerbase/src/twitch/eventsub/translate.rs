@@ -149,3 +149,95 @@ fn award(
     }
     job
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::RuleSpec;
+    use crate::domain::StatCatalog;
+    use crate::domain::stats::seed_stat_specs;
+
+    const TYPES: [&str; 9] = [
+        "channel.follow",
+        "channel.subscribe",
+        "channel.cheer",
+        "channel.channel_points_custom_reward_redemption.add",
+        "channel.raid",
+        "channel.chat.message",
+        "stream.online",
+        "stream.offline",
+        "channel.unknown",
+    ];
+
+    fn rules() -> Rules {
+        let rule = |event: &str| RuleSpec { event: event.into(), stat: "meleeAtkXp".into(), ..RuleSpec::default() };
+        let specs = vec![
+            RuleSpec { amount: Some(5), ..rule("channel.follow") },
+            RuleSpec { amount: Some(7), ..rule("channel.subscribe") },
+            RuleSpec { per_bit: Some(2), ..rule("channel.cheer") },
+            RuleSpec { amount: Some(3), reward: Some("Hydrate".into()), ..rule(TYPES[3]) },
+            RuleSpec { amount: Some(9), per_viewer: Some(1), ..rule("channel.raid") },
+            RuleSpec { amount: Some(1), cooldown_seconds: Some(60), ..rule("channel.chat.message") },
+        ];
+        Rules::compile(&specs, &StatCatalog::from_specs(&seed_stat_specs()).unwrap()).unwrap()
+    }
+
+    /// JSON-ish bodies: real field names with values of any type, nested.
+    fn body() -> impl Strategy<Value = String> {
+        let value = prop_oneof![
+            Just("null".to_owned()),
+            "-?[0-9]{1,25}",
+            "\"[^\"\\\\]{0,12}\"",
+            Just("{}".to_owned()),
+            Just("[]".to_owned()),
+            Just("true".to_owned()),
+        ];
+        let key = prop::sample::select(vec![
+            "user_id",
+            "user_login",
+            "chatter_user_id",
+            "chatter_user_login",
+            "bits",
+            "tier",
+            "viewers",
+            "from_broadcaster_user_id",
+            "from_broadcaster_user_login",
+            "broadcaster_user_id",
+            "is_anonymous",
+            "reward",
+            "message",
+            "text",
+            "started_at",
+            "id",
+            "title",
+        ]);
+        prop::collection::vec((key, value), 0..8).prop_map(|fields| {
+            let inner: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{\"subscription\":{{}},\"event\":{{{}}}}}", inner.join(","))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_stored_body_translates_without_panicking(
+            kind in prop::sample::select(TYPES.to_vec()),
+            body in prop_oneof![body(), "\\PC{0,200}"],
+        ) {
+            let rules = rules();
+            let chat = ChatConfig::default();
+            let cx = Context { rules: &rules, broadcaster_user_id: "", chat: &chat };
+            let message = PendingMessage {
+                id: 1,
+                message_id: "m".into(),
+                subscription_type: kind.to_owned(),
+                body,
+                sent_at: 0,
+            };
+            let _ = translate(&message, &cx);
+        }
+    }
+}

@@ -110,3 +110,41 @@ mod tests {
         assert!(!signature_matches(b"0123456789", "id", "2021-02-19T23:47:00Z", b"{}", "sha256=abc"));
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn what_is_signed_verifies_and_any_change_does_not(
+            secret in "[ -~]{10,100}",
+            id in "[ -~]{0,40}",
+            timestamp in "[ -~]{0,40}",
+            body in prop::collection::vec(any::<u8>(), 0..300),
+            flip in any::<prop::sample::Index>(),
+        ) {
+            let signature = sign(secret.as_bytes(), &id, &timestamp, &body);
+            prop_assert!(signature_matches(secret.as_bytes(), &id, &timestamp, &body, &signature));
+            let mut changed = body.clone();
+            if changed.is_empty() {
+                changed.push(b'x');
+            } else {
+                let at = flip.index(changed.len());
+                changed[at] ^= 1;
+            }
+            prop_assert!(!signature_matches(secret.as_bytes(), &id, &timestamp, &changed, &signature));
+        }
+
+        #[test]
+        fn any_header_text_is_checked_without_panicking(signature in "\\PC{0,80}", timestamp in "\\PC{0,40}") {
+            let matched = signature_matches(b"secretabcd", "id", &timestamp, br#"{}"#, &signature);
+            prop_assert!(!matched, "a made-up signature matched");
+            let _ = parse_timestamp(&timestamp);
+        }
+    }
+}
