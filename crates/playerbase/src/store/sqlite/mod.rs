@@ -274,3 +274,25 @@ impl Store for SqliteStore {
         self.writer.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_commit_does_not_stop_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("p.db").to_str().unwrap()).await.unwrap();
+        // A deferred foreign-key violation fails the COMMIT itself and leaves
+        // SQLite inside the transaction, as a full disk does.
+        let mut tx = store.writer.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await.unwrap();
+        sqlx::query("INSERT INTO player_stats (player_id, stat, value) VALUES (999, 'speedXp', 1)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        assert!(tx.commit().await.is_err(), "the violation fails the commit");
+        let next = store.begin_write().await.expect("the writer starts the next transaction");
+        next.commit().await.unwrap();
+    }
+}
