@@ -31,21 +31,32 @@ fn values_table(period: PeriodKey) -> (&'static str, Option<(&'static str, i64)>
 #[async_trait]
 impl WriteTx for PgWriteTx {
     async fn stored_replies(&mut self, keys: &[IdempotencyKey]) -> StoreResult<Vec<StoredReply>> {
+        // By `= ANY` on both key columns, not `(owner, key) IN (VALUES …)`: PostgreSQL
+        // plans a VALUES list as one row and, once the table has grown since it
+        // was analysed, scans the whole table for it. The arrays cross owners
+        // with keys, so rows are then kept only for the pairs asked.
+        let wanted: HashSet<(i64, &str)> = keys.iter().map(|k| (k.owner, k.key.as_str())).collect();
         let mut found = Vec::new();
         for chunk in keys.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "SELECT owner, key, request_hash, status, body, created_at FROM idempotency_keys WHERE (owner, key) IN (VALUES ",
-            );
-            let mut tuples = query.separated(", ");
-            for key in chunk {
-                tuples.push("(").push_bind_unseparated(key.owner).push_unseparated(", ");
-                tuples.push_bind_unseparated(&key.key).push_unseparated(")");
-            }
-            query.push(")");
-            let rows = query.build().fetch_all(&mut *self.tx).await?;
+            let mut owners: Vec<i64> = chunk.iter().map(|k| k.owner).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            let names: Vec<&str> = chunk.iter().map(|k| k.key.as_str()).collect();
+            let rows = sqlx::query(
+                "SELECT owner, key, request_hash, status, body, created_at FROM idempotency_keys \
+                 WHERE owner = ANY($1) AND key = ANY($2)",
+            )
+            .bind(&owners)
+            .bind(&names)
+            .fetch_all(&mut *self.tx)
+            .await?;
             for row in rows {
+                let key = IdempotencyKey { owner: row.try_get("owner")?, key: row.try_get("key")? };
+                if !wanted.contains(&(key.owner, key.key.as_str())) {
+                    continue;
+                }
                 found.push(StoredReply {
-                    key: IdempotencyKey { owner: row.try_get("owner")?, key: row.try_get("key")? },
+                    key,
                     request_hash: row.try_get("request_hash")?,
                     status: row.try_get::<i64, _>("status")? as u16,
                     body: row.try_get("body")?,
