@@ -65,9 +65,12 @@ async fn the_document_is_served_and_lists_the_contract() {
 /// page that renders it.
 const NOT_OPERATIONS: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/docs/{*file}"];
 
-/// Whether the document must describe `path`: everything under `/api/`, and the operations routes.
+/// Whether the document must describe `path`: everything under `/api/`, the
+/// "Log in with Twitch" routes games use too, and the operations routes.
 fn must_be_documented(path: &str) -> bool {
-    (path.starts_with("/api/") || ["/healthz", "/readyz", "/metrics"].contains(&path))
+    (path.starts_with("/api/")
+        || path.starts_with("/auth/twitch")
+        || ["/healthz", "/readyz", "/metrics"].contains(&path))
         && !NOT_OPERATIONS.contains(&path)
 }
 
