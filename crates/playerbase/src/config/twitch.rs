@@ -4,15 +4,17 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TwitchConfig {
+    #[serde(deserialize_with = "text")]
     pub client_id: String,
     pub client_secret: Secret,
     /// Signs EventSub deliveries; 10-100 characters when set.
     pub eventsub_secret: Secret,
+    #[serde(deserialize_with = "text")]
     pub broadcaster_user_id: String,
     pub oauth_url: String,
     pub helix_url: String,
@@ -88,6 +90,7 @@ pub struct RuleSpec {
 #[serde(default, deny_unknown_fields)]
 pub struct ChatConfig {
     /// The account that speaks; empty turns the answers off.
+    #[serde(deserialize_with = "text")]
     pub bot_user_id: String,
     pub join: String,
     pub stats: String,
@@ -100,10 +103,28 @@ impl Default for ChatConfig {
     }
 }
 
+/// Text that may be all digits: Twitch's user ids are, and an environment
+/// variable holding one (`PLAYERBASE_TWITCH__BROADCASTER_USER_ID=44429626`)
+/// reaches serde as a number.
+fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+    }
+    Ok(match Text::deserialize(deserializer)? {
+        Text::Text(text) => text,
+        Text::Unsigned(n) => n.to_string(),
+        Text::Signed(n) => n.to_string(),
+    })
+}
+
 /// A configured secret: `Debug` never shows it, so it cannot reach a log.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(transparent)]
-pub struct Secret(String);
+pub struct Secret(#[serde(deserialize_with = "text")] String);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -134,5 +155,15 @@ mod tests {
         let config = TwitchConfig { client_secret: Secret::new("hunter2hunter2"), ..TwitchConfig::default() };
         assert!(!format!("{config:?}").contains("hunter2"));
         assert_eq!(config.client_secret.expose(), "hunter2hunter2");
+    }
+
+    #[test]
+    fn ids_and_secrets_may_be_given_as_numbers() {
+        let config: TwitchConfig = toml::from_str(
+            "broadcaster_user_id = 44429626\nclient_id = 12\neventsub_secret = 12345678901\n[chat]\nbot_user_id = 7\n",
+        )
+        .unwrap();
+        assert_eq!((config.broadcaster_user_id.as_str(), config.client_id.as_str()), ("44429626", "12"));
+        assert_eq!((config.eventsub_secret.expose(), config.chat.bot_user_id.as_str()), ("12345678901", "7"));
     }
 }
