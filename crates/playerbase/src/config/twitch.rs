@@ -110,12 +110,12 @@ fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> 
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Text {
-        Text(String),
+        Plain(String),
         Unsigned(u64),
         Signed(i64),
     }
     Ok(match Text::deserialize(deserializer)? {
-        Text::Text(text) => text,
+        Text::Plain(text) => text,
         Text::Unsigned(n) => n.to_string(),
         Text::Signed(n) => n.to_string(),
     })
