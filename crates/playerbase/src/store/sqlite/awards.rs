@@ -6,25 +6,29 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::domain::{Period, PeriodKey};
+use crate::domain::PeriodKey;
 use crate::store::StoreResult;
-use crate::store::awards::{CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
+use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply, WriteTx};
 use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
 
-use super::twitch;
+use super::values::{self, PendingValues};
+use super::{ledger, twitch};
 
 /// Rows per statement: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 1000;
 
 pub struct SqliteWriteTx {
-    pub tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Sqlite>,
+    /// The newest ledger row of each player whose values were read, or
+    /// whose head was looked up; moved on as rows are appended.
+    heads: HashMap<i64, i64>,
+    heads_known: HashSet<i64>,
+    values: PendingValues,
 }
 
-/// `player_stats` holds all-time values; `period_stats` the running periods.
-fn values_table(period: PeriodKey) -> (&'static str, Option<(&'static str, i64)>) {
-    match period.period {
-        Period::All => ("player_stats", None),
-        other => ("period_stats", Some((other.as_str(), period.starts_at))),
+impl SqliteWriteTx {
+    pub fn new(tx: Transaction<'static, Sqlite>) -> Self {
+        Self { tx, heads: HashMap::new(), heads_known: HashSet::new(), values: PendingValues::default() }
     }
 }
 
@@ -77,74 +81,61 @@ impl WriteTx for SqliteWriteTx {
     }
 
     /// Reads the players' values in the period and keeps the pairs asked
-    /// for: `player_id IN (…)` is a range of the primary key, where a
-    /// `(player_id, stat) IN (VALUES …)` list led PostgreSQL's planner into
-    /// a nested loop over the whole period (seconds for a raid's thousands).
+    /// for: `player_id IN (…)` is a range of the primary key. Every row of
+    /// a player is read, so its newest ledger row is known too.
     async fn stat_values(&mut self, period: PeriodKey, pairs: &[(i64, String)]) -> StoreResult<Vec<StatValue>> {
-        let (table, running) = values_table(period);
         let wanted: HashSet<(i64, &str)> = pairs.iter().map(|(id, stat)| (*id, stat.as_str())).collect();
         let mut ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
         ids.sort_unstable();
         ids.dedup();
+        // The start is ours, an integer: inline, so the statement is the same all period long.
+        let value = values::value_in(period.period, &period.starts_at.to_string());
         let mut found = Vec::new();
         for chunk in ids.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT player_id, stat, value FROM {table} WHERE "));
-            if let Some((kind, starts_at)) = running {
-                query.push("kind = ").push_bind(kind).push(" AND starts_at = ").push_bind(starts_at).push(" AND ");
-            }
-            query.push("player_id IN (");
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT s.player_id, s.stat, {value}, s.last_ledger_id FROM player_stats s WHERE s.player_id IN ("
+            ));
             let mut list = query.separated(", ");
             for id in chunk {
                 list.push_bind(*id);
             }
             query.push(")");
-            let rows = query.build_query_as::<StatValue>().fetch_all(&mut *self.tx).await?;
-            found.extend(rows.into_iter().filter(|(id, stat, _)| wanted.contains(&(*id, stat.as_str()))));
+            let rows: Vec<(i64, String, Option<i64>, Option<i64>)> =
+                query.build_query_as().fetch_all(&mut *self.tx).await?;
+            for (player_id, stat, value, last_ledger_id) in rows {
+                if let Some(id) = last_ledger_id {
+                    let head = self.heads.entry(player_id).or_insert(id);
+                    *head = (*head).max(id);
+                }
+                if let Some(value) = value.filter(|_| wanted.contains(&(player_id, stat.as_str()))) {
+                    found.push((player_id, stat, value));
+                }
+            }
+            self.heads_known.extend(chunk);
         }
         Ok(found)
     }
 
     async fn insert_ledger(&mut self, rows: &[NewLedgerRow]) -> StoreResult<Vec<i64>> {
-        let mut ids = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at, twitch_message_id) ",
-            );
-            query.push_values(chunk, |mut row, award| {
-                row.push_bind(award.player_id)
-                    .push_bind(&award.stat)
-                    .push_bind(award.amount)
-                    .push_bind(award.value_after)
-                    .push_bind(&award.source)
-                    .push_bind(&award.reason)
-                    .push_bind(award.at)
-                    .push_bind(&award.twitch_message_id);
-            });
-            query.push(" RETURNING id");
-            // One statement assigns ascending ids in VALUES order; RETURNING's order is not promised.
-            let mut chunk_ids: Vec<i64> = query.build_query_scalar().fetch_all(&mut *self.tx).await?;
-            chunk_ids.sort_unstable();
-            ids.extend(chunk_ids);
+        let mut unknown: Vec<i64> =
+            rows.iter().map(|row| row.player_id).filter(|id| !self.heads_known.contains(id)).collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            self.heads.extend(ledger::heads(&mut self.tx, &unknown).await?);
+            self.heads_known.extend(unknown);
+        }
+        let ids = ledger::append(&mut self.tx, rows, &mut self.heads).await?;
+        for (row, &id) in rows.iter().zip(&ids) {
+            self.values.set_last_ledger_id(row.player_id, &row.stat, id);
         }
         Ok(ids)
     }
 
+    /// Kept until the commit, which writes each pair's row once.
     async fn write_values(&mut self, period: PeriodKey, values: &[StatValue]) -> StoreResult<()> {
-        let (table, running) = values_table(period);
-        for chunk in values.chunks(CHUNK) {
-            let mut query = match running {
-                None => QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table} (player_id, stat, value) ")),
-                Some(_) => QueryBuilder::new(format!("INSERT INTO {table} (kind, starts_at, player_id, stat, value) ")),
-            };
-            query.push_values(chunk, |mut row, (player_id, stat, value)| {
-                if let Some((kind, starts_at)) = running {
-                    row.push_bind(kind).push_bind(starts_at);
-                }
-                row.push_bind(*player_id).push_bind(stat).push_bind(*value);
-            });
-            let conflict = if running.is_some() { "kind, starts_at, player_id, stat" } else { "player_id, stat" };
-            query.push(format!(" ON CONFLICT ({conflict}) DO UPDATE SET value = excluded.value"));
-            query.build().execute(&mut *self.tx).await?;
+        for (player_id, stat, value) in values {
+            self.values.set(period, *player_id, stat, *value);
         }
         Ok(())
     }
@@ -217,94 +208,49 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.tx.commit().await?;
+        let Self { mut tx, values, .. } = *self;
+        values.write(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 }
 
-const LEDGER_COLUMNS: &str =
-    "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at, l.twitch_message_id";
-
-pub async fn ledger_page(
-    pool: &SqlitePool,
-    player_id: i64,
-    before: Option<i64>,
-    limit: u32,
-) -> StoreResult<Vec<LedgerRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {LEDGER_COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
-         WHERE l.player_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3"
-    ))
-    .bind(player_id)
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
-}
-
-pub async fn ledger_after(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {LEDGER_COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
-         WHERE l.id > $1 ORDER BY l.id LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
-}
-
 pub async fn stat_value(pool: &SqlitePool, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {
-    let value = match values_table(period) {
-        (table, None) => {
-            sqlx::query_scalar(&format!("SELECT value FROM {table} WHERE player_id = $1 AND stat = $2"))
-                .bind(player_id)
-                .bind(stat)
-                .fetch_optional(pool)
-                .await?
-        }
-        (table, Some((kind, starts_at))) => {
-            sqlx::query_scalar(&format!(
-                "SELECT value FROM {table} WHERE kind = $1 AND starts_at = $2 AND player_id = $3 AND stat = $4"
-            ))
-            .bind(kind)
-            .bind(starts_at)
+    let value = values::value_in(period.period, &period.starts_at.to_string());
+    let found: Option<Option<i64>> =
+        sqlx::query_scalar(&format!("SELECT {value} FROM player_stats s WHERE s.player_id = $1 AND s.stat = $2"))
             .bind(player_id)
             .bind(stat)
             .fetch_optional(pool)
-            .await?
-        }
-    };
-    Ok(value)
+            .await?;
+    Ok(found.flatten())
 }
 
-/// Every stored value of `period`, a row at a time, for rebuilding the boards.
-/// Every stored value of `periods`, read in one transaction so that they
-/// and the last announcement agree.
+/// Every stored value of `periods`, read in one pass over `player_stats`
+/// (a row holds every period's value).
 pub async fn board_snapshot(
     pool: &SqlitePool,
     periods: &[PeriodKey],
     each: &mut (dyn for<'s> FnMut(PeriodKey, &'s str, i64, i64) + Send),
 ) -> StoreResult<i64> {
-    let mut tx = pool.begin_with("BEGIN").await?;
-    // One server per SQLite database: nobody announces anything.
-    let last_announcement = 0;
-    for &period in periods {
-        let (table, running) = values_table(period);
-        let sql = match running {
-            None => format!("SELECT stat, player_id, value FROM {table}"),
-            Some(_) => format!("SELECT stat, player_id, value FROM {table} WHERE kind = $1 AND starts_at = $2"),
-        };
-        let mut query = sqlx::query(&sql);
-        if let Some((kind, starts_at)) = running {
-            query = query.bind(kind).bind(starts_at);
-        }
-        let mut rows = query.fetch(&mut *tx);
-        while let Some(row) = rows.try_next().await? {
-            each(period, row.try_get::<&str, _>(0)?, row.try_get(1)?, row.try_get(2)?);
+    let columns: Vec<String> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, period)| format!("{} AS v{i}", values::value_in(period.period, &period.starts_at.to_string())))
+        .collect();
+    let sql = format!("SELECT s.stat, s.player_id, {} FROM player_stats s", columns.join(", "));
+    let mut rows = sqlx::query(&sql).fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        let stat: &str = row.try_get(0)?;
+        let player_id: i64 = row.try_get(1)?;
+        for (i, &period) in periods.iter().enumerate() {
+            if let Some(value) = row.try_get::<Option<i64>, _>(2 + i)? {
+                each(period, stat, player_id, value);
+            }
         }
     }
-    tx.commit().await?;
-    Ok(last_announcement)
+    // One server per SQLite database: nobody announces anything.
+    Ok(0)
 }
 
 pub async fn usernames(pool: &SqlitePool, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {

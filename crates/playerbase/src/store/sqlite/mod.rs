@@ -2,10 +2,12 @@
 
 mod api_keys;
 mod awards;
+mod ledger;
 mod players;
 mod sessions;
 mod twitch;
 mod twitch_logins;
+mod values;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -191,15 +193,15 @@ impl Store for SqliteStore {
 
     async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>> {
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Box::new(awards::SqliteWriteTx { tx }))
+        Ok(Box::new(awards::SqliteWriteTx::new(tx)))
     }
 
     async fn ledger_page(&self, player_id: i64, before: Option<i64>, limit: u32) -> StoreResult<Vec<LedgerRow>> {
-        awards::ledger_page(&self.readers, player_id, before, limit).await
+        ledger::page(&self.readers, player_id, before, limit).await
     }
 
     async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
-        awards::ledger_after(&self.readers, after, limit).await
+        ledger::after(&self.readers, after, limit).await
     }
 
     async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {

@@ -159,16 +159,11 @@ pub async fn import(pool: &SqlitePool, players: &[ImportedPlayer], reason: &str,
         .bind(player.created_at)
         .execute(&mut *tx)
         .await?;
+        let mut prev_id = None;
         for stat in &player.stats {
-            sqlx::query("INSERT INTO player_stats (player_id, stat, value) VALUES ($1, $2, $3)")
-                .bind(player.id)
-                .bind(&stat.stat)
-                .bind(stat.value)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) \
-                 VALUES ($1, $2, $3, $4, 'import', $5, $6)",
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at, prev_id) \
+                 VALUES ($1, $2, $3, $4, 'import', $5, $6, $7) RETURNING id",
             )
             .bind(player.id)
             .bind(&stat.stat)
@@ -176,8 +171,17 @@ pub async fn import(pool: &SqlitePool, players: &[ImportedPlayer], reason: &str,
             .bind(stat.value)
             .bind(reason)
             .bind(now)
-            .execute(&mut *tx)
+            .bind(prev_id)
+            .fetch_one(&mut *tx)
             .await?;
+            sqlx::query("INSERT INTO player_stats (player_id, stat, value, last_ledger_id) VALUES ($1, $2, $3, $4)")
+                .bind(player.id)
+                .bind(&stat.stat)
+                .bind(stat.value)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            prev_id = Some(id);
         }
     }
     tx.commit().await?;
@@ -185,9 +189,11 @@ pub async fn import(pool: &SqlitePool, players: &[ImportedPlayer], reason: &str,
 }
 
 /// Stats, sessions and tokens go with the player through ON DELETE CASCADE;
-/// its chat cooldowns (keyed by Twitch id) are deleted here.
+/// its ledger rows stop naming it, and its chat cooldowns (keyed by Twitch
+/// id) are deleted, here.
 pub async fn delete(pool: &SqlitePool, player_id: i64) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
+    super::ledger::forget_player(&mut tx, player_id).await?;
     sqlx::query(FORGET_COOLDOWNS).bind(player_id).execute(&mut *tx).await?;
     let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(&mut *tx).await?;
     tx.commit().await?;

@@ -1,0 +1,146 @@
+//! The award ledger on SQLite. Rows are appended in id order and each points
+//! at the same player's previous row (`prev_id`); a player's newest row is
+//! the largest `last_ledger_id` of its `player_stats` rows. An index by
+//! player would cost a random page per award (migration 0011).
+
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::store::StoreResult;
+use crate::store::awards::{LedgerRow, NewLedgerRow};
+
+/// Rows per statement: 10 bound values each, under SQLite's 32,766.
+const CHUNK: usize = 1000;
+
+const COLUMNS: &str =
+    "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at, l.twitch_message_id";
+
+/// The newest ledger row of each of `player_ids` that has one.
+pub async fn heads(conn: &mut SqliteConnection, player_ids: &[i64]) -> StoreResult<HashMap<i64, i64>> {
+    let mut heads = HashMap::with_capacity(player_ids.len());
+    for chunk in player_ids.chunks(CHUNK) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT player_id, MAX(last_ledger_id) FROM player_stats WHERE last_ledger_id IS NOT NULL AND player_id IN (",
+        );
+        let mut list = query.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        query.push(") GROUP BY player_id");
+        heads.extend(query.build_query_as::<(i64, i64)>().fetch_all(&mut *conn).await?);
+    }
+    Ok(heads)
+}
+
+/// Appends `rows` with the ids following the last one ever handed out,
+/// each pointing at its player's previous row; `heads` holds every
+/// player's newest row and is moved on to the new ones. Returns the ids.
+///
+/// The ids are chosen here, not by SQLite, so that a row can point at one
+/// of the same statement: the writer's transaction holds SQLite's write
+/// lock, so nobody takes them in between.
+pub async fn append(
+    conn: &mut SqliteConnection,
+    rows: &[NewLedgerRow],
+    heads: &mut HashMap<i64, i64>,
+) -> StoreResult<Vec<i64>> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'ledger'").fetch_optional(&mut *conn).await?;
+    let first = last.unwrap_or(0) + 1;
+    let ids: Vec<i64> = (first..).take(rows.len()).collect();
+    let linked: Vec<(i64, &NewLedgerRow, Option<i64>)> =
+        ids.iter().zip(rows).map(|(&id, row)| (id, row, heads.insert(row.player_id, id))).collect();
+    for chunk in linked.chunks(CHUNK) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO ledger (id, player_id, stat, amount, value_after, source, reason, at, twitch_message_id, prev_id) ",
+        );
+        query.push_values(chunk, |mut row, (id, award, prev_id)| {
+            row.push_bind(*id)
+                .push_bind(award.player_id)
+                .push_bind(&award.stat)
+                .push_bind(award.amount)
+                .push_bind(award.value_after)
+                .push_bind(&award.source)
+                .push_bind(&award.reason)
+                .push_bind(award.at)
+                .push_bind(&award.twitch_message_id)
+                .push_bind(*prev_id);
+        });
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(ids)
+}
+
+/// A player's rows, newest first, below `before`.
+pub async fn page(pool: &SqlitePool, player_id: i64, before: Option<i64>, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+    let mut conn = pool.acquire().await?;
+    let Some(start) = start_below(&mut conn, player_id, before).await? else { return Ok(Vec::new()) };
+    Ok(sqlx::query_as(&format!(
+        "WITH RECURSIVE chain (id) AS ( \
+             SELECT $1 \
+             UNION ALL SELECT l.prev_id FROM ledger l JOIN chain c ON l.id = c.id WHERE l.prev_id IS NOT NULL \
+             LIMIT $2) \
+         SELECT {COLUMNS} FROM chain c JOIN ledger l ON l.id = c.id LEFT JOIN players p ON p.id = l.player_id \
+         ORDER BY l.id DESC"
+    ))
+    .bind(start)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The player's newest row below `before`: the previous one of a row of the
+/// player's (the `next` of a page), else found by walking from the newest.
+async fn start_below(conn: &mut SqliteConnection, player_id: i64, before: Option<i64>) -> StoreResult<Option<i64>> {
+    let Some(head) = heads(conn, &[player_id]).await?.remove(&player_id) else { return Ok(None) };
+    let Some(before) = before else { return Ok(Some(head)) };
+    let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as("SELECT player_id, prev_id FROM ledger WHERE id = $1")
+        .bind(before)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some((Some(owner), prev)) = row {
+        if owner == player_id {
+            return Ok(prev);
+        }
+    }
+    Ok(sqlx::query_scalar(
+        "WITH RECURSIVE chain (id) AS ( \
+             SELECT $1 \
+             UNION ALL SELECT l.prev_id FROM ledger l JOIN chain c ON l.id = c.id \
+             WHERE c.id >= $2 AND l.prev_id IS NOT NULL) \
+         SELECT id FROM chain WHERE id < $2",
+    )
+    .bind(head)
+    .bind(before)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Every row after `after`, oldest first, for replaying live events.
+pub async fn after(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
+         WHERE l.id > $1 ORDER BY l.id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The amounts stay, the person goes: the player's rows no longer name it.
+/// Run before the player's `player_stats` rows, which lead to its newest row, go.
+pub async fn forget_player(conn: &mut SqliteConnection, player_id: i64) -> StoreResult<()> {
+    let Some(head) = heads(conn, &[player_id]).await?.remove(&player_id) else { return Ok(()) };
+    sqlx::query(
+        "WITH RECURSIVE chain (id) AS ( \
+             SELECT $1 \
+             UNION ALL SELECT l.prev_id FROM ledger l JOIN chain c ON l.id = c.id WHERE l.prev_id IS NOT NULL) \
+         UPDATE ledger SET player_id = NULL WHERE id IN (SELECT id FROM chain)",
+    )
+    .bind(head)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
