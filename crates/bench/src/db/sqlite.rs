@@ -61,10 +61,12 @@ pub fn read_all_values(path: &Path, stat: &str) -> anyhow::Result<(Duration, u64
     Ok((started.elapsed(), rows, values))
 }
 
-/// The award rows, written straight: per award a ledger insert, the
-/// all-time upsert (its RETURNING gives `value_after`) and one upsert per
-/// running calendar period — what the server's writer writes per award, as
-/// prepared statements, `per_tx` awards per transaction, WAL with
+/// The award rows, written straight: per award what the server's writer
+/// writes — the player's newest ledger row read from its `player_stats`
+/// rows, the ledger row appended with the next id and a link to that one,
+/// and the one `player_stats` upsert that moves the all-time value and the
+/// running day, week and month values (its `RETURNING` gives `value_after`)
+/// — as prepared statements, `per_tx` awards per transaction, WAL with
 /// `synchronous = NORMAL` and foreign keys on like the server; SQLite's
 /// default page cache (2 MiB, as the server's connections) unless `cache_mib`.
 pub fn direct_awards(
@@ -81,38 +83,47 @@ pub fn direct_awards(
         conn.execute_batch(&format!("PRAGMA cache_size = -{};", mib * 1024))?;
     }
     let now = unix_now();
-    let periods: Vec<(&str, i64)> = playerbase::domain::periods::current(now, None)
-        .into_iter()
-        .filter(|p| p.period != playerbase::domain::Period::All)
-        .map(|p| (p.period.as_str(), p.starts_at))
-        .collect();
+    let start = |period| playerbase::domain::periods::current_key(period, now, None).map(|key| key.starts_at);
+    use playerbase::domain::Period;
+    let (day, week, month) = (start(Period::Day), start(Period::Week), start(Period::Month));
     let mut credit = Credit::default();
     let started = Instant::now();
     let mut done = 0;
     while done < awards {
         let tx = conn.transaction()?;
         {
-            let mut all_time = tx.prepare_cached(
-                "INSERT INTO player_stats (player_id, stat, value) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (player_id, stat) DO UPDATE SET value = value + excluded.value RETURNING value",
+            let mut next_id: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM sqlite_sequence WHERE name = 'ledger'",
+                [],
+                |row| row.get(0),
             )?;
-            let mut period = tx.prepare_cached(
-                "INSERT INTO period_stats (kind, starts_at, player_id, stat, value) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (kind, starts_at, player_id, stat) DO UPDATE SET value = value + excluded.value",
+            let mut head = tx.prepare_cached("SELECT MAX(last_ledger_id) FROM player_stats WHERE player_id = ?1")?;
+            let mut values = tx.prepare_cached(
+                "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, day_start, day_value, \
+                 week_start, week_value, month_start, month_value) VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?3, ?7, ?3) \
+                 ON CONFLICT (player_id, stat) DO UPDATE SET value = value + excluded.value, \
+                 last_ledger_id = excluded.last_ledger_id, \
+                 day_value = IIF(day_start = excluded.day_start, day_value + excluded.value, excluded.value), \
+                 day_start = excluded.day_start, \
+                 week_value = IIF(week_start = excluded.week_start, week_value + excluded.value, excluded.value), \
+                 week_start = excluded.week_start, \
+                 month_value = IIF(month_start = excluded.month_start, month_value + excluded.value, excluded.value), \
+                 month_start = excluded.month_start \
+                 RETURNING value",
             )?;
             let mut ledger = tx.prepare_cached(
-                "INSERT INTO ledger (player_id, stat, amount, value_after, source, reason, at) \
-                 VALUES (?1, ?2, ?3, ?4, 'api:direct', NULL, ?5)",
+                "INSERT INTO ledger (id, player_id, stat, amount, value_after, source, reason, at, prev_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'api:direct', NULL, ?6, ?7)",
             )?;
             for _ in 0..per_tx.min(awards - done) {
                 let player = rng.gen_range(1..=players as i64);
                 let s = rng.gen_range(0..STATS.len());
                 let amount = rng.gen_range(1..=10i64);
-                let after: i64 = all_time.query_row(params![player, STATS[s], amount], |row| row.get(0))?;
-                for (kind, starts_at) in &periods {
-                    period.execute(params![kind, starts_at, player, STATS[s], amount])?;
-                }
-                ledger.execute(params![player, STATS[s], amount, after, now])?;
+                let prev: Option<i64> = head.query_row(params![player], |row| row.get(0))?;
+                let after: i64 =
+                    values.query_row(params![player, STATS[s], amount, next_id, day, week, month], |row| row.get(0))?;
+                ledger.execute(params![next_id, player, STATS[s], amount, after, now, prev])?;
+                next_id += 1;
                 credit.awards += 1;
                 credit.per_stat[s] += amount;
                 done += 1;

@@ -11,7 +11,7 @@ use crate::store::StoreResult;
 use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply, WriteTx};
 use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
 
-use super::values::{self, PendingValues};
+use super::values::{self, PendingValues, Stored};
 use super::{ledger, twitch};
 
 /// Rows per statement: well under SQLite's 32,766 bound parameters.
@@ -23,12 +23,20 @@ pub struct SqliteWriteTx {
     /// whose head was looked up; moved on as rows are appended.
     heads: HashMap<i64, i64>,
     heads_known: HashSet<i64>,
+    /// The pairs read so far, with every period's value: one read serves all periods.
+    stored: HashMap<(i64, String), Option<Stored>>,
     values: PendingValues,
 }
 
 impl SqliteWriteTx {
     pub fn new(tx: Transaction<'static, Sqlite>) -> Self {
-        Self { tx, heads: HashMap::new(), heads_known: HashSet::new(), values: PendingValues::default() }
+        Self {
+            tx,
+            heads: HashMap::new(),
+            heads_known: HashSet::new(),
+            stored: HashMap::new(),
+            values: PendingValues::default(),
+        }
     }
 }
 
@@ -80,40 +88,34 @@ impl WriteTx for SqliteWriteTx {
         Ok(found)
     }
 
-    /// Reads the players' values in the period and keeps the pairs asked
-    /// for: `player_id IN (…)` is a range of the primary key. Every row of
-    /// a player is read, so its newest ledger row is known too.
+    /// The first call reads the pairs' rows with every period's value;
+    /// the running periods' calls that follow are answered from those.
     async fn stat_values(&mut self, period: PeriodKey, pairs: &[(i64, String)]) -> StoreResult<Vec<StatValue>> {
-        let wanted: HashSet<(i64, &str)> = pairs.iter().map(|(id, stat)| (*id, stat.as_str())).collect();
-        let mut ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        // The start is ours, an integer: inline, so the statement is the same all period long.
-        let value = values::value_in(period.period, &period.starts_at.to_string());
-        let mut found = Vec::new();
-        for chunk in ids.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(format!(
-                "SELECT s.player_id, s.stat, {value}, s.last_ledger_id FROM player_stats s WHERE s.player_id IN ("
-            ));
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
+        let mut unread: Vec<(i64, String)> =
+            pairs.iter().filter(|pair| !self.stored.contains_key(*pair)).cloned().collect();
+        unread.sort_unstable();
+        unread.dedup();
+        if !unread.is_empty() {
+            let found = values::read(&mut self.tx, &unread).await?;
+            for pair in unread {
+                self.stored.insert(pair, None);
             }
-            query.push(")");
-            let rows: Vec<(i64, String, Option<i64>, Option<i64>)> =
-                query.build_query_as().fetch_all(&mut *self.tx).await?;
-            for (player_id, stat, value, last_ledger_id) in rows {
-                if let Some(id) = last_ledger_id {
-                    let head = self.heads.entry(player_id).or_insert(id);
-                    *head = (*head).max(id);
+            for (pair, stored) in found {
+                // A player with no row among the pairs read has its newest row looked up when it gets one.
+                if let Some(head) = stored.player_head {
+                    self.heads.insert(pair.0, head);
                 }
-                if let Some(value) = value.filter(|_| wanted.contains(&(player_id, stat.as_str()))) {
-                    found.push((player_id, stat, value));
-                }
+                self.heads_known.insert(pair.0);
+                self.stored.insert(pair, Some(stored));
             }
-            self.heads_known.extend(chunk);
         }
-        Ok(found)
+        Ok(pairs
+            .iter()
+            .filter_map(|pair| {
+                let value = self.stored.get(pair)?.as_ref()?.value_in(period)?;
+                Some((pair.0, pair.1.clone(), value))
+            })
+            .collect())
     }
 
     async fn insert_ledger(&mut self, rows: &[NewLedgerRow]) -> StoreResult<Vec<i64>> {

@@ -278,6 +278,9 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
+mod upgrade_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -5,13 +5,17 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::{StoreError, StoreResult};
 
 /// Rows per statement: 12 bound values each, under SQLite's 32,766.
 const CHUNK: usize = 1000;
+
+/// Every column of the running periods, in the order of [`RUNNING`].
+const PERIOD_COLUMNS: &str =
+    "day_start, day_value, week_start, week_value, month_start, month_value, stream_start, stream_value";
 
 /// The running periods, in the order of [`Cell::periods`].
 const RUNNING: [Period; 4] = [Period::Day, Period::Week, Period::Month, Period::Stream];
@@ -37,6 +41,64 @@ pub fn value_in(period: Period, start: &str) -> String {
             format!("CASE WHEN s.{start_column} = {start} THEN s.{value_column} END")
         }
     }
+}
+
+/// A player's stat as stored, and the player's newest ledger row.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub value: i64,
+    periods: [Option<(i64, i64)>; RUNNING.len()],
+    pub player_head: Option<i64>,
+}
+
+impl Stored {
+    /// The value in `period`; none if the stored one is of an earlier period.
+    pub fn value_in(&self, period: PeriodKey) -> Option<i64> {
+        match RUNNING.iter().position(|&running| running == period.period) {
+            None => Some(self.value),
+            Some(i) => self.periods[i].filter(|&(start, _)| start == period.starts_at).map(|(_, value)| value),
+        }
+    }
+}
+
+/// The stored rows of `pairs` (sorted, distinct), each with its player's
+/// newest ledger row. Only the pairs' rows cross from SQLite's worker
+/// thread, one at a time: reading a player's every stat would cost ten.
+pub async fn read(conn: &mut SqliteConnection, pairs: &[(i64, String)]) -> StoreResult<Vec<((i64, String), Stored)>> {
+    let mut found = Vec::with_capacity(pairs.len());
+    for chunk in pairs.chunks(CHUNK) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT player_id, stat, value, {PERIOD_COLUMNS}, player_head FROM \
+             (SELECT s.*, MAX(s.last_ledger_id) OVER (PARTITION BY s.player_id) AS player_head \
+              FROM player_stats s WHERE s.player_id IN ("
+        ));
+        let mut ids = query.separated(", ");
+        let mut last = None;
+        for (player_id, _) in chunk {
+            if last != Some(*player_id) {
+                ids.push_bind(*player_id);
+                last = Some(*player_id);
+            }
+        }
+        query.push(")) WHERE (player_id, stat) IN (VALUES ");
+        let mut tuples = query.separated(", ");
+        for (player_id, stat) in chunk {
+            tuples.push("(").push_bind_unseparated(*player_id).push_unseparated(", ");
+            tuples.push_bind_unseparated(stat).push_unseparated(")");
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut *conn).await? {
+            let mut periods = [None; RUNNING.len()];
+            for (i, period) in periods.iter_mut().enumerate() {
+                let start: Option<i64> = row.try_get(3 + 2 * i)?;
+                let value: Option<i64> = row.try_get(4 + 2 * i)?;
+                *period = start.zip(value);
+            }
+            let stored = Stored { value: row.try_get(2)?, periods, player_head: row.try_get(3 + 2 * RUNNING.len())? };
+            found.push(((row.try_get(0)?, row.try_get(1)?), stored));
+        }
+    }
+    Ok(found)
 }
 
 /// What one writer transaction writes to a player's stat.
@@ -76,10 +138,9 @@ impl PendingValues {
     pub async fn write(self, conn: &mut SqliteConnection) -> StoreResult<()> {
         let cells: Vec<_> = self.cells.into_iter().collect();
         for chunk in cells.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, day_start, day_value, \
-                 week_start, week_value, month_start, month_value, stream_start, stream_value) ",
-            );
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, {PERIOD_COLUMNS}) "
+            ));
             let mut missing = None;
             query.push_values(chunk, |mut row, ((player_id, stat), cell)| {
                 if cell.value.is_none() {

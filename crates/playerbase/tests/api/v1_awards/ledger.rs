@@ -67,3 +67,36 @@ async fn the_ledger_pages_with_before_and_next() {
     assert_eq!(g.t.get(&format!("/api/v1/players/{id}/awards?limit=1001")).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(g.t.get("/api/v1/players/999/awards").await.status, StatusCode::NOT_FOUND);
 }
+
+/// Pages from every possible `before`, of players whose awards interleave
+/// (in one batch too), against the rows as the database lists them.
+#[tokio::test]
+async fn every_before_pages_like_the_rows_listed_by_id() {
+    let g = Game::new().await;
+    let ids = [g.player("ada").await, g.player("bob").await, g.player("cy").await];
+    let stats = ["meleeAtkXp", "shieldXp"];
+    let award = |n: usize| json!({"player_id": ids[n % 2], "stat": stats[n % 3 / 2], "amount": n});
+    for round in 0..3 {
+        let batch: Vec<_> = (round * 5..round * 5 + 5).map(award).collect();
+        g.batch(json!({"awards": batch}), None).await;
+        g.award(ids[0], json!({"speedXp": 1})).await;
+    }
+    let db = g.t.db().await;
+    let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM ledger").fetch_one(&db).await.unwrap();
+    for &id in &ids {
+        let listed: Vec<i64> = sqlx::query_scalar("SELECT id FROM ledger WHERE player_id = $1 ORDER BY id DESC")
+            .bind(id)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        for before in 0..=last + 1 {
+            for limit in [1, 2, 100] {
+                let page = g.t.get(&format!("/api/v1/players/{id}/awards?limit={limit}&before={before}")).await;
+                let got: Vec<i64> =
+                    page.body["awards"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+                let expected: Vec<i64> = listed.iter().copied().filter(|&row| row < before).take(limit).collect();
+                assert_eq!(got, expected, "player {id}, before {before}, limit {limit}");
+            }
+        }
+    }
+}
