@@ -97,6 +97,7 @@ impl From<StoreError> for AppError {
                 Self::Unavailable(DATABASE_UNREACHABLE.into())
             }
             StoreError::Database(err) => Self::Internal(err.into()),
+            StoreError::Sqlite(err) => Self::Internal(err.into()),
         }
     }
 }

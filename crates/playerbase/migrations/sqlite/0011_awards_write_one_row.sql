@@ -75,7 +75,7 @@ SELECT id, player_id, stat, amount, value_after, source, reason, at, twitch_mess
        CASE WHEN player_id IS NULL THEN NULL ELSE LAG(id) OVER (PARTITION BY player_id ORDER BY id) END
 FROM ledger ORDER BY id;
 -- Ids are never handed out twice, even those of rows no longer there.
-UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT seq FROM sqlite_sequence WHERE name = 'ledger'))
+UPDATE sqlite_sequence SET seq = MAX(COALESCE(seq, 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'ledger'), 0))
 WHERE name = 'ledger_chained';
 INSERT INTO sqlite_sequence (name, seq)
 SELECT 'ledger_chained', seq FROM sqlite_sequence

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
+use rusqlite::OptionalExtension;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::domain::PeriodKey;
@@ -12,7 +13,7 @@ use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue,
 use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
 
 use super::values::{self, PendingValues, Stored};
-use super::{ledger, twitch};
+use super::{direct, ledger, twitch};
 
 /// Rows per statement: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 1000;
@@ -69,7 +70,17 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn players_by_ids(&mut self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
-        usernames_on(&mut self.tx, ids).await
+        direct::with_handle(&mut self.tx, |conn| {
+            let mut username_of = conn.prepare("SELECT username FROM players WHERE id = ?1")?;
+            let mut found = HashMap::with_capacity(ids.len());
+            for &id in ids {
+                if let Some(username) = username_of.query_row([id], |row| row.get(0)).optional()? {
+                    found.insert(id, username);
+                }
+            }
+            Ok(found)
+        })
+        .await
     }
 
     async fn players_by_twitch_ids(&mut self, twitch_ids: &[String]) -> StoreResult<Vec<(String, i64, String)>> {
@@ -96,7 +107,7 @@ impl WriteTx for SqliteWriteTx {
         unread.sort_unstable();
         unread.dedup();
         if !unread.is_empty() {
-            let found = values::read(&mut self.tx, &unread).await?;
+            let found = direct::with_handle(&mut self.tx, |conn| values::read(conn, &unread)).await?;
             for pair in unread {
                 self.stored.insert(pair, None);
             }
@@ -123,11 +134,13 @@ impl WriteTx for SqliteWriteTx {
             rows.iter().map(|row| row.player_id).filter(|id| !self.heads_known.contains(id)).collect();
         unknown.sort_unstable();
         unknown.dedup();
-        if !unknown.is_empty() {
-            self.heads.extend(ledger::heads(&mut self.tx, &unknown).await?);
-            self.heads_known.extend(unknown);
-        }
-        let ids = ledger::append(&mut self.tx, rows, &mut self.heads).await?;
+        let heads = &mut self.heads;
+        let ids = direct::with_handle(&mut self.tx, |conn| {
+            heads.extend(ledger::heads_direct(conn, &unknown)?);
+            ledger::append(conn, rows, heads)
+        })
+        .await?;
+        self.heads_known.extend(unknown);
         for (row, &id) in rows.iter().zip(&ids) {
             self.values.set_last_ledger_id(row.player_id, &row.stat, id);
         }
@@ -211,7 +224,7 @@ impl WriteTx for SqliteWriteTx {
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let Self { mut tx, values, .. } = *self;
-        values.write(&mut tx).await?;
+        direct::with_handle(&mut tx, |conn| Ok(values.write(conn))).await??;
         tx.commit().await?;
         Ok(())
     }

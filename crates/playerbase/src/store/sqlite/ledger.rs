@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+use super::values;
 use crate::store::StoreResult;
 use crate::store::awards::{LedgerRow, NewLedgerRow};
 
@@ -33,41 +34,54 @@ pub async fn heads(conn: &mut SqliteConnection, player_ids: &[i64]) -> StoreResu
     Ok(heads)
 }
 
+/// The newest ledger row of each of `player_ids` that has one, on the writer's handle.
+pub fn heads_direct(conn: &rusqlite::Connection, player_ids: &[i64]) -> rusqlite::Result<HashMap<i64, i64>> {
+    let mut head_of = conn.prepare(values::HEAD_OF_PLAYER)?;
+    let mut heads = HashMap::with_capacity(player_ids.len());
+    for &player_id in player_ids {
+        if let Some(head) = head_of.query_row([player_id], |row| row.get::<_, Option<i64>>(0))? {
+            heads.insert(player_id, head);
+        }
+    }
+    Ok(heads)
+}
+
 /// Appends `rows` with the ids following the last one ever handed out,
 /// each pointing at its player's previous row; `heads` holds every
 /// player's newest row and is moved on to the new ones. Returns the ids.
 ///
 /// The ids are chosen here, not by SQLite, so that a row can point at one
-/// of the same statement: the writer's transaction holds SQLite's write
-/// lock, so nobody takes them in between.
-pub async fn append(
-    conn: &mut SqliteConnection,
+/// of the same group: the writer's transaction holds SQLite's write lock,
+/// so nobody takes them in between.
+pub fn append(
+    conn: &rusqlite::Connection,
     rows: &[NewLedgerRow],
     heads: &mut HashMap<i64, i64>,
-) -> StoreResult<Vec<i64>> {
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'ledger'").fetch_optional(&mut *conn).await?;
-    let first = last.unwrap_or(0) + 1;
-    let ids: Vec<i64> = (first..).take(rows.len()).collect();
-    let linked: Vec<(i64, &NewLedgerRow, Option<i64>)> =
-        ids.iter().zip(rows).map(|(&id, row)| (id, row, heads.insert(row.player_id, id))).collect();
-    for chunk in linked.chunks(CHUNK) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO ledger (id, player_id, stat, amount, value_after, source, reason, at, twitch_message_id, prev_id) ",
-        );
-        query.push_values(chunk, |mut row, (id, award, prev_id)| {
-            row.push_bind(*id)
-                .push_bind(award.player_id)
-                .push_bind(&award.stat)
-                .push_bind(award.amount)
-                .push_bind(award.value_after)
-                .push_bind(&award.source)
-                .push_bind(&award.reason)
-                .push_bind(award.at)
-                .push_bind(&award.twitch_message_id)
-                .push_bind(*prev_id);
-        });
-        query.build().execute(&mut *conn).await?;
+) -> rusqlite::Result<Vec<i64>> {
+    let last: i64 =
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'ledger'", [], |row| {
+            row.get(0)
+        })?;
+    let mut insert = conn.prepare(
+        "INSERT INTO ledger (id, player_id, stat, amount, value_after, source, reason, at, twitch_message_id, prev_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for (id, row) in (last + 1..).zip(rows) {
+        let prev_id = heads.insert(row.player_id, id);
+        insert.execute(rusqlite::params![
+            id,
+            row.player_id,
+            row.stat,
+            row.amount,
+            row.value_after,
+            row.source,
+            row.reason,
+            row.at,
+            row.twitch_message_id,
+            prev_id,
+        ])?;
+        ids.push(id);
     }
     Ok(ids)
 }

@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod awards;
+mod direct;
 mod ledger;
 mod players;
 mod sessions;

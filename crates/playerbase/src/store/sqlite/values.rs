@@ -5,13 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use rusqlite::OptionalExtension;
 
 use crate::domain::{Period, PeriodKey};
 use crate::store::{StoreError, StoreResult};
-
-/// Rows per statement: 12 bound values each, under SQLite's 32,766.
-const CHUNK: usize = 1000;
 
 /// Every column of the running periods, in the order of [`RUNNING`].
 const PERIOD_COLUMNS: &str =
@@ -61,45 +58,34 @@ impl Stored {
     }
 }
 
-/// The stored rows of `pairs` (sorted, distinct), each with its player's
-/// newest ledger row. Only the pairs' rows cross from SQLite's worker
-/// thread, one at a time: reading a player's every stat would cost ten.
-pub async fn read(conn: &mut SqliteConnection, pairs: &[(i64, String)]) -> StoreResult<Vec<((i64, String), Stored)>> {
+/// The stored rows of `pairs`, each with its player's newest ledger row.
+pub fn read(conn: &rusqlite::Connection, pairs: &[(i64, String)]) -> rusqlite::Result<Vec<((i64, String), Stored)>> {
+    let mut row_of =
+        conn.prepare(&format!("SELECT value, {PERIOD_COLUMNS} FROM player_stats WHERE player_id = ?1 AND stat = ?2"))?;
+    let mut head_of = conn.prepare(HEAD_OF_PLAYER)?;
     let mut found = Vec::with_capacity(pairs.len());
-    for chunk in pairs.chunks(CHUNK) {
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT player_id, stat, value, {PERIOD_COLUMNS}, player_head FROM \
-             (SELECT s.*, MAX(s.last_ledger_id) OVER (PARTITION BY s.player_id) AS player_head \
-              FROM player_stats s WHERE s.player_id IN ("
-        ));
-        let mut ids = query.separated(", ");
-        let mut last = None;
-        for (player_id, _) in chunk {
-            if last != Some(*player_id) {
-                ids.push_bind(*player_id);
-                last = Some(*player_id);
-            }
-        }
-        query.push(")) WHERE (player_id, stat) IN (VALUES ");
-        let mut tuples = query.separated(", ");
-        for (player_id, stat) in chunk {
-            tuples.push("(").push_bind_unseparated(*player_id).push_unseparated(", ");
-            tuples.push_bind_unseparated(stat).push_unseparated(")");
-        }
-        query.push(")");
-        for row in query.build().fetch_all(&mut *conn).await? {
-            let mut periods = [None; RUNNING.len()];
-            for (i, period) in periods.iter_mut().enumerate() {
-                let start: Option<i64> = row.try_get(3 + 2 * i)?;
-                let value: Option<i64> = row.try_get(4 + 2 * i)?;
-                *period = start.zip(value);
-            }
-            let stored = Stored { value: row.try_get(2)?, periods, player_head: row.try_get(3 + 2 * RUNNING.len())? };
-            found.push(((row.try_get(0)?, row.try_get(1)?), stored));
+    for (player_id, stat) in pairs {
+        let stored = row_of
+            .query_row(rusqlite::params![player_id, stat], |row| {
+                let mut periods = [None; RUNNING.len()];
+                for (i, period) in periods.iter_mut().enumerate() {
+                    let start: Option<i64> = row.get(1 + 2 * i)?;
+                    let value: Option<i64> = row.get(2 + 2 * i)?;
+                    *period = start.zip(value);
+                }
+                Ok(Stored { value: row.get(0)?, periods, player_head: None })
+            })
+            .optional()?;
+        if let Some(mut stored) = stored {
+            stored.player_head = head_of.query_row([player_id], |row| row.get(0))?;
+            found.push(((*player_id, stat.clone()), stored));
         }
     }
     Ok(found)
 }
+
+/// A player's newest ledger row: the largest of its stats'.
+pub const HEAD_OF_PLAYER: &str = "SELECT MAX(last_ledger_id) FROM player_stats WHERE player_id = ?1";
 
 /// What one writer transaction writes to a player's stat.
 #[derive(Debug, Default)]
@@ -135,39 +121,42 @@ impl PendingValues {
 
     /// Writes every pair: inserted with its all-time value, or updated,
     /// keeping what this transaction did not change.
-    pub async fn write(self, conn: &mut SqliteConnection) -> StoreResult<()> {
-        let cells: Vec<_> = self.cells.into_iter().collect();
-        for chunk in cells.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, {PERIOD_COLUMNS}) "
+    pub fn write(self, conn: &rusqlite::Connection) -> StoreResult<()> {
+        let mut sql = format!(
+            "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, {PERIOD_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+             ON CONFLICT (player_id, stat) DO UPDATE SET value = excluded.value, \
+             last_ledger_id = COALESCE(excluded.last_ledger_id, last_ledger_id)"
+        );
+        for period in RUNNING {
+            let (start, value) = columns(period).expect("a running period has columns");
+            sql.push_str(&format!(
+                ", {value} = IIF(excluded.{start} IS NULL, {value}, excluded.{value}), \
+                 {start} = COALESCE(excluded.{start}, {start})"
             ));
-            let mut missing = None;
-            query.push_values(chunk, |mut row, ((player_id, stat), cell)| {
-                if cell.value.is_none() {
-                    missing = Some((*player_id, stat.clone()));
-                }
-                row.push_bind(*player_id).push_bind(stat).push_bind(cell.value).push_bind(cell.last_ledger_id);
-                for period in &cell.periods {
-                    row.push_bind(period.map(|(start, _)| start)).push_bind(period.map(|(_, value)| value));
-                }
-            });
-            if let Some((player_id, stat)) = missing {
+        }
+        let mut upsert = conn.prepare(&sql)?;
+        for ((player_id, stat), cell) in self.cells {
+            let Some(value) = cell.value else {
                 return Err(StoreError::Corrupt(format!(
                     "a running period's value of player {player_id}'s {stat} without its all-time value"
                 )));
-            }
-            query.push(
-                " ON CONFLICT (player_id, stat) DO UPDATE SET value = excluded.value, \
-                 last_ledger_id = COALESCE(excluded.last_ledger_id, last_ledger_id)",
-            );
-            for period in RUNNING {
-                let (start, value) = columns(period).expect("a running period has columns");
-                query.push(format!(
-                    ", {value} = IIF(excluded.{start} IS NULL, {value}, excluded.{value}), \
-                     {start} = COALESCE(excluded.{start}, {start})"
-                ));
-            }
-            query.build().execute(&mut *conn).await?;
+            };
+            let [day, week, month, stream] = cell.periods;
+            upsert.execute(rusqlite::params![
+                player_id,
+                stat,
+                value,
+                cell.last_ledger_id,
+                day.map(|(start, _)| start),
+                day.map(|(_, value)| value),
+                week.map(|(start, _)| start),
+                week.map(|(_, value)| value),
+                month.map(|(start, _)| start),
+                month.map(|(_, value)| value),
+                stream.map(|(start, _)| start),
+                stream.map(|(_, value)| value),
+            ])?;
         }
         Ok(())
     }
