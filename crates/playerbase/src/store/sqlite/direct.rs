@@ -22,3 +22,17 @@ pub async fn with_handle<T>(
     drop(direct);
     Ok(result?)
 }
+
+/// Column `index` of `row` as text, borrowed from SQLite's buffer.
+pub fn text<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(index)?.as_str().map_err(|err| not_text(index, err))
+}
+
+/// Column `index` of `row` as text or NULL, borrowed from SQLite's buffer.
+pub fn text_or_null<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'r str>> {
+    row.get_ref(index)?.as_str_or_null().map_err(|err| not_text(index, err))
+}
+
+pub fn not_text(index: usize, err: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err))
+}

@@ -1,7 +1,8 @@
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
+
+use super::direct;
 
 use crate::domain::{Email, TwitchUserId, Username};
 use crate::store::{AccountChange, ImportedPlayer, NewPlayer, PlayerRecord, PublicProfileRow, StoreError, StoreResult};
@@ -95,32 +96,35 @@ pub async fn by_email(pool: &SqlitePool, email: &Email) -> StoreResult<Option<Pl
 }
 
 /// Every player's public fields and all-time stats, one row per player (the
-/// stats as a JSON array of `[stat, value]`): rows cross from SQLite's
-/// worker thread one at a time, so a row per stat would cost ten times more.
+/// stats as a JSON array of `[stat, value]`), read straight from SQLite at
+/// start-up: a million rows through sqlx's worker channel cost seconds.
 pub async fn public_profiles(
     pool: &SqlitePool,
     each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send),
 ) -> StoreResult<()> {
-    let mut rows = sqlx::query(
-        "SELECT p.id, p.username, p.created_at, p.twitch_user_id, p.twitch_login, \
-         (SELECT json_group_array(json_array(s.stat, s.value)) FROM player_stats s WHERE s.player_id = p.id) \
-         FROM players p",
-    )
-    .fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        let id = row.try_get(0)?;
-        let stats: Vec<(&str, i64)> = serde_json::from_str(row.try_get(5)?)
-            .map_err(|err| StoreError::Corrupt(format!("stats of player {id}: {err}")))?;
-        each(PublicProfileRow {
-            id,
-            username: row.try_get(1)?,
-            created_at: row.try_get(2)?,
-            twitch_user_id: row.try_get(3)?,
-            twitch_login: row.try_get(4)?,
-            stats: &stats,
-        });
-    }
-    Ok(())
+    direct::with_handle(&mut *pool.acquire().await?, |conn| {
+        let mut statement = conn.prepare(
+            "SELECT p.id, p.username, p.created_at, p.twitch_user_id, p.twitch_login, \
+             (SELECT json_group_array(json_array(s.stat, s.value)) FROM player_stats s WHERE s.player_id = p.id) \
+             FROM players p",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let id = row.get(0)?;
+            let stats: Vec<(&str, i64)> =
+                serde_json::from_str(direct::text(row, 5)?).map_err(|err| direct::not_text(5, err))?;
+            each(PublicProfileRow {
+                id,
+                username: direct::text(row, 1)?,
+                created_at: row.get(2)?,
+                twitch_user_id: direct::text_or_null(row, 3)?,
+                twitch_login: direct::text_or_null(row, 4)?,
+                stats: &stats,
+            });
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn replace_password_hash(pool: &SqlitePool, player_id: i64, old: &str, new: &str) -> StoreResult<bool> {
