@@ -3,6 +3,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::auth::Passwords;
+use crate::auth::api_keys::ApiKeyCache;
 use crate::awards::{Awards, Events, Writer, feed};
 use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
@@ -40,6 +41,7 @@ pub struct Shared {
     pub twitch: TwitchClient,
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
+    pub api_keys: ApiKeyCache,
 }
 
 impl AppState {
@@ -65,7 +67,7 @@ impl AppState {
         let password_rules = config.password_rules();
         let boards = Arc::new(Leaderboards::new(&stats));
         let stream = Stream::last_start(store.stream().await?);
-        // Both read the whole database, each on a connection (and SQLite worker thread) of its own.
+        // Both read the whole database (on SQLite one after the other, each straight from its handle).
         let running = periods::current(clock.now(), stream);
         let (last_announcement, profiles) = tokio::try_join!(
             leaderboards::load(&boards, store.as_ref(), &running),
@@ -124,6 +126,7 @@ impl AppState {
             twitch,
             limits,
             metrics,
+            api_keys: ApiKeyCache::default(),
         })))
     }
 }

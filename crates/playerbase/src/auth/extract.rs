@@ -162,5 +162,5 @@ pub async fn live_api_key(state: &AppState, token: &str) -> Result<Option<ApiKey
     if !token.starts_with(API_KEY_PREFIX) {
         return Ok(None);
     }
-    Ok(state.store.live_api_key(&TokenHash::of(token)).await?)
+    Ok(state.api_keys.live(state.store.as_ref(), TokenHash::of(token)).await?)
 }

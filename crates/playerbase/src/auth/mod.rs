@@ -1,6 +1,7 @@
 //! Who is calling: password hashing, tokens, and the extractors that turn
 //! an `Authorization` header into a player.
 
+pub mod api_keys;
 pub mod credentials;
 pub mod extract;
 pub mod legacy;

@@ -17,7 +17,7 @@ pub const WEB_PREFIX: &str = "pbw_";
 /// Prefix of API keys.
 pub const API_KEY_PREFIX: &str = "pbk_";
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TokenHash([u8; 32]);
 
 impl TokenHash {
