@@ -83,8 +83,10 @@ struct Cli {
     /// Run only these phases (the seeding, start-up and in-process figures always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Phase>,
-    /// Instead of the benchmark: a soak of mixed load for SECONDS (default 600),
-    /// failing if any answer is not a 2xx; prints requests, latencies and memory.
+    /// Instead of the benchmark: a soak of mixed load (EventSub included) for
+    /// SECONDS (default 600), failing if any answer is not a 2xx or the
+    /// database does not hold what the EventSub deliveries should have done;
+    /// prints requests, latencies, memory and the database check.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
     soak: Option<u64>,
     /// Seed of every random choice.

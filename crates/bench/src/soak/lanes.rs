@@ -1,6 +1,7 @@
 //! The soak's lanes: each a kind of request sent over its own keep-alive
 //! connections, some at full speed, the ones that write or hash at a pace,
 //! so the database grows steadily rather than as fast as the disk allows.
+//! The EventSub lanes' deliveries come from [`Feed`]s.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,6 +17,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use tokio::time::MissedTickBehavior;
 
+use super::eventsub::{Feed, Log};
 use crate::{STATS, load};
 
 /// Awards per batch request.
@@ -36,6 +38,8 @@ pub enum Kind {
     Batch,
     Login,
     Me,
+    Chat,
+    Events,
 }
 
 impl Kind {
@@ -48,6 +52,8 @@ impl Kind {
             Kind::Batch => "batch of 100 awards `POST /api/v1/awards` (Idempotency-Key)",
             Kind::Login => "login `POST /api/v1/auth/login` (argon2)",
             Kind::Me => "`GET /api/v1/me` with the login's token",
+            Kind::Chat => "EventSub `channel.chat.message` `POST /api/v1/twitch/eventsub`",
+            Kind::Events => "EventSub cheers, follows, subs, redemptions, raids (same route)",
         }
     }
 }
@@ -60,14 +66,18 @@ struct Lane {
 }
 
 /// The mix. Reads run flat out; awards are paced at about 2,000 a second in
-/// all; logins at two a second, since each costs a core an argon2 hash.
-const LANES: [Lane; 6] = [
+/// all; logins at two a second, since each costs a core an argon2 hash;
+/// EventSub chat at 300 messages a second (over 12 connections, as Twitch
+/// delivers several at once), its other events at 20.
+const LANES: [Lane; 8] = [
     Lane { kind: Kind::Profile, conns: 4, pace: None },
     Lane { kind: Kind::Top, conns: 1, pace: None },
     Lane { kind: Kind::Around, conns: 1, pace: None },
     Lane { kind: Kind::Single, conns: 4, pace: Some(Duration::from_millis(4)) },
     Lane { kind: Kind::Batch, conns: 1, pace: Some(Duration::from_millis(100)) },
     Lane { kind: Kind::Login, conns: 1, pace: Some(Duration::from_millis(500)) },
+    Lane { kind: Kind::Chat, conns: 12, pace: Some(Duration::from_millis(40)) },
+    Lane { kind: Kind::Events, conns: 1, pace: Some(Duration::from_millis(50)) },
 ];
 
 #[derive(Default)]
@@ -122,7 +132,7 @@ pub async fn register_accounts(addr: SocketAddr, count: usize) -> anyhow::Result
     Ok(accounts)
 }
 
-/// Runs every lane until `deadline`; the tallies by kind.
+/// Runs every lane until `deadline`; the tallies by kind, and what the EventSub deliveries acknowledged should have done.
 pub async fn run_all(
     addr: SocketAddr,
     deadline: Instant,
@@ -130,10 +140,11 @@ pub async fn run_all(
     key: Arc<String>,
     accounts: Arc<Accounts>,
     players: u64,
-) -> anyhow::Result<Vec<(Kind, Tally)>> {
+) -> anyhow::Result<(Vec<(Kind, Tally)>, Log)> {
     let mut tasks = Vec::new();
     for (l, lane) in LANES.iter().enumerate() {
         for c in 0..lane.conns {
+            let label = format!("{seed}-{l}-{c}");
             let connection = Connection {
                 addr,
                 kind: lane.kind,
@@ -143,18 +154,22 @@ pub async fn run_all(
                 accounts: accounts.clone(),
                 players,
                 rng: SmallRng::seed_from_u64(seed ^ ((l * 1000 + c) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-                label: format!("{seed}-{l}-{c}"),
+                feed: Feed::new(lane.kind, &label, (c as u64, lane.conns as u64)),
+                label,
             };
             tasks.push(tokio::spawn(connection.run()));
         }
     }
     let mut by_kind: BTreeMap<Kind, Tally> = BTreeMap::new();
+    let mut log = Log::default();
     for task in tasks {
-        for (kind, tally) in task.await? {
+        let (tallies, feed) = task.await?;
+        for (kind, tally) in tallies {
             by_kind.entry(kind).or_default().merge(tally);
         }
+        log.merge(feed.map(|f| f.log).unwrap_or_default());
     }
-    Ok(by_kind.into_iter().collect())
+    Ok((by_kind.into_iter().collect(), log))
 }
 
 struct Connection {
@@ -168,10 +183,12 @@ struct Connection {
     rng: SmallRng,
     /// Makes this connection's Idempotency-Keys unique across the run.
     label: String,
+    /// The EventSub lanes' deliveries.
+    feed: Option<Feed>,
 }
 
 impl Connection {
-    async fn run(mut self) -> Vec<(Kind, Tally)> {
+    async fn run(mut self) -> (Vec<(Kind, Tally)>, Option<Feed>) {
         let mut tally = Tally::default();
         let mut me = Tally::default();
         let mut pace = self.pace.map(|every| {
@@ -195,12 +212,15 @@ impl Connection {
                 Some(s) => exchange(s, request).await.ok(),
                 None => None,
             };
+            let status = answer.as_ref().map_or(0, |(status, _)| *status);
+            tally.record(begun, status);
+            if let Some(feed) = self.feed.as_mut() {
+                feed.answered(status);
+            }
             let Some((status, body)) = answer else {
-                tally.record(begun, 0);
                 sender = None;
                 continue;
             };
-            tally.record(begun, status);
             if self.kind == Kind::Login && status == 200 {
                 // The token the login gave must work at once.
                 let token = serde_json::from_slice::<serde_json::Value>(&body)
@@ -218,7 +238,7 @@ impl Connection {
         if self.kind == Kind::Login {
             tallies.push((Kind::Me, me));
         }
-        tallies
+        (tallies, self.feed)
     }
 
     fn request(&mut self, n: u64) -> Request<Full<Bytes>> {
@@ -254,6 +274,7 @@ impl Connection {
                 let body = serde_json::json!({"username": username, "password": password}).to_string();
                 post("/api/v1/auth/login", None, body)
             }
+            Kind::Chat | Kind::Events => self.feed.as_mut().expect("EventSub lanes have a feed").next(rng),
         }
     }
 
@@ -273,11 +294,11 @@ fn get(path: &str, bearer: Option<&str>) -> Request<Full<Bytes>> {
     request
 }
 
-fn post(path: &str, bearer: Option<&str>, body: String) -> Request<Full<Bytes>> {
+pub(super) fn post(path: &str, bearer: Option<&str>, body: impl Into<Bytes>) -> Request<Full<Bytes>> {
     let mut request = Request::post(path)
         .header("host", "127.0.0.1")
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(body.into()))
         .expect("a valid request");
     if let Some(token) = bearer {
         request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("a valid header"));
@@ -286,7 +307,7 @@ fn post(path: &str, bearer: Option<&str>, body: String) -> Request<Full<Bytes>> 
 }
 
 /// Sends one request and reads the whole answer.
-async fn exchange(
+pub(super) async fn exchange(
     sender: &mut SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
 ) -> anyhow::Result<(u16, Bytes)> {

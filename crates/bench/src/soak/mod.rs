@@ -1,8 +1,11 @@
 //! `--soak SECONDS`: mixed load on the real release server for a long
-//! time — profile reads, leaderboard reads, single and batch awards, logins
-//! — counting every answer that is not a 2xx and sampling the server's
-//! resident memory every 10 s, to show it neither fails nor grows.
+//! time — profile reads, leaderboard reads, single and batch awards, logins,
+//! EventSub deliveries — counting every answer that is not a 2xx and
+//! sampling the server's resident memory every 10 s, to show it neither
+//! fails nor grows; then checking the database for what EventSub did.
 
+mod check;
+mod eventsub;
 mod lanes;
 
 use std::path::Path;
@@ -38,7 +41,8 @@ pub struct Soak<'a> {
     pub server_log: Option<&'a str>,
 }
 
-/// Runs the soak and returns the Markdown report; an error if any answer was not a 2xx.
+/// Runs the soak and returns the Markdown report; an error if any answer
+/// was not a 2xx or the database does not hold what EventSub should have done.
 pub async fn run(soak: Soak<'_>) -> anyhow::Result<String> {
     let load_before = crate::loadavg();
     let database = soak.dir.join("playerbase.db");
@@ -47,9 +51,13 @@ pub async fn run(soak: Soak<'_>) -> anyhow::Result<String> {
     say(format!("seeding {PLAYERS} players"));
     db::sqlite::seed_players(&database, PLAYERS, &mut rng)?;
     let log = soak.dir.join("playerbase.log");
-    let (pb, _) =
-        server::start_playerbase(soak.bin, database.as_os_str(), &log, soak.server_log, &SERVER_LIMITS).await?;
+    let twitch = eventsub::server_env();
+    let env: Vec<(&str, &str)> =
+        SERVER_LIMITS.iter().copied().chain(twitch.iter().map(|(key, value)| (*key, value.as_str()))).collect();
+    let (pb, _) = server::start_playerbase(soak.bin, database.as_os_str(), &log, soak.server_log, &env).await?;
     let accounts = lanes::register_accounts(pb.addr, ACCOUNTS).await?;
+    let mut stream = eventsub::Feed::new(Kind::Events, "stream", (0, 1)).expect("an EventSub feed");
+    eventsub::stream_change(pb.addr, &mut stream, true).await?;
     say(format!("soaking {} s against pid {} on {}", soak.seconds, pb.pid(), pb.addr));
 
     let duration = Duration::from_secs(soak.seconds);
@@ -69,15 +77,29 @@ pub async fn run(soak: Soak<'_>) -> anyhow::Result<String> {
             }
         }
     });
-    let tallies =
+    let (tallies, mut deliveries) =
         lanes::run_all(pb.addr, started + duration, soak.seed, Arc::new(key), Arc::new(accounts), PLAYERS).await?;
     let samples = sampler.await?;
     let alive = server::memory(pid).is_ok();
+    eventsub::stream_change(pb.addr, &mut stream, false).await?;
+    deliveries.merge(stream.log);
+    // A graceful stop applies every EventSub message stored before it ends.
     pb.stop(Duration::from_secs(30));
+    let checked = check::eventsub(&database, &deliveries)?;
+    let unanswered = std::fs::read_to_string(&log)?.matches(eventsub::ANSWER_FAILED).count();
 
-    let report = render(&soak, &tallies, &samples, &load_before, alive);
+    let mut report = render(&soak, &tallies, &samples, &load_before, alive);
+    report.push_str(&format!(
+        "\nEventSub: {} distinct messages acknowledged (with one `stream.online` before the lanes and one `stream.offline` after them), {} exact resends acknowledged; {} Twitch ids named; {unanswered} chat-command answers failed to reach the closed Twitch port and were logged (`{}`).\n\n{}",
+        deliveries.distinct(),
+        deliveries.resent,
+        deliveries.viewers.len(),
+        eventsub::ANSWER_FAILED,
+        checked.table
+    ));
     let errors: u64 = tallies.iter().map(|(_, t)| t.errors()).sum();
     anyhow::ensure!(errors == 0 && alive, "{report}\nthe soak saw {errors} answers that were not 2xx");
+    anyhow::ensure!(checked.ok, "{report}\nthe database does not hold what the EventSub deliveries should have done");
     Ok(report)
 }
 
@@ -89,9 +111,10 @@ fn render(
     alive: bool,
 ) -> String {
     let mut out = format!(
-        "Soak: {} s of mixed load on SQLite, {PLAYERS} seeded players (reads to all, awards to the first {}), seed {}; load average before {}, after {}.\n\n",
+        "Soak: {} s of mixed load on SQLite, {PLAYERS} seeded players (reads to all, awards to the first {}), EventSub from {} Twitch viewer ids, seed {}; load average before {}, after {}.\n\n",
         soak.seconds,
         lanes::ACTIVE,
+        eventsub::VIEWERS,
         soak.seed,
         load_before,
         crate::loadavg()
