@@ -82,7 +82,25 @@ enum ApiKeyCommand {
     Revoke { name: String },
 }
 
+/// glibc raises its mmap threshold to the size of each large block freed,
+/// so after the first login argon2's 19 MiB blocks come from the threads'
+/// arenas and stay there (57 MiB per arena in a 30-minute soak; a 90-second
+/// soak ended at 364 MiB resident, and at 78 MiB with the threshold fixed:
+/// BENCHMARKS.md, "Soak"). Blocks of 4 MiB and more are then mapped, and
+/// unmapped when freed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_system() {
+    // SAFETY: mallopt only sets an allocator parameter; no other thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_system() {}
+
 fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
     let cli = Cli::parse();
     let log = playerbase::logging::init();
     let result = run(cli);

@@ -92,6 +92,32 @@ async fn bad_signatures_are_403_and_store_nothing() {
     assert!(!super::is_viewer(&t, "501").await, "nothing was applied");
 }
 
+/// The subscription type header is not signed: a forged one must not become
+/// a metric series of its own, or anyone could grow `/metrics` without end.
+#[tokio::test]
+async fn refused_deliveries_count_under_known_types_only() {
+    let t = app().await;
+    let now = timestamp(t.state.clock.now());
+    for (id, claimed) in [("m-1", "made.up.type-1"), ("m-2", "made.up.type-2"), ("m-3", "channel.follow")] {
+        let headers = [
+            ("twitch-eventsub-message-id", id),
+            ("twitch-eventsub-message-type", "notification"),
+            ("twitch-eventsub-message-signature", "sha256=00"),
+            ("twitch-eventsub-message-timestamp", now.as_str()),
+            ("twitch-eventsub-subscription-type", claimed),
+        ];
+        let reply =
+            t.send_with(axum::http::Method::POST, "/api/v1/twitch/eventsub", &headers, Some(b"{}".to_vec())).await;
+        assert_eq!(reply.code(), "invalid_signature");
+    }
+    let metrics = String::from_utf8(t.get("/metrics").await.raw).unwrap();
+    assert!(!metrics.contains("made.up"), "{metrics}");
+    let counted =
+        |kind: &str| format!("playerbase_eventsub_messages_total{{type=\"{kind}\",outcome=\"invalid_signature\"}}");
+    assert!(metrics.contains(&format!("{} 2", counted("unknown"))), "{metrics}");
+    assert!(metrics.contains(&format!("{} 1", counted("channel.follow"))), "{metrics}");
+}
+
 #[tokio::test]
 async fn headers_are_read_ignoring_case() {
     let t = app().await;
