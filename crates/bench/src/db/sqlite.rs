@@ -92,7 +92,7 @@ pub fn direct_awards(
     while done < awards {
         let tx = conn.transaction()?;
         {
-            let mut next_id: i64 = tx.query_row(
+            let first_id: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM sqlite_sequence WHERE name = 'ledger'",
                 [],
                 |row| row.get(0),
@@ -115,19 +115,19 @@ pub fn direct_awards(
                 "INSERT INTO ledger (id, player_id, stat, amount, value_after, source, reason, at, prev_id) \
                  VALUES (?1, ?2, ?3, ?4, ?5, 'api:direct', NULL, ?6, ?7)",
             )?;
-            for _ in 0..per_tx.min(awards - done) {
+            let count = per_tx.min(awards - done);
+            for id in first_id..first_id + count as i64 {
                 let player = rng.gen_range(1..=players as i64);
                 let s = rng.gen_range(0..STATS.len());
                 let amount = rng.gen_range(1..=10i64);
                 let prev: Option<i64> = head.query_row(params![player], |row| row.get(0))?;
                 let after: i64 =
-                    values.query_row(params![player, STATS[s], amount, next_id, day, week, month], |row| row.get(0))?;
-                ledger.execute(params![next_id, player, STATS[s], amount, after, now, prev])?;
-                next_id += 1;
+                    values.query_row(params![player, STATS[s], amount, id, day, week, month], |row| row.get(0))?;
+                ledger.execute(params![id, player, STATS[s], amount, after, now, prev])?;
                 credit.awards += 1;
                 credit.per_stat[s] += amount;
-                done += 1;
             }
+            done += count;
         }
         tx.commit()?;
     }
