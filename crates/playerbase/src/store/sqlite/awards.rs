@@ -135,7 +135,7 @@ impl WriteTx for SqliteWriteTx {
         unknown.dedup();
         let heads = &mut self.heads;
         let ids = direct::with_handle(&mut self.tx, |conn| {
-            heads.extend(ledger::heads_direct(conn, &unknown)?);
+            heads.extend(ledger::heads(conn, &unknown)?);
             ledger::append(conn, rows, heads)
         })
         .await?;

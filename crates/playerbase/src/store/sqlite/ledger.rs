@@ -5,37 +5,17 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::values;
+use super::{direct, values};
 use crate::store::StoreResult;
 use crate::store::awards::{LedgerRow, NewLedgerRow};
-
-/// Rows per statement: 10 bound values each, under SQLite's 32,766.
-const CHUNK: usize = 1000;
 
 const COLUMNS: &str =
     "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at, l.twitch_message_id";
 
 /// The newest ledger row of each of `player_ids` that has one.
-pub async fn heads(conn: &mut SqliteConnection, player_ids: &[i64]) -> StoreResult<HashMap<i64, i64>> {
-    let mut heads = HashMap::with_capacity(player_ids.len());
-    for chunk in player_ids.chunks(CHUNK) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT player_id, MAX(last_ledger_id) FROM player_stats WHERE last_ledger_id IS NOT NULL AND player_id IN (",
-        );
-        let mut list = query.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        query.push(") GROUP BY player_id");
-        heads.extend(query.build_query_as::<(i64, i64)>().fetch_all(&mut *conn).await?);
-    }
-    Ok(heads)
-}
-
-/// The newest ledger row of each of `player_ids` that has one, on the writer's handle.
-pub fn heads_direct(conn: &rusqlite::Connection, player_ids: &[i64]) -> rusqlite::Result<HashMap<i64, i64>> {
+pub fn heads(conn: &rusqlite::Connection, player_ids: &[i64]) -> rusqlite::Result<HashMap<i64, i64>> {
     let mut head_of = conn.prepare(values::HEAD_OF_PLAYER)?;
     let mut heads = HashMap::with_capacity(player_ids.len());
     for &player_id in player_ids {
@@ -44,6 +24,10 @@ pub fn heads_direct(conn: &rusqlite::Connection, player_ids: &[i64]) -> rusqlite
         }
     }
     Ok(heads)
+}
+
+async fn head_of(conn: &mut SqliteConnection, player_id: i64) -> StoreResult<Option<i64>> {
+    Ok(direct::with_handle(conn, |db| heads(db, &[player_id])).await?.remove(&player_id))
 }
 
 /// Appends `rows` with the ids following the last one ever handed out,
@@ -107,7 +91,7 @@ pub async fn page(pool: &SqlitePool, player_id: i64, before: Option<i64>, limit:
 /// The player's newest row below `before`: the previous one of a row of the
 /// player's (the `next` of a page), else found by walking from the newest.
 async fn start_below(conn: &mut SqliteConnection, player_id: i64, before: Option<i64>) -> StoreResult<Option<i64>> {
-    let Some(head) = heads(conn, &[player_id]).await?.remove(&player_id) else { return Ok(None) };
+    let Some(head) = head_of(conn, player_id).await? else { return Ok(None) };
     let Some(before) = before else { return Ok(Some(head)) };
     let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as("SELECT player_id, prev_id FROM ledger WHERE id = $1")
         .bind(before)
@@ -146,7 +130,7 @@ pub async fn after(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec
 /// The amounts stay, the person goes: the player's rows no longer name it.
 /// Run before the player's `player_stats` rows, which lead to its newest row, go.
 pub async fn forget_player(conn: &mut SqliteConnection, player_id: i64) -> StoreResult<()> {
-    let Some(head) = heads(conn, &[player_id]).await?.remove(&player_id) else { return Ok(()) };
+    let Some(head) = head_of(conn, player_id).await? else { return Ok(()) };
     sqlx::query(
         "WITH RECURSIVE chain (id) AS ( \
              SELECT $1 \
