@@ -10,10 +10,6 @@ use rusqlite::OptionalExtension;
 use crate::domain::{Period, PeriodKey};
 use crate::store::{StoreError, StoreResult};
 
-/// Every column of the running periods, in the order of [`RUNNING`].
-const PERIOD_COLUMNS: &str =
-    "day_start, day_value, week_start, week_value, month_start, month_value, stream_start, stream_value";
-
 /// The running periods, in the order of [`Cell::periods`].
 const RUNNING: [Period; 4] = [Period::Day, Period::Week, Period::Month, Period::Stream];
 
@@ -26,6 +22,15 @@ pub fn columns(period: Period) -> Option<(&'static str, &'static str)> {
         Period::Month => Some(("month_start", "month_value")),
         Period::Stream => Some(("stream_start", "stream_value")),
     }
+}
+
+/// Every running period's start and value columns, in the order of [`RUNNING`].
+fn period_columns() -> String {
+    let pairs = RUNNING.map(|period| {
+        let (start, value) = columns(period).expect("a running period has columns");
+        format!("{start}, {value}")
+    });
+    pairs.join(", ")
 }
 
 /// An SQL expression for `period`'s value in a `player_stats` row `s`,
@@ -60,8 +65,8 @@ impl Stored {
 
 /// The stored rows of `pairs`, each with its player's newest ledger row.
 pub fn read(conn: &rusqlite::Connection, pairs: &[(i64, String)]) -> rusqlite::Result<Vec<((i64, String), Stored)>> {
-    let mut row_of =
-        conn.prepare(&format!("SELECT value, {PERIOD_COLUMNS} FROM player_stats WHERE player_id = ?1 AND stat = ?2"))?;
+    let mut row_of = conn
+        .prepare(&format!("SELECT value, {} FROM player_stats WHERE player_id = ?1 AND stat = ?2", period_columns()))?;
     let mut head_of = conn.prepare(HEAD_OF_PLAYER)?;
     let mut found = Vec::with_capacity(pairs.len());
     for (player_id, stat) in pairs {
@@ -123,10 +128,11 @@ impl PendingValues {
     /// keeping what this transaction did not change.
     pub fn write(self, conn: &rusqlite::Connection) -> StoreResult<()> {
         let mut sql = format!(
-            "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, {PERIOD_COLUMNS}) \
+            "INSERT INTO player_stats (player_id, stat, value, last_ledger_id, {}) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
              ON CONFLICT (player_id, stat) DO UPDATE SET value = excluded.value, \
-             last_ledger_id = COALESCE(excluded.last_ledger_id, last_ledger_id)"
+             last_ledger_id = COALESCE(excluded.last_ledger_id, last_ledger_id)",
+            period_columns()
         );
         for period in RUNNING {
             let (start, value) = columns(period).expect("a running period has columns");
