@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod awards;
+mod checkpoints;
 mod direct;
 mod ledger;
 mod players;
@@ -35,10 +36,15 @@ pub struct SqliteStore {
     /// here beats retrying on SQLITE_BUSY.
     writer: SqlitePool,
     readers: SqlitePool,
+    checkpointer: checkpoints::Checkpointer,
 }
 
 impl SqliteStore {
     pub async fn open(database: &str) -> anyhow::Result<Self> {
+        Self::open_with(database, checkpoints::RESTART_AT_FRAMES).await
+    }
+
+    async fn open_with(database: &str, wal_restart_at_frames: i64) -> anyhow::Result<Self> {
         let options = if database.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(database).with_context(|| format!("invalid SQLite URL {database}"))?
         } else {
@@ -58,17 +64,21 @@ impl SqliteStore {
             // A local file does not drop connections; the default ping before
             // every query costs a round trip to SQLite's worker thread.
             .test_before_acquire(false)
-            .connect_with(options.clone())
+            // Checkpoints are the checkpointer's (checkpoints.rs).
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .with_context(|| format!("cannot open SQLite database {database}"))?;
         MIGRATOR.run(&writer).await.context("cannot migrate the SQLite database")?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
             .with_context(|| format!("cannot open SQLite database {database} for reading"))?;
-        Ok(Self { writer, readers })
+        let checkpointer = checkpoints::Checkpointer::start(options, wal_restart_at_frames)
+            .await
+            .with_context(|| format!("cannot open SQLite database {database} for checkpoints"))?;
+        Ok(Self { writer, readers, checkpointer })
     }
 
     /// The read-only pool, for tools that read the schema as a whole (`migrate-database`).
@@ -273,6 +283,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.checkpointer.stop().await;
         self.readers.close().await;
         self.writer.close().await;
     }
@@ -300,5 +311,34 @@ mod tests {
         assert!(tx.commit().await.is_err(), "the violation fails the commit");
         let next = store.begin_write().await.expect("the writer starts the next transaction");
         next.commit().await.unwrap();
+    }
+
+    /// Without the checkpointer nothing copies the WAL back (the writer's
+    /// own checkpoints are off), and it would grow past 4 MiB here.
+    #[tokio::test]
+    async fn the_checkpointer_keeps_the_wal_from_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let store = SqliteStore::open_with(path.to_str().unwrap(), 64).await.unwrap();
+        let filler = "x".repeat(3000);
+        for round in 0..40 {
+            for n in 0..25 {
+                let name = format!("p{round}_{n}");
+                sqlx::query(
+                    "INSERT INTO players (username, username_key, password_hash, created_at) VALUES ($1, $1, $2, 0)",
+                )
+                .bind(&name)
+                .bind(&filler)
+                .execute(&store.writer)
+                .await
+                .unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+        let players: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM players").fetch_one(&store.readers).await.unwrap();
+        assert_eq!(players, 1000);
+        let wal = std::fs::metadata(dir.path().join("p.db-wal")).unwrap().len();
+        assert!(wal < 1 << 20, "the WAL grew to {wal} bytes");
+        store.close().await;
     }
 }
