@@ -358,6 +358,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
         let (mut bare_run, mut layered_run, mut reads) =
             (Measured::default(), Measured::default(), Measured::default());
         let (mut layered_ratios, mut read_ratios) = (Vec::new(), Vec::new());
+        say(format!("phase: profile reads and the ceilings, {} rounds", READ_ROUNDS));
         for round in 0..u64::from(READ_ROUNDS) {
             let seed = cli.seed ^ (round << 8);
             let conns = cli.read_conns;
@@ -501,6 +502,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
             let body = format!(r#"{{"stats":{{"{}":{amount}}}}}"#, STATS[stat]).into_bytes();
             Job { request: load::post_json(&format!("/api/v1/players/{player}/awards"), &single_key, body), credit }
         });
+        say(format!("phase: single awards, {} conns", cli.award_conns));
         let before = database.totals().await?;
         let mut single_run =
             measured_cold(&servers, cli.award_conns, plan.duration, singles, cli.seed, on_postgres).await?;
@@ -545,6 +547,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
             body.push_str("]}");
             Job { request: load::post_json("/api/v1/awards", &batch_key, body.into_bytes()), credit }
         });
+        say(format!("phase: batch awards, {} conns", cli.batch_conns));
         let before = database.totals().await?;
         let mut batch_run =
             measured_cold(&servers, cli.batch_conns, plan.duration * 2, batches, cli.seed, on_postgres).await?;
