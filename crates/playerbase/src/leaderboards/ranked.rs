@@ -191,9 +191,12 @@ mod tests {
         }
     }
 
-    /// What a board may hold beyond 16 bytes per entry: two growth steps per block.
-    fn slack_allowed(ranked: &Ranked) -> usize {
-        ranked.blocks.len() * 2 * GROWTH * std::mem::size_of::<Entry>()
+    /// A board holds at most two growth steps per block beyond 16 bytes per entry.
+    fn assert_near_its_entries_size(ranked: &Ranked) {
+        let entries_bytes = ranked.len() * std::mem::size_of::<Entry>();
+        let slack_allowed = ranked.blocks.len() * 2 * GROWTH * std::mem::size_of::<Entry>();
+        let held = ranked.heap_bytes();
+        assert!(held <= entries_bytes + slack_allowed, "{held} bytes for {entries_bytes} bytes of entries");
     }
 
     #[test]
@@ -202,7 +205,6 @@ mod tests {
         let mut keys: Vec<i64> = (0..players).map(|p| p * 7919 % 1_000_003).collect();
         let mut ranked =
             Ranked::from_unsorted(keys.iter().zip(0..).map(|(&key, player_id)| Entry { key, player_id }).collect());
-        let entries_bytes = players as usize * std::mem::size_of::<Entry>();
         for step in 0..400_000i64 {
             let player_id = step * 104_729 % players;
             let old = Entry { key: keys[player_id as usize], player_id };
@@ -212,11 +214,7 @@ mod tests {
             keys[player_id as usize] = new.key;
         }
         assert_eq!(ranked.len(), players as usize);
-        assert!(
-            ranked.heap_bytes() <= entries_bytes + slack_allowed(&ranked),
-            "{} bytes for {entries_bytes} bytes of entries",
-            ranked.heap_bytes()
-        );
+        assert_near_its_entries_size(&ranked);
     }
 
     #[test]
@@ -225,12 +223,7 @@ mod tests {
         for i in 0..200_000i64 {
             ranked.insert(Entry { key: i * 7919 % 1_000_003, player_id: i });
         }
-        let entries_bytes = ranked.len() * std::mem::size_of::<Entry>();
-        assert!(
-            ranked.heap_bytes() <= entries_bytes + slack_allowed(&ranked),
-            "{} bytes for {entries_bytes} bytes of entries",
-            ranked.heap_bytes()
-        );
+        assert_near_its_entries_size(&ranked);
     }
 
     #[test]
