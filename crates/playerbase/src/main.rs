@@ -1,3 +1,5 @@
+mod allocator;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -82,49 +84,8 @@ enum ApiKeyCommand {
     Revoke { name: String },
 }
 
-/// glibc raises its mmap threshold to the size of each large block freed,
-/// so after the first login argon2's 19 MiB blocks come from the threads'
-/// arenas and stay there (57 MiB per arena in a 30-minute soak; a 90-second
-/// soak ended at 364 MiB resident, and at 78 MiB with the threshold fixed:
-/// BENCHMARKS.md, "Soak"). Blocks of 4 MiB and more are then mapped, and
-/// unmapped when freed.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_large_blocks_to_the_system() {
-    // SAFETY: mallopt only sets an allocator parameter; no other thread runs yet.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_large_blocks_to_the_system() {}
-
-/// glibc gives memory back only from the top of each arena; what a burst
-/// of award batches or logins freed in between stays resident (a 20-second
-/// batch phase at 1,000,000 players ended at 306 MiB, and at 266 MiB with
-/// this: BENCHMARKS.md). `malloc_trim` returns those free pages; it took
-/// 0.1–0.35 ms a call there.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_freed_memory_every(interval: std::time::Duration) {
-    let trimmer = std::thread::Builder::new().name("playerbase-trim".into()).spawn(move || {
-        loop {
-            std::thread::sleep(interval);
-            // SAFETY: malloc_trim only releases free pages; glibc locks each arena while it does.
-            unsafe {
-                libc::malloc_trim(0);
-            }
-        }
-    });
-    if let Err(err) = trimmer {
-        tracing::warn!(error = %err, "could not start the thread that returns freed memory; carrying on without it");
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_freed_memory_every(_: std::time::Duration) {}
-
 fn main() -> ExitCode {
-    return_large_blocks_to_the_system();
+    allocator::return_large_blocks_to_the_system();
     let cli = Cli::parse();
     let log = playerbase::logging::init();
     let result = run(cli);
@@ -153,7 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve { .. } => {
-                return_freed_memory_every(std::time::Duration::from_secs(5));
+                allocator::return_freed_memory_every(std::time::Duration::from_secs(5));
                 playerbase::run(config, playerbase::shutdown_signal()).await
             }
             Command::ApiKey(command) => {

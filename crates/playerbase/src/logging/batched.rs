@@ -12,22 +12,18 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// How long a line waits at most before it is written.
-const GATHER_FOR: Duration = Duration::from_millis(20);
-/// From this many bytes waiting, they are written at once.
-const WRITE_AT: usize = 64 * 1024;
-/// Bytes waiting at most. A thread that logs beyond it waits for the writer,
-/// rather than a line being lost: operators rely on the access log being complete.
-const MAX_WAITING: usize = 4 << 20;
-
 #[derive(Clone, Copy)]
 struct Limits {
+    /// How long a line waits at most before it is written.
     gather_for: Duration,
+    /// From this many bytes waiting, they are written at once.
     write_at: usize,
+    /// Bytes waiting at most. A thread that logs beyond it waits for the writer,
+    /// rather than a line being lost: operators rely on the access log being complete.
     max_waiting: usize,
 }
 
-const LIMITS: Limits = Limits { gather_for: GATHER_FOR, write_at: WRITE_AT, max_waiting: MAX_WAITING };
+const LIMITS: Limits = Limits { gather_for: Duration::from_millis(20), write_at: 64 * 1024, max_waiting: 4 << 20 };
 
 struct Shared {
     state: Mutex<State>,
