@@ -3,8 +3,8 @@
 //! playerbase, in its own process like playerbase. `Bare` is the router and
 //! nothing else; `Layers` wraps it in playerbase's own middleware and
 //! logging (`playerbase::http::with_middleware`, `playerbase::logging`: request
-//! id, a span, the INFO access-log line, trailing-slash normalisation) so the
-//! cost of that middleware shows on its own.
+//! id, a span, the INFO access-log line, the request's metrics, trailing-slash
+//! normalisation) so the cost of that middleware shows on its own.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -46,7 +46,7 @@ pub fn serve(listen: &str, body_file: &Path, stack: Stack) -> anyhow::Result<()>
             Stack::Bare => axum::serve(listener, router).await?,
             Stack::Layers => {
                 // As playerbase's `serve`: its middleware, with connect info.
-                let app = playerbase::http::with_middleware(router);
+                let app = playerbase::http::with_middleware(router, Default::default());
                 let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
                 axum::serve(listener, service).await?
             }

@@ -396,7 +396,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
             "",
         );
         report.row(
-            "Ceiling + playerbase's middleware (request id, trace span, INFO access-log line, trailing-slash normalisation)",
+            "Ceiling + playerbase's middleware (request id, trace span, INFO access-log line, request metrics, trailing-slash normalisation)",
             format!("{:.0} req/s", layered_run.outcome.per_second()),
             format!(
                 "{} of the ceiling (median of {READ_ROUNDS} rounds' ratios; {} over the whole phase); {}",

@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use axum::BoxError;
-use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -56,26 +54,37 @@ const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 const OVERLAY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let overlay = request.uri().path().starts_with("/overlay/");
-    let mut response = next.run(request).await;
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
+/// The headers every answer gets: no content sniffing, a referrer policy,
+/// and for pages a content security policy unless the page set its own (an
+/// overlay, `overlay_policy`), and no framing with it. A plain function over
+/// the answer, so the layer neither boxes nor clones per request.
+pub fn security_headers(mut response: Response) -> Response {
+    let html = is_html(&response);
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // A handler may have set a stricter one (the Twitch callback: `no-referrer`).
     headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
-    if html {
-        let policy = if overlay { OVERLAY_POLICY } else { PAGE_POLICY };
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
-        if !overlay {
-            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        }
+    if html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_POLICY));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
+}
+
+/// The policy of the overlays' pages, which streaming tools frame.
+pub fn overlay_policy(mut response: Response) -> Response {
+    if is_html(&response) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(OVERLAY_POLICY));
+    }
+    response
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
 }
 
 #[cfg(test)]
@@ -86,13 +95,18 @@ mod tests {
     use axum::response::Html;
     use axum::routing::get;
     use tower::ServiceExt;
+    use tower::util::MapResponseLayer;
 
     async fn headers_of(path: &str) -> axum::http::HeaderMap {
         let app = Router::new()
             .route("/page", get(|| async { Html("<p>hi</p>") }))
-            .route("/overlay/awards", get(|| async { Html("<p>ticker</p>") }))
+            .merge(
+                Router::new()
+                    .route("/overlay/awards", get(|| async { Html("<p>ticker</p>") }))
+                    .layer(MapResponseLayer::new(overlay_policy)),
+            )
             .route("/api", get(|| async { axum::Json(serde_json::json!({})) }))
-            .layer(axum::middleware::from_fn(security_headers));
+            .layer(MapResponseLayer::new(security_headers));
         let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
         app.oneshot(request).await.unwrap().headers().clone()
     }

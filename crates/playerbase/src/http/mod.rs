@@ -4,7 +4,7 @@ mod doc_conventions;
 mod doc_stats;
 mod docs;
 pub mod extract;
-mod guards;
+pub(crate) mod guards;
 pub mod middleware;
 mod ops;
 pub mod paging;
@@ -18,14 +18,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
-use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower::ServiceBuilder;
-use tower::util::option_layer;
+use tower::util::{MapResponseLayer, option_layer};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -100,21 +99,10 @@ pub fn build_app(state: AppState) -> App {
                 .layer(HandleErrorLayer::new(guards::timed_out))
                 .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds)),
         )
-        .layer(from_fn_with_state(state.clone(), count_request))
         .layer(option_layer(guards::cors(&state.config.cors_origins)))
-        .layer(from_fn(guards::security_headers))
-        .with_state(state);
-    with_middleware(router)
-}
-
-/// Counts and times every request under its route's pattern.
-async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |path| path.as_str()).to_owned();
-    let method = request.method().clone();
-    let response = next.run(request).await;
-    state.metrics.request(method.as_str(), &route, response.status().as_u16(), started.elapsed().as_secs_f64());
-    response
+        .layer(MapResponseLayer::new(guards::security_headers))
+        .with_state(state.clone());
+    with_middleware(router, state.metrics.clone())
 }
 
 /// The API answers unknown routes in its JSON error shape; the website with a page.

@@ -122,6 +122,13 @@ fn start_with(sink: impl Write + Send + 'static, limits: Limits) -> (BatchedWrit
     (BatchedWriter { shared: shared.clone() }, FlushOnDrop { shared, thread: Some(thread) })
 }
 
+impl BatchedWriter {
+    /// Queues whole lines; waits only when `max_waiting` bytes are already waiting.
+    pub fn push(&self, lines: &[u8]) {
+        self.shared.push(lines);
+    }
+}
+
 impl Drop for FlushOnDrop {
     fn drop(&mut self) {
         self.shared.lock().closing = true;

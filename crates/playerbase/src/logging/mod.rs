@@ -1,7 +1,8 @@
 //! Where log lines go: stderr, written by a thread of their own, so a
 //! request formats its access-log line but never waits on the write.
 
-mod batched;
+pub mod access;
+pub(crate) mod batched;
 
 use std::io::IsTerminal;
 
@@ -15,6 +16,7 @@ pub struct LogGuard(#[allow(dead_code)] batched::FlushOnDrop);
 pub fn init() -> LogGuard {
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = batched::start(std::io::stderr());
+    access::install(writer.clone());
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(writer)

@@ -1,0 +1,195 @@
+//! The access log: one line per answered request, in the shape of the other
+//! log lines (tracing-subscriber's full format), put straight into the log
+//! buffer. As a tracing event the line cost 2.7 µs of CPU per request (the
+//! event's field visitors, the span's context looked up and written, the
+//! timestamp) on a profile read of about 20 µs.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::batched::BatchedWriter;
+
+/// `RUST_LOG` names the access log by this target, e.g. `info,playerbase::access=off`.
+pub const TARGET: &str = "playerbase::access";
+
+static WRITER: OnceLock<BatchedWriter> = OnceLock::new();
+
+/// Sends the access log where `logging::init` sends the other lines.
+pub(super) fn install(writer: BatchedWriter) {
+    let _ = WRITER.set(writer);
+}
+
+/// One answered request.
+pub struct AccessLine<'a> {
+    pub method: &'a str,
+    /// The matched route's pattern, never the raw path: ids and names stay out of the log.
+    pub route: &'a str,
+    pub request_id: &'a str,
+    pub status: u16,
+    pub latency: Duration,
+}
+
+impl AccessLine<'_> {
+    /// Logs the line, unless logging was not set up or `RUST_LOG` leaves the access log out.
+    pub fn write(&self) {
+        let Some(writer) = WRITER.get() else { return };
+        self.write_to(writer);
+    }
+
+    pub(crate) fn write_to(&self, writer: &BatchedWriter) {
+        if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+            return;
+        }
+        thread_local! {
+            static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            self.format(line, OffsetDateTime::now_utc());
+            writer.push(line);
+        });
+    }
+
+    /// `2026-12-05T07:20:00.123456Z  INFO request{method=GET route=/api/v1/players/{id}
+    /// request_id=…}: playerbase::access: answered status=200 latency_us=412`, on one line.
+    fn format(&self, line: &mut Vec<u8>, now: OffsetDateTime) {
+        push_timestamp(line, now);
+        line.extend_from_slice(b"  INFO request{method=");
+        line.extend_from_slice(self.method.as_bytes());
+        line.extend_from_slice(b" route=");
+        line.extend_from_slice(self.route.as_bytes());
+        line.extend_from_slice(b" request_id=");
+        line.extend_from_slice(self.request_id.as_bytes());
+        line.extend_from_slice(b"}: ");
+        line.extend_from_slice(TARGET.as_bytes());
+        line.extend_from_slice(b": answered status=");
+        push_number(line, u64::from(self.status), 3);
+        line.extend_from_slice(b" latency_us=");
+        push_number(line, u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX), 1);
+        line.push(b'\n');
+    }
+}
+
+/// RFC 3339 in UTC with microseconds, as tracing-subscriber writes its timestamps.
+fn push_timestamp(line: &mut Vec<u8>, now: OffsetDateTime) {
+    let (year, month, day) = now.to_calendar_date();
+    push_number(line, u64::try_from(year).unwrap_or(0), 4);
+    line.push(b'-');
+    push_number(line, u64::from(u8::from(month)), 2);
+    line.push(b'-');
+    push_number(line, u64::from(day), 2);
+    line.push(b'T');
+    push_number(line, u64::from(now.hour()), 2);
+    line.push(b':');
+    push_number(line, u64::from(now.minute()), 2);
+    line.push(b':');
+    push_number(line, u64::from(now.second()), 2);
+    line.push(b'.');
+    push_number(line, u64::from(now.microsecond()), 6);
+    line.push(b'Z');
+}
+
+/// `number` in decimal, padded with zeros to at least `width` digits.
+fn push_number(line: &mut Vec<u8>, mut number: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    while number > 0 {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+    }
+    start = start.min(digits.len() - width);
+    line.extend_from_slice(&digits[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::{Date, Month};
+
+    fn utc(year: i32, month: Month, day: u8, (hour, minute, second, micros): (u8, u8, u8, u32)) -> OffsetDateTime {
+        Date::from_calendar_date(year, month, day)
+            .unwrap()
+            .with_hms_micro(hour, minute, second, micros)
+            .unwrap()
+            .assume_utc()
+    }
+
+    fn formatted(line: &AccessLine, now: OffsetDateTime) -> String {
+        let mut bytes = Vec::new();
+        line.format(&mut bytes, now);
+        String::from_utf8(bytes).unwrap()
+    }
+
+    /// What the log thread wrote, readable by the test.
+    #[derive(Clone, Default)]
+    struct Written(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Writes `line` under a subscriber filtering with `filter`, returns what reached the log.
+    fn logged_with(filter: &str, line: &AccessLine) -> String {
+        use tracing_subscriber::layer::SubscriberExt;
+        let written = Written::default();
+        let (writer, flush_on_drop) = super::super::batched::start(written.clone());
+        let subscriber = tracing_subscriber::registry().with(tracing_subscriber::EnvFilter::new(filter));
+        tracing::subscriber::with_default(subscriber, || line.write_to(&writer));
+        drop(flush_on_drop);
+        String::from_utf8(written.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn rust_log_turns_the_access_log_on_and_off() {
+        let line =
+            AccessLine { method: "GET", route: "/healthz", request_id: "r1", status: 200, latency: Duration::ZERO };
+        let on = logged_with("info", &line);
+        assert!(
+            on.contains("request{method=GET route=/healthz request_id=r1}: playerbase::access: answered status=200"),
+            "{on}"
+        );
+        assert_eq!(on.lines().count(), 1);
+        assert_eq!(logged_with("warn", &line), "");
+        assert_eq!(logged_with("info,playerbase::access=off", &line), "");
+    }
+
+    #[test]
+    fn a_line_names_the_route_the_request_id_the_status_and_the_latency() {
+        let line = AccessLine {
+            method: "GET",
+            route: "/api/v1/players/{id}",
+            request_id: "4b3e9c1a-0f5d-4e52-9d1e-2a8f6b7c3d10",
+            status: 200,
+            latency: Duration::from_micros(412),
+        };
+        assert_eq!(
+            formatted(&line, utc(2026, Month::December, 5, (7, 20, 3, 456))),
+            "2026-12-05T07:20:03.000456Z  INFO request{method=GET route=/api/v1/players/{id} \
+             request_id=4b3e9c1a-0f5d-4e52-9d1e-2a8f6b7c3d10}: playerbase::access: answered status=200 latency_us=412\n"
+        );
+    }
+
+    #[test]
+    fn numbers_are_padded_to_their_width_and_never_cut() {
+        let line = AccessLine { method: "POST", route: "", request_id: "r", status: 404, latency: Duration::ZERO };
+        let text = formatted(&line, utc(987, Month::January, 2, (3, 4, 5, 0)));
+        assert!(
+            text.starts_with("0987-01-02T03:04:05.000000Z  INFO request{method=POST route= request_id=r}"),
+            "{text}"
+        );
+        assert!(text.ends_with("status=404 latency_us=0\n"), "{text}");
+        let slow = AccessLine { latency: Duration::from_secs(3_000), ..line };
+        assert!(formatted(&slow, utc(2026, Month::December, 5, (0, 0, 0, 0))).ends_with("latency_us=3000000000\n"));
+    }
+}
