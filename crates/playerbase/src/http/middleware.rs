@@ -79,11 +79,13 @@ where
             .unwrap_or_else(new_request_id);
         let route = request.extensions().get::<MatchedPath>().cloned();
         let method = request.method().clone();
+        // Displayed, not debugged: neither has a character to escape, and
+        // the log reads `request_id=…` as the access line does, without quotes.
         let span = tracing::info_span!(
             "request",
-            method = method.as_str(),
-            route = route.as_ref().map_or("", MatchedPath::as_str),
-            request_id = request_id.to_str().unwrap_or_default(),
+            method = %method,
+            route = %route.as_ref().map_or("", MatchedPath::as_str),
+            request_id = %request_id.to_str().unwrap_or_default(),
         );
         let inner = span.in_scope(|| self.inner.call(request));
         Answered {
