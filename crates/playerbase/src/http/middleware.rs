@@ -87,9 +87,10 @@ where
             route = %route.as_ref().map_or("", MatchedPath::as_str),
             request_id = %request_id.to_str().unwrap_or_default(),
         );
-        let inner = span.in_scope(|| self.inner.call(request));
+        // Not entered for `call`: a route only makes its future there, the
+        // handler runs (and logs) when it is polled, inside the span.
         Answered {
-            inner,
+            inner: self.inner.call(request),
             span,
             request: Some(Asked { started, method, route, request_id }),
             metrics: self.metrics.clone(),

@@ -105,7 +105,7 @@ async fn player_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> App
     match state.profiles.lookup(id) {
         Lookup::Found(record) => {
             let profile = state.profiles.decode(&record);
-            Ok(Json(PublicProfile::new(id, &profile, &state.stats)).into_response())
+            Ok(PublicProfile::new(id, &profile, &state.stats).into_response())
         }
         Lookup::Unknown(since) => {
             let player = state.store.player_by_id(id).await?;
