@@ -46,7 +46,8 @@ pub fn serve(listen: &str, body_file: &Path, stack: Stack) -> anyhow::Result<()>
             Stack::Bare => axum::serve(listener, router).await?,
             Stack::Layers => {
                 // As playerbase's `serve`: its middleware, with connect info.
-                let app = playerbase::http::with_middleware(router, Default::default());
+                let app =
+                    playerbase::http::with_middleware(router, Default::default(), tower::layer::util::Identity::new());
                 let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
                 axum::serve(listener, service).await?
             }

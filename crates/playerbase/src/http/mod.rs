@@ -93,16 +93,15 @@ pub fn build_app(state: AppState) -> App {
         .merge(crate::web::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(guards::timed_out))
-                .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds)),
-        )
-        .layer(option_layer(guards::cors(&state.config.cors_origins)))
-        .layer(MapResponseLayer::new(guards::security_headers))
         .with_state(state.clone());
-    with_middleware(router, state.metrics.clone())
+    // Outermost first.
+    let guards = ServiceBuilder::new()
+        .layer(MapResponseLayer::new(guards::security_headers))
+        .layer(option_layer(guards::cors(&state.config.cors_origins)))
+        .layer(HandleErrorLayer::new(guards::timed_out))
+        .timeout(Duration::from_secs(state.config.limits.request_timeout_seconds))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    with_middleware(router, state.metrics.clone(), guards)
 }
 
 /// The API answers unknown routes in its JSON error shape; the website with a page.
