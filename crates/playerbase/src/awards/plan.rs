@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use super::job::{Answer, AwardJob, FromTwitch, PlayerRef, Reply};
-use crate::domain::{Period, PeriodKey, StatCatalog};
+use crate::domain::{FastMap, Period, PeriodKey, StatCatalog};
 use crate::leaderboards::Change;
 use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply};
 
@@ -23,7 +23,7 @@ pub struct Snapshot {
     pub replies: HashMap<IdempotencyKey, StoredReply>,
     pub usernames: HashMap<i64, String>,
     pub twitch: HashMap<String, i64>,
-    pub values: HashMap<Slot, i64>,
+    pub values: FastMap<Slot, i64>,
     /// EventSub messages of the group applied before.
     pub applied_messages: HashSet<String>,
     /// The last award time of each cooldown the group's awards are subject to.
@@ -88,11 +88,11 @@ struct Planner<'a> {
     now: i64,
     snapshot: Snapshot,
     /// The value each changed slot had before the group.
-    before: HashMap<Slot, Option<i64>>,
+    before: FastMap<Slot, Option<i64>>,
 }
 
 pub fn plan(jobs: &[AwardJob], snapshot: Snapshot, catalog: &StatCatalog, periods: &[PeriodKey], now: i64) -> Plan {
-    let mut planner = Planner { catalog, periods, now, snapshot, before: HashMap::new() };
+    let mut planner = Planner { catalog, periods, now, snapshot, before: FastMap::default() };
     let mut plan = Plan::default();
     for job in jobs {
         if let Some(claim) = &job.claim {
@@ -194,7 +194,7 @@ impl Planner<'_> {
         if let Answer::PlayerStats(player_id) = job.answer {
             self.resolve(&PlayerRef::Id(player_id))?;
         }
-        let mut scratch: HashMap<Slot, i64> = HashMap::new();
+        let mut scratch: FastMap<Slot, i64> = FastMap::default();
         let mut applied = Vec::with_capacity(job.awards.len());
         for award in &job.awards {
             let stat = self.catalog.index_of(&award.stat).ok_or_else(|| {

@@ -15,7 +15,7 @@ use super::feed::Announcement;
 use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
 use crate::accounts::viewers;
-use crate::domain::{Period, PeriodKey, StatCatalog, periods};
+use crate::domain::{FastMap, Period, PeriodKey, StatCatalog, periods};
 use crate::error::DATABASE_UNREACHABLE;
 use crate::leaderboards::Leaderboards;
 use crate::metrics::Metrics;
@@ -305,7 +305,7 @@ impl Writer {
         }
 
         let (all_time_pairs, period_pairs) = plan::pairs_to_read(jobs, &twitch, &self.catalog);
-        let mut values = HashMap::new();
+        let mut values = FastMap::default();
         for &period in periods {
             let pairs = if period.period == Period::All { &all_time_pairs } else { &period_pairs };
             for (player_id, stat, value) in tx.stat_values(period, pairs).await? {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::OptionalExtension;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::domain::PeriodKey;
+use crate::domain::{FastMap, PeriodKey};
 use crate::store::StoreResult;
 use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply, WriteTx};
 use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
@@ -21,10 +21,10 @@ pub struct SqliteWriteTx {
     tx: Transaction<'static, Sqlite>,
     /// The newest ledger row of each player whose values were read, or
     /// whose head was looked up; moved on as rows are appended.
-    heads: HashMap<i64, i64>,
+    heads: FastMap<i64, i64>,
     heads_known: HashSet<i64>,
     /// The pairs read so far, with every period's value: one read serves all periods.
-    stored: HashMap<(i64, String), Option<Stored>>,
+    stored: FastMap<(i64, String), Option<Stored>>,
     values: PendingValues,
 }
 
@@ -32,9 +32,9 @@ impl SqliteWriteTx {
     pub fn new(tx: Transaction<'static, Sqlite>) -> Self {
         Self {
             tx,
-            heads: HashMap::new(),
+            heads: FastMap::default(),
             heads_known: HashSet::new(),
-            stored: HashMap::new(),
+            stored: FastMap::default(),
             values: PendingValues::default(),
         }
     }

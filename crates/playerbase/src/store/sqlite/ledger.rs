@@ -3,11 +3,10 @@
 //! the largest `last_ledger_id` of its `player_stats` rows. An index by
 //! player would cost a random page per award (migration 0011).
 
-use std::collections::HashMap;
-
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{direct, values};
+use crate::domain::FastMap;
 use crate::store::StoreResult;
 use crate::store::awards::{LedgerRow, NewLedgerRow};
 
@@ -15,9 +14,9 @@ const COLUMNS: &str =
     "l.id, l.player_id, p.username, l.stat, l.amount, l.value_after, l.source, l.reason, l.at, l.twitch_message_id";
 
 /// The newest ledger row of each of `player_ids` that has one.
-pub fn heads(conn: &rusqlite::Connection, player_ids: &[i64]) -> rusqlite::Result<HashMap<i64, i64>> {
+pub fn heads(conn: &rusqlite::Connection, player_ids: &[i64]) -> rusqlite::Result<FastMap<i64, i64>> {
     let mut head_of = conn.prepare(values::HEAD_OF_PLAYER)?;
-    let mut heads = HashMap::with_capacity(player_ids.len());
+    let mut heads = FastMap::with_capacity_and_hasher(player_ids.len(), Default::default());
     for &player_id in player_ids {
         if let Some(head) = head_of.query_row([player_id], |row| row.get::<_, Option<i64>>(0))? {
             heads.insert(player_id, head);
@@ -40,7 +39,7 @@ async fn head_of(conn: &mut SqliteConnection, player_id: i64) -> StoreResult<Opt
 pub fn append(
     conn: &rusqlite::Connection,
     rows: &[NewLedgerRow],
-    heads: &mut HashMap<i64, i64>,
+    heads: &mut FastMap<i64, i64>,
 ) -> rusqlite::Result<Vec<i64>> {
     let last: i64 =
         conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'ledger'", [], |row| {
