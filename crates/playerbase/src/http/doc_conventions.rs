@@ -3,7 +3,8 @@
 //! any route may fail with a 500, or a 503 past `limits.request_timeout_seconds`;
 //! a route that takes credentials may answer 429 (a username and password
 //! count as a login attempt, and those are rate limited); a 401 always carries
-//! `WWW-Authenticate`, a 429 `Retry-After`; all in the one error shape.
+//! `WWW-Authenticate`, a 429 `Retry-After`; all in the one error shape; every
+//! answer carries `x-request-id`.
 
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
@@ -32,9 +33,16 @@ pub fn apply(api: &mut OpenApi) {
                 "`Basic realm=\"playerbase\"` and `Bearer realm=\"playerbase\"`",
             );
             add_header(operation, "429", "Retry-After", "seconds to wait before trying again");
+            let statuses: Vec<String> = operation.responses.responses.keys().cloned().collect();
+            for status in statuses {
+                add_header(operation, &status, "x-request-id", REQUEST_ID);
+            }
         }
     }
 }
+
+const REQUEST_ID: &str = "the request's id, as the access log names it: the caller's own `x-request-id` \
+    when it is 1 to 128 printable ASCII characters without spaces, otherwise a new UUID";
 
 fn error(description: &str) -> RefOr<Response> {
     RefOr::T(

@@ -61,6 +61,21 @@ async fn the_document_is_served_and_lists_the_contract() {
     assert!(schemes["basic"].is_object() && schemes["bearer"].is_object());
 }
 
+#[tokio::test]
+async fn every_answer_documents_and_carries_the_request_id() {
+    let t = TestApp::new().await;
+    let doc = t.get("/api/openapi.json").await.body;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                assert!(response["headers"]["x-request-id"].is_object(), "{method} {path} {status} lacks x-request-id");
+            }
+        }
+    }
+    let reply = t.send_with(Method::GET, "/api/v1/stats", &[("x-request-id", "unity-7f3a")], None).await;
+    assert_eq!(reply.headers["x-request-id"], "unity-7f3a");
+}
+
 /// Routes that are not operations of the API: the document itself and the
 /// page that renders it.
 const NOT_OPERATIONS: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/docs/{*file}"];
