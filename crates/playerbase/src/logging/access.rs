@@ -15,11 +15,17 @@ use super::batched::BatchedWriter;
 /// `RUST_LOG` names the access log by this target, e.g. `info,playerbase::access=off`.
 pub const TARGET: &str = "playerbase::access";
 
-static WRITER: OnceLock<BatchedWriter> = OnceLock::new();
+/// Where the lines go, and whether to colour them as the other lines are (on a terminal).
+pub(crate) struct Sink {
+    pub writer: BatchedWriter,
+    pub ansi: bool,
+}
+
+static SINK: OnceLock<Sink> = OnceLock::new();
 
 /// Sends the access log where `logging::init` sends the other lines.
-pub(super) fn install(writer: BatchedWriter) {
-    let _ = WRITER.set(writer);
+pub(super) fn install(sink: Sink) {
+    let _ = SINK.set(sink);
 }
 
 /// One answered request.
@@ -35,11 +41,11 @@ pub struct AccessLine<'a> {
 impl AccessLine<'_> {
     /// Logs the line, unless logging was not set up or `RUST_LOG` leaves the access log out.
     pub fn write(&self) {
-        let Some(writer) = WRITER.get() else { return };
-        self.write_to(writer);
+        let Some(sink) = SINK.get() else { return };
+        self.write_to(sink);
     }
 
-    pub(crate) fn write_to(&self, writer: &BatchedWriter) {
+    pub(crate) fn write_to(&self, sink: &Sink) {
         if !tracing::enabled!(target: TARGET, tracing::Level::INFO) {
             return;
         }
@@ -48,28 +54,71 @@ impl AccessLine<'_> {
         }
         LINE.with_borrow_mut(|line| {
             line.clear();
-            self.format(line, OffsetDateTime::now_utc());
-            writer.push(line);
+            self.format(line, OffsetDateTime::now_utc(), sink.ansi);
+            sink.writer.push(line);
         });
     }
 
     /// `2026-12-05T07:20:00.123456Z  INFO request{method=GET route=/api/v1/players/{id}
-    /// request_id=…}: playerbase::access: answered status=200 latency_us=412`, on one line.
-    fn format(&self, line: &mut Vec<u8>, now: OffsetDateTime) {
-        push_timestamp(line, now);
-        line.extend_from_slice(b"  INFO request{method=");
-        line.extend_from_slice(self.method.as_bytes());
-        line.extend_from_slice(b" route=");
-        line.extend_from_slice(self.route.as_bytes());
-        line.extend_from_slice(b" request_id=");
-        line.extend_from_slice(self.request_id.as_bytes());
-        line.extend_from_slice(b"}: ");
-        line.extend_from_slice(TARGET.as_bytes());
-        line.extend_from_slice(b": answered status=");
-        push_number(line, u64::from(self.status), 3);
-        line.extend_from_slice(b" latency_us=");
-        push_number(line, u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX), 1);
+    /// request_id=…}: playerbase::access: answered status=200 latency_us=412`, on one line;
+    /// with `ansi`, in the colours tracing-subscriber gives its own lines.
+    fn format(&self, line: &mut Vec<u8>, now: OffsetDateTime, ansi: bool) {
+        let paint = Paint(ansi);
+        paint.styled(line, DIM, |line| push_timestamp(line, now));
+        line.push(b' ');
+        paint.styled(line, GREEN, |line| line.extend_from_slice(b" INFO"));
+        line.push(b' ');
+        paint.text(line, BOLD, b"request");
+        paint.text(line, BOLD, b"{");
+        paint.field(line, b"method", |line| line.extend_from_slice(self.method.as_bytes()));
+        line.push(b' ');
+        paint.field(line, b"route", |line| line.extend_from_slice(self.route.as_bytes()));
+        line.push(b' ');
+        paint.field(line, b"request_id", |line| line.extend_from_slice(self.request_id.as_bytes()));
+        paint.text(line, BOLD, b"}");
+        paint.text(line, DIM, b":");
+        line.push(b' ');
+        paint.text(line, DIM, TARGET.as_bytes());
+        paint.text(line, DIM, b":");
+        line.extend_from_slice(b" answered ");
+        paint.field(line, b"status", |line| push_number(line, u64::from(self.status), 3));
+        line.push(b' ');
+        let micros = u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX);
+        paint.field(line, b"latency_us", |line| push_number(line, micros, 1));
         line.push(b'\n');
+    }
+}
+
+const BOLD: &[u8] = b"1";
+const DIM: &[u8] = b"2";
+const ITALIC: &[u8] = b"3";
+const GREEN: &[u8] = b"32";
+
+/// Writes with or without ANSI styles.
+struct Paint(bool);
+
+impl Paint {
+    fn styled(&self, line: &mut Vec<u8>, style: &[u8], write: impl FnOnce(&mut Vec<u8>)) {
+        if self.0 {
+            line.extend_from_slice(b"\x1b[");
+            line.extend_from_slice(style);
+            line.push(b'm');
+        }
+        write(line);
+        if self.0 {
+            line.extend_from_slice(b"\x1b[0m");
+        }
+    }
+
+    fn text(&self, line: &mut Vec<u8>, style: &[u8], text: &[u8]) {
+        self.styled(line, style, |line| line.extend_from_slice(text));
+    }
+
+    /// `name=value`, the name in italics and the `=` dimmed, as tracing-subscriber writes fields.
+    fn field(&self, line: &mut Vec<u8>, name: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
+        self.text(line, ITALIC, name);
+        self.text(line, DIM, b"=");
+        value(line);
     }
 }
 
@@ -120,7 +169,7 @@ mod tests {
 
     fn formatted(line: &AccessLine, now: OffsetDateTime) -> String {
         let mut bytes = Vec::new();
-        line.format(&mut bytes, now);
+        line.format(&mut bytes, now, false);
         String::from_utf8(bytes).unwrap()
     }
 
@@ -145,7 +194,7 @@ mod tests {
         let written = Written::default();
         let (writer, flush_on_drop) = super::super::batched::start(written.clone());
         let subscriber = tracing_subscriber::registry().with(tracing_subscriber::EnvFilter::new(filter));
-        tracing::subscriber::with_default(subscriber, || line.write_to(&writer));
+        tracing::subscriber::with_default(subscriber, || line.write_to(&Sink { writer, ansi: false }));
         drop(flush_on_drop);
         String::from_utf8(written.0.lock().unwrap().clone()).unwrap()
     }
@@ -178,6 +227,26 @@ mod tests {
             "2026-12-05T07:20:03.000456Z  INFO request{method=GET route=/api/v1/players/{id} \
              request_id=4b3e9c1a-0f5d-4e52-9d1e-2a8f6b7c3d10}: playerbase::access: answered status=200 latency_us=412\n"
         );
+    }
+
+    /// The bytes tracing-subscriber wrote for an event in the same span on a terminal, with this line's own fields.
+    #[test]
+    fn on_a_terminal_the_line_has_the_colours_of_the_other_lines() {
+        let line = AccessLine {
+            method: "POST",
+            route: "/api/users",
+            request_id: "6cce5126-6982-4620-a325-361f2901cf13",
+            status: 201,
+            latency: Duration::from_micros(42_476),
+        };
+        let mut bytes = Vec::new();
+        line.format(&mut bytes, utc(2026, Month::December, 5, (8, 44, 33, 70_790)), true);
+        let expected = "\x1b[2m2026-12-05T08:44:33.070790Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[1mrequest\x1b[0m\x1b[1m{\x1b[0m\
+            \x1b[3mmethod\x1b[0m\x1b[2m=\x1b[0mPOST \x1b[3mroute\x1b[0m\x1b[2m=\x1b[0m/api/users \
+            \x1b[3mrequest_id\x1b[0m\x1b[2m=\x1b[0m6cce5126-6982-4620-a325-361f2901cf13\x1b[1m}\x1b[0m\x1b[2m:\x1b[0m \
+            \x1b[2mplayerbase::access\x1b[0m\x1b[2m:\x1b[0m answered \x1b[3mstatus\x1b[0m\x1b[2m=\x1b[0m201 \
+            \x1b[3mlatency_us\x1b[0m\x1b[2m=\x1b[0m42476\n";
+        assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }
 
     #[test]

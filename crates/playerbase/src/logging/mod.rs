@@ -16,7 +16,7 @@ pub struct LogGuard(#[allow(dead_code)] batched::FlushOnDrop);
 pub fn init() -> LogGuard {
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = batched::start(std::io::stderr());
-    access::install(writer.clone());
+    access::install(access::Sink { writer: writer.clone(), ansi });
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(writer)
