@@ -107,7 +107,7 @@ impl Profiles {
     }
 
     fn record_len(&self, bytes: &[u8]) -> usize {
-        record::decode(bytes, self.catalog.len()).1
+        record::len(bytes, self.catalog.len())
     }
 
     /// Keeps `player`, read from the store after a lookup missed at `since`,
@@ -174,7 +174,7 @@ impl Profiles {
 
 fn empty_directory(catalog: &StatCatalog) -> Directory {
     let stats = catalog.len();
-    Directory::new(move |bytes| record::decode(bytes, stats).1)
+    Directory::new(move |bytes| record::len(bytes, stats))
 }
 
 fn stat_values<'a>(catalog: &StatCatalog, stored: impl Iterator<Item = (&'a str, i64)>) -> Vec<i64> {

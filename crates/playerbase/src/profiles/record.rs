@@ -49,6 +49,35 @@ pub fn decode(bytes: &[u8], stats: usize) -> (Profile<'_>, usize) {
     (Profile { username, created_at, twitch_user_id, twitch_login, stats }, at)
 }
 
+/// The length of the record at the start of `bytes`, as [`decode`] gives it,
+/// without decoding: measuring a record is on every profile read.
+pub fn len(bytes: &[u8], stats: usize) -> usize {
+    let mut at = 0;
+    skip_int(bytes, &mut at); // created_at
+    skip_str(bytes, &mut at); // username
+    let tag = bytes[at];
+    at += 1;
+    for _ in 0..tag {
+        skip_str(bytes, &mut at);
+    }
+    for _ in 0..stats {
+        skip_int(bytes, &mut at);
+    }
+    at
+}
+
+fn skip_int(bytes: &[u8], at: &mut usize) {
+    while bytes[*at] >= 0x80 {
+        *at += 1;
+    }
+    *at += 1;
+}
+
+fn skip_str(bytes: &[u8], at: &mut usize) {
+    let len = get_int(bytes, at) as usize;
+    *at += len;
+}
+
 fn put_int(out: &mut Vec<u8>, value: i64) {
     // Zigzag: small magnitudes of either sign take few bytes.
     let mut rest = ((value << 1) ^ (value >> 63)) as u64;
@@ -99,6 +128,7 @@ mod tests {
         // Trailing bytes (the next record, or padding) must not be read.
         bytes.extend_from_slice(&[0xff, 0xff, 0xff]);
         assert_eq!(decode(&bytes[2..], profile.stats.len()), (profile.clone(), len));
+        assert_eq!(super::len(&bytes[2..], profile.stats.len()), len);
     }
 
     #[test]
