@@ -314,7 +314,10 @@ mod tests {
     }
 
     /// Without the checkpointer nothing copies the WAL back (the writer's
-    /// own checkpoints are off), and it would grow past 4 MiB here.
+    /// own checkpoints are off), and it grows to 29 MB here. With it the WAL
+    /// stays near what a few rounds write; 2 MiB leaves room for a checkpointer
+    /// kept waiting for a second by the other tests on two cores (1 MiB was
+    /// passed by 2 KiB in such a run).
     #[tokio::test]
     async fn the_checkpointer_keeps_the_wal_from_growing() {
         let dir = tempfile::tempdir().unwrap();
@@ -338,7 +341,7 @@ mod tests {
         let players: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM players").fetch_one(&store.readers).await.unwrap();
         assert_eq!(players, 1000);
         let wal = std::fs::metadata(dir.path().join("p.db-wal")).unwrap().len();
-        assert!(wal < 1 << 20, "the WAL grew to {wal} bytes");
+        assert!(wal < 2 << 20, "the WAL grew to {wal} bytes");
         store.close().await;
     }
 }
