@@ -33,9 +33,8 @@ pub fn apply(api: &mut OpenApi) {
                 "`Basic realm=\"playerbase\"` and `Bearer realm=\"playerbase\"`",
             );
             add_header(operation, "429", "Retry-After", "seconds to wait before trying again");
-            let statuses: Vec<String> = operation.responses.responses.keys().cloned().collect();
-            for status in statuses {
-                add_header(operation, &status, "x-request-id", REQUEST_ID);
+            for response in operation.responses.responses.values_mut() {
+                add_header_to(response, "x-request-id", REQUEST_ID);
             }
         }
     }
@@ -54,7 +53,13 @@ fn error(description: &str) -> RefOr<Response> {
 }
 
 fn add_header(operation: &mut Operation, status: &str, name: &str, description: &str) {
-    if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) {
+    if let Some(response) = operation.responses.responses.get_mut(status) {
+        add_header_to(response, name, description);
+    }
+}
+
+fn add_header_to(response: &mut RefOr<Response>, name: &str, description: &str) {
+    if let RefOr::T(response) = response {
         let mut header = Header::new(utoipa::openapi::schema::Object::with_type(Type::String));
         header.description = Some(description.into());
         response.headers.entry(name.into()).or_insert(header);

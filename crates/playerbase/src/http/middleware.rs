@@ -9,13 +9,12 @@
 //! tracing event, an extension map and a boxed future per request, label
 //! strings allocated for the metrics) against a profile read's 20 µs.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
-
-use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
@@ -145,16 +144,16 @@ where
         let asked = this.request.take().expect("a future is not polled after it is ready");
         let latency = asked.started.elapsed();
         let status = response.status().as_u16();
-        let route = asked.route.as_ref().map_or("", MatchedPath::as_str);
+        let route = asked.route.as_ref().map(MatchedPath::as_str);
         let line = AccessLine {
             method: asked.method.as_str(),
-            route,
+            route: route.unwrap_or_default(),
             request_id: asked.request_id.to_str().unwrap_or_default(),
             status,
             latency,
         };
         line.write();
-        this.metrics.request(&asked.method, asked.route.as_ref().map(MatchedPath::as_str), status, latency);
+        this.metrics.request(&asked.method, route, status, latency);
         response.headers_mut().insert(REQUEST_ID, asked.request_id);
         Poll::Ready(Ok(response))
     }
