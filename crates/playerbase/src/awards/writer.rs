@@ -1,6 +1,8 @@
 //! The award writer: one task per database takes every job waiting,
 //! applies them in one transaction (group commit), and answers each caller
-//! only after the commit. Boards and live events follow the commit.
+//! only after the commit. A second task shows each commit, in commit order,
+//! on the boards, the profiles and the live events, then answers its
+//! callers; meanwhile the writer is already on the next group.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -27,12 +29,23 @@ use crate::store::{Store, StoreError, StoreResult};
 
 /// Jobs queued before callers wait to submit.
 const QUEUE: usize = 4096;
+/// Committed groups waiting to be shown before the writer waits: one
+/// being shown and one more keep both tasks busy without letting the
+/// boards fall behind the database.
+const SHOW_QUEUE: usize = 2;
 /// Awards one transaction takes at most, so one group's latency stays bounded.
 const GROUP_AWARDS: usize = 50_000;
 
 enum Message {
     /// Boxed: a job is large, and the queue holds thousands in a burst.
     Job(Box<AwardJob>, oneshot::Sender<Reply>),
+    Stop(oneshot::Sender<()>),
+}
+
+/// What the writer hands to the task that shows its commits.
+enum Shown {
+    Group(CommittedPlan, Vec<oneshot::Sender<Reply>>),
+    /// Everything before it has been shown.
     Stop(oneshot::Sender<()>),
 }
 
@@ -63,7 +76,10 @@ const SHOW_WITHIN: Duration = Duration::from_secs(10);
 impl Awards {
     pub fn start(writer: Writer) -> Self {
         let (queue, inbox) = mpsc::channel(QUEUE);
-        tokio::spawn(writer.run(inbox));
+        let (to_show, shown) = mpsc::channel(SHOW_QUEUE);
+        let writer = Arc::new(writer);
+        tokio::spawn(writer.clone().show(shown));
+        tokio::spawn(writer.run(inbox, to_show));
         Self { queue }
     }
 
@@ -117,7 +133,7 @@ fn unavailable() -> Reply {
 }
 
 impl Writer {
-    async fn run(self, mut inbox: mpsc::Receiver<Message>) {
+    async fn run(self: Arc<Self>, mut inbox: mpsc::Receiver<Message>, to_show: mpsc::Sender<Shown>) {
         while let Some(first) = inbox.recv().await {
             let mut group = Vec::new();
             let mut awards = 0;
@@ -139,49 +155,71 @@ impl Writer {
                 }
             }
             if !group.is_empty() {
-                self.apply_group(group).await;
+                self.apply_group(group, &to_show).await;
             }
             if let Some(done) = stop {
-                let _ = done.send(());
+                // A show task that is gone has nothing left to show.
+                if let Err(mpsc::error::SendError(Shown::Stop(done))) = to_show.send(Shown::Stop(done)).await {
+                    let _ = done.send(());
+                }
                 return;
             }
         }
     }
 
-    async fn apply_group(&self, group: Vec<(AwardJob, oneshot::Sender<Reply>)>) {
+    /// Commits the group and passes it on to be shown, or answers its failure.
+    async fn apply_group(&self, group: Vec<(AwardJob, oneshot::Sender<Reply>)>, to_show: &mpsc::Sender<Shown>) {
         let (jobs, answers): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        let replies = match self.commit(&jobs).await {
+        let failed = match self.commit(&jobs).await {
             Ok(committed) => {
                 self.metrics.awards_applied(committed.events.len());
-                for &player_id in &committed.renamed {
-                    self.profiles.forget(player_id);
-                }
-                match committed.announced {
-                    Some(id) => self.until_shown(id).await,
-                    None => {
-                        self.boards.apply(&committed.changes);
-                        self.profiles.apply(&committed.changes);
-                        for event in committed.events {
-                            self.events.publish(event);
-                        }
-                    }
-                }
-                committed.replies
+                // Should the show task be gone, the dropped answers tell each caller the server is unavailable.
+                let _ = to_show.send(Shown::Group(committed, answers)).await;
+                return;
             }
             Err(err) if err.is_unreachable() => {
                 tracing::warn!(error = %err, jobs = jobs.len(), "award group failed, the database is unreachable; nothing applied");
-                let failed = Reply::error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", DATABASE_UNREACHABLE);
-                vec![failed; answers.len()]
+                Reply::error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", DATABASE_UNREACHABLE)
             }
             Err(err) => {
                 tracing::error!(error = %err, jobs = jobs.len(), "award group failed; nothing applied");
-                let failed =
-                    Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server");
-                vec![failed; answers.len()]
+                Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server")
             }
         };
-        for (answer, reply) in answers.into_iter().zip(replies) {
-            let _ = answer.send(reply);
+        for answer in answers {
+            let _ = answer.send(failed.clone());
+        }
+    }
+
+    /// Shows each committed group on the boards, the profiles and the live
+    /// events, in commit order, and only then answers its callers, so that a
+    /// caller reading after its answer sees its awards.
+    async fn show(self: Arc<Self>, mut shown: mpsc::Receiver<Shown>) {
+        while let Some(next) = shown.recv().await {
+            match next {
+                Shown::Group(committed, answers) => {
+                    for &player_id in &committed.renamed {
+                        self.profiles.forget(player_id);
+                    }
+                    match committed.announced {
+                        Some(id) => self.until_shown(id).await,
+                        None => {
+                            self.boards.apply(&committed.changes);
+                            self.profiles.apply(&committed.changes);
+                            for event in committed.events {
+                                self.events.publish(event);
+                            }
+                        }
+                    }
+                    for (answer, reply) in answers.into_iter().zip(committed.replies) {
+                        let _ = answer.send(reply);
+                    }
+                }
+                Shown::Stop(done) => {
+                    let _ = done.send(());
+                    return;
+                }
+            }
         }
     }
 

@@ -56,3 +56,29 @@ async fn two_instances_on_one_database_lose_no_update() {
     assert_eq!(after, (1..=160).collect::<Vec<_>>(), "each award saw the one before it, whichever instance wrote it");
     drop(other);
 }
+
+/// The writer commits the next group while the one before is still being
+/// put on the boards: an answer must still wait until its own awards show,
+/// on the board and the profile alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answered_award_already_shows_while_other_groups_commit() {
+    let g = Game::new().await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(g.player(&format!("viewer{n}")).await);
+    }
+    let clients = ids.iter().map(|&id| {
+        let g = &g;
+        async move {
+            for n in 1..=15 {
+                let reply = g.award(id, json!({"meleeAtkXp": 1})).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                assert_eq!(g.value(id, "meleeAtkXp").await, n, "the profile of player {id} after award {n}");
+                let board = g.t.get(&format!("/api/v1/leaderboards/meleeAtkXp/players/{id}?radius=0")).await;
+                let shown = board.body["value"].as_i64();
+                assert_eq!(shown, Some(n), "the board's value of player {id} after award {n}: {}", board.body);
+            }
+        }
+    });
+    futures_util::future::join_all(clients).await;
+}
