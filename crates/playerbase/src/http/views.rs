@@ -5,7 +5,6 @@ use axum::response::{IntoResponse, Response};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use crate::domain::StatCatalog;
@@ -46,8 +45,29 @@ pub struct PrivatePlayer {
     pub email: Option<String>,
 }
 
+/// RFC 3339 in UTC to the second (`2026-12-04T19:30:02Z`); empty outside
+/// the years 0–9999, as `time`'s `Rfc3339` would refuse them. Written from
+/// the calendar fields: `time`'s format interpreter cost a profile read as
+/// much as its ten stats' JSON.
 pub fn rfc3339(unix_seconds: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix_seconds).ok().and_then(|at| at.format(&Rfc3339).ok()).unwrap_or_default()
+    let Ok(at) = OffsetDateTime::from_unix_timestamp(unix_seconds) else { return String::new() };
+    let Ok(year @ 0..=9999) = u16::try_from(at.year()) else { return String::new() };
+    let mut text = *b"0000-00-00T00:00:00Z";
+    put_digits(&mut text[0..4], year.into());
+    put_digits(&mut text[5..7], u8::from(at.month()).into());
+    put_digits(&mut text[8..10], at.day().into());
+    put_digits(&mut text[11..13], at.hour().into());
+    put_digits(&mut text[14..16], at.minute().into());
+    put_digits(&mut text[17..19], at.second().into());
+    String::from_utf8(text.to_vec()).expect("digits and separators are ASCII")
+}
+
+/// `n` in decimal, zero-padded to fill `into`.
+fn put_digits(into: &mut [u8], mut n: u32) {
+    for digit in into.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 impl PublicPlayer {
@@ -151,5 +171,21 @@ mod tests {
     fn timestamps_are_rfc3339_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_796_412_602), "2026-12-04T19:30:02Z");
+        assert_eq!(rfc3339(-62_167_219_200), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-62_167_219_201), "", "year -1");
+        assert_eq!(rfc3339(253_402_300_800), "", "year 10000");
+        assert_eq!(rfc3339(i64::MIN), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn timestamps_match_the_time_crates_rfc3339(unix_seconds in -70_000_000_000_i64..260_000_000_000) {
+            let by_time = OffsetDateTime::from_unix_timestamp(unix_seconds)
+                .ok()
+                .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_default();
+            proptest::prop_assert_eq!(rfc3339(unix_seconds), by_time);
+        }
     }
 }
