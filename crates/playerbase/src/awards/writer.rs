@@ -243,7 +243,7 @@ impl Writer {
         let Plan { replies, applied, writes, changes, new_replies, applied_messages, cooldowns } =
             plan::plan(jobs, snapshot, &self.catalog, &periods, now);
 
-        let rows: Vec<_> = applied.iter().map(|a| a.row.clone()).collect();
+        let (rows, usernames): (Vec<_>, Vec<_>) = applied.into_iter().map(|a| (a.row, a.username)).unzip();
         let ledger_ids = if rows.is_empty() { Vec::new() } else { tx.insert_ledger(&rows).await? };
         for (period, values) in &writes {
             tx.write_values(*period, values).await?;
@@ -257,16 +257,17 @@ impl Writer {
         if !cooldowns.is_empty() {
             tx.write_cooldowns(&cooldowns.into_iter().collect::<Vec<_>>()).await?;
         }
-        let events: Vec<AwardEvent> = applied
+        let events: Vec<AwardEvent> = rows
             .into_iter()
+            .zip(usernames)
             .zip(ledger_ids)
-            .map(|(applied, id)| AwardEvent {
+            .map(|((row, username), id)| AwardEvent {
                 id,
-                player_id: applied.row.player_id,
-                username: applied.username,
-                stat: applied.row.stat,
-                amount: applied.row.amount,
-                value: applied.row.value_after,
+                player_id: row.player_id,
+                username,
+                stat: row.stat,
+                amount: row.amount,
+                value: row.value_after,
             })
             .collect();
         let announced = match &self.applied {
