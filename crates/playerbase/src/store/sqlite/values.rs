@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::direct;
+use rusqlite::OptionalExtension;
+
 use crate::domain::{Period, PeriodKey};
 use crate::store::{StoreError, StoreResult};
 
@@ -63,33 +64,26 @@ impl Stored {
 }
 
 /// The stored rows of `pairs`, each with its player's newest ledger row.
-/// One range read per player serves both: the pair's row and the largest
-/// `last_ledger_id` of the player's rows. Pairs sorted by player share it.
 pub fn read(conn: &rusqlite::Connection, pairs: &[(i64, String)]) -> rusqlite::Result<Vec<((i64, String), Stored)>> {
-    let mut rows_of = conn.prepare(&format!(
-        "SELECT stat, value, {}, last_ledger_id FROM player_stats WHERE player_id = ?1",
-        period_columns()
-    ))?;
+    let mut row_of = conn
+        .prepare(&format!("SELECT value, {} FROM player_stats WHERE player_id = ?1 AND stat = ?2", period_columns()))?;
+    let mut head_of = conn.prepare(HEAD_OF_PLAYER)?;
     let mut found = Vec::with_capacity(pairs.len());
-    for same_player in pairs.chunk_by(|a, b| a.0 == b.0) {
-        let player_id = same_player[0].0;
-        let mut player_head = None;
-        let first_found = found.len();
-        let mut rows = rows_of.query([player_id])?;
-        while let Some(row) = rows.next()? {
-            player_head = player_head.max(row.get::<_, Option<i64>>(2 + 2 * RUNNING.len())?);
-            let stat = direct::text(row, 0)?;
-            let Some(pair) = same_player.iter().find(|(_, wanted)| wanted == stat) else { continue };
-            let mut periods = [None; RUNNING.len()];
-            for (i, period) in periods.iter_mut().enumerate() {
-                let start: Option<i64> = row.get(2 + 2 * i)?;
-                let value: Option<i64> = row.get(3 + 2 * i)?;
-                *period = start.zip(value);
-            }
-            found.push((pair.clone(), Stored { value: row.get(1)?, periods, player_head: None }));
-        }
-        for (_, stored) in &mut found[first_found..] {
-            stored.player_head = player_head;
+    for (player_id, stat) in pairs {
+        let stored = row_of
+            .query_row(rusqlite::params![player_id, stat], |row| {
+                let mut periods = [None; RUNNING.len()];
+                for (i, period) in periods.iter_mut().enumerate() {
+                    let start: Option<i64> = row.get(1 + 2 * i)?;
+                    let value: Option<i64> = row.get(2 + 2 * i)?;
+                    *period = start.zip(value);
+                }
+                Ok(Stored { value: row.get(0)?, periods, player_head: None })
+            })
+            .optional()?;
+        if let Some(mut stored) = stored {
+            stored.player_head = head_of.query_row([player_id], |row| row.get(0))?;
+            found.push(((*player_id, stat.clone()), stored));
         }
     }
     Ok(found)
