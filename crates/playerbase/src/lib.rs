@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod profiles;
 pub mod state;
 pub mod store;
+pub mod timestamps;
 pub mod twitch;
 pub mod web;
 

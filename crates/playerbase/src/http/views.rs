@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::domain::StatCatalog;
 use crate::profiles::Profile;
 use crate::store::PlayerRecord;
+use crate::timestamps::push_rfc3339;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TwitchAccount {
@@ -46,28 +47,15 @@ pub struct PrivatePlayer {
 }
 
 /// RFC 3339 in UTC to the second (`2026-12-04T19:30:02Z`); empty outside
-/// the years 0–9999, as `time`'s `Rfc3339` would refuse them. Written from
-/// the calendar fields: `time`'s format interpreter cost a profile read as
-/// much as its ten stats' JSON.
+/// the years 0–9999, as `time`'s `Rfc3339` would refuse them.
 pub fn rfc3339(unix_seconds: i64) -> String {
     let Ok(at) = OffsetDateTime::from_unix_timestamp(unix_seconds) else { return String::new() };
-    let Ok(year @ 0..=9999) = u16::try_from(at.year()) else { return String::new() };
-    let mut text = *b"0000-00-00T00:00:00Z";
-    put_digits(&mut text[0..4], year.into());
-    put_digits(&mut text[5..7], u8::from(at.month()).into());
-    put_digits(&mut text[8..10], at.day().into());
-    put_digits(&mut text[11..13], at.hour().into());
-    put_digits(&mut text[14..16], at.minute().into());
-    put_digits(&mut text[17..19], at.second().into());
-    String::from_utf8(text.to_vec()).expect("digits and separators are ASCII")
-}
-
-/// `n` in decimal, zero-padded to fill `into`.
-fn put_digits(into: &mut [u8], mut n: u32) {
-    for digit in into.iter_mut().rev() {
-        *digit = b'0' + (n % 10) as u8;
-        n /= 10;
+    if !(0..=9999).contains(&at.year()) {
+        return String::new();
     }
+    let mut text = Vec::with_capacity(20);
+    push_rfc3339(&mut text, at, false);
+    String::from_utf8(text).expect("digits and separators are ASCII")
 }
 
 impl PublicPlayer {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::batched::BatchedWriter;
+use crate::timestamps::{push_number, push_rfc3339};
 
 /// `RUST_LOG` names the access log by this target, e.g. `info,playerbase::access=off`.
 pub const TARGET: &str = "playerbase::access";
@@ -64,7 +65,7 @@ impl AccessLine<'_> {
     /// with `ansi`, in the colours tracing-subscriber gives its own lines.
     fn format(&self, line: &mut Vec<u8>, now: OffsetDateTime, ansi: bool) {
         let paint = Paint(ansi);
-        paint.styled(line, DIM, |line| push_timestamp(line, now));
+        paint.styled(line, DIM, |line| push_rfc3339(line, now, true));
         line.push(b' ');
         paint.styled(line, GREEN, |line| line.extend_from_slice(b" INFO"));
         line.push(b' ');
@@ -120,38 +121,6 @@ impl Paint {
         self.text(line, DIM, b"=");
         value(line);
     }
-}
-
-/// RFC 3339 in UTC with microseconds, as tracing-subscriber writes its timestamps.
-fn push_timestamp(line: &mut Vec<u8>, now: OffsetDateTime) {
-    let (year, month, day) = now.to_calendar_date();
-    push_number(line, u64::try_from(year).unwrap_or(0), 4);
-    line.push(b'-');
-    push_number(line, u64::from(u8::from(month)), 2);
-    line.push(b'-');
-    push_number(line, u64::from(day), 2);
-    line.push(b'T');
-    push_number(line, u64::from(now.hour()), 2);
-    line.push(b':');
-    push_number(line, u64::from(now.minute()), 2);
-    line.push(b':');
-    push_number(line, u64::from(now.second()), 2);
-    line.push(b'.');
-    push_number(line, u64::from(now.microsecond()), 6);
-    line.push(b'Z');
-}
-
-/// `number` in decimal, padded with zeros to at least `width` digits.
-fn push_number(line: &mut Vec<u8>, mut number: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut start = digits.len();
-    while number > 0 {
-        start -= 1;
-        digits[start] = b'0' + (number % 10) as u8;
-        number /= 10;
-    }
-    start = start.min(digits.len() - width);
-    line.extend_from_slice(&digits[start..]);
 }
 
 #[cfg(test)]
