@@ -2,12 +2,11 @@
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::domain::StatCatalog;
+use crate::domain::{StatCatalog, StatDef};
 use crate::profiles::Profile;
 use crate::store::PlayerRecord;
 use crate::timestamps::push_rfc3339;
@@ -49,13 +48,15 @@ pub struct PrivatePlayer {
 /// RFC 3339 in UTC to the second (`2026-12-04T19:30:02Z`); empty outside
 /// the years 0–9999, as `time`'s `Rfc3339` would refuse them.
 pub fn rfc3339(unix_seconds: i64) -> String {
-    let Ok(at) = OffsetDateTime::from_unix_timestamp(unix_seconds) else { return String::new() };
-    if !(0..=9999).contains(&at.year()) {
-        return String::new();
-    }
+    let Some(at) = rfc3339_time(unix_seconds) else { return String::new() };
     let mut text = Vec::with_capacity(20);
     push_rfc3339(&mut text, at, false);
     String::from_utf8(text).expect("digits and separators are ASCII")
+}
+
+/// The time of `unix_seconds` if RFC 3339 can write it (years 0–9999).
+fn rfc3339_time(unix_seconds: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(unix_seconds).ok().filter(|at| (0..=9999).contains(&at.year()))
 }
 
 impl PublicPlayer {
@@ -81,74 +82,86 @@ impl PrivatePlayer {
 }
 
 /// A [`PublicPlayer`] rendered straight from the profile directory: the
-/// same JSON, without building maps of owned strings for every request.
-#[derive(Serialize)]
+/// same JSON, byte for byte, written into one buffer without building maps
+/// of owned strings, and without serde's escaping of the stat keys, which
+/// [`StatDef::from_spec`](crate::domain::StatDef::from_spec) limits to
+/// `A-Z a-z 0-9 _`. This is the busiest read.
 pub struct PublicProfile<'a> {
     id: i64,
-    username: &'a str,
-    created_at: String,
-    twitch: Option<TwitchAccountRef<'a>>,
-    stats: StatValues<'a>,
-    levels: StatLevels<'a>,
+    profile: &'a Profile<'a>,
+    catalog: &'a StatCatalog,
 }
-
-#[derive(Serialize)]
-struct TwitchAccountRef<'a> {
-    user_id: &'a str,
-    login: Option<&'a str>,
-}
-
-/// Values in configuration order, as [`StatCatalog::values`] gives them.
-struct StatValues<'a>(&'a StatCatalog, &'a [i64]);
-
-/// Levels of the stats with a curve, as [`StatCatalog::levels`] gives them.
-struct StatLevels<'a>(&'a StatCatalog, &'a [i64]);
 
 impl<'a> PublicProfile<'a> {
     pub fn new(id: i64, profile: &'a Profile<'a>, catalog: &'a StatCatalog) -> Self {
-        Self {
-            id,
-            username: profile.username,
-            created_at: rfc3339(profile.created_at),
-            twitch: profile.twitch_user_id.map(|user_id| TwitchAccountRef { user_id, login: profile.twitch_login }),
-            stats: StatValues(catalog, &profile.stats),
-            levels: StatLevels(catalog, &profile.stats),
+        Self { id, profile, catalog }
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let Self { id, profile, catalog } = self;
+        out.extend_from_slice(b"{\"id\":");
+        push_int(out, *id);
+        out.extend_from_slice(b",\"username\":");
+        push_string(out, profile.username);
+        out.extend_from_slice(b",\"created_at\":\"");
+        if let Some(at) = rfc3339_time(profile.created_at) {
+            push_rfc3339(out, at, false);
         }
+        out.extend_from_slice(b"\",\"twitch\":");
+        match profile.twitch_user_id {
+            None => out.extend_from_slice(b"null"),
+            Some(user_id) => {
+                out.extend_from_slice(b"{\"user_id\":");
+                push_string(out, user_id);
+                out.extend_from_slice(b",\"login\":");
+                match profile.twitch_login {
+                    None => out.extend_from_slice(b"null"),
+                    Some(login) => push_string(out, login),
+                }
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(b",\"stats\":");
+        push_stats(out, catalog.iter().zip(&profile.stats).map(|(def, &value)| (def, value)));
+        out.extend_from_slice(b",\"levels\":");
+        let levels = catalog.iter().zip(&profile.stats);
+        push_stats(out, levels.filter_map(|(def, &value)| Some((def, def.levels.as_ref()?.level(value)))));
+        out.push(b'}');
     }
 }
 
 impl IntoResponse for PublicProfile<'_> {
-    /// Serialised into a buffer of a profile's usual size: axum's `Json`
-    /// starts at 128 bytes and grows twice for one, on the busiest read.
+    /// Into a buffer of a profile's usual size: axum's `Json` starts at 128
+    /// bytes and grows twice for one.
     fn into_response(self) -> Response {
         let mut body = Vec::with_capacity(512);
-        serde_json::to_writer(&mut body, &self).expect("a profile is numbers and strings, which always serialise");
+        self.write_json(&mut body);
         ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
     }
 }
 
-impl Serialize for StatValues<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self(catalog, values) = self;
-        let mut map = serializer.serialize_map(Some(catalog.len()))?;
-        for (def, value) in catalog.iter().zip(values.iter()) {
-            map.serialize_entry(&def.key, value)?;
+/// A JSON object of stat keys (no escaping needed) and numbers.
+fn push_stats<'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a StatDef, i64)>) {
+    out.push(b'{');
+    for (i, (def, value)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        map.end()
+        out.push(b'"');
+        out.extend_from_slice(def.key.as_bytes());
+        out.extend_from_slice(b"\":");
+        push_int(out, value);
     }
+    out.push(b'}');
 }
 
-impl Serialize for StatLevels<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self(catalog, values) = self;
-        let mut map = serializer.serialize_map(None)?;
-        for (def, &value) in catalog.iter().zip(values.iter()) {
-            if let Some(curve) = &def.levels {
-                map.serialize_entry(&def.key, &curve.level(value))?;
-            }
-        }
-        map.end()
-    }
+fn push_int(out: &mut Vec<u8>, value: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// A string a player or Twitch chose, escaped by serde_json.
+fn push_string(out: &mut Vec<u8>, text: &str) {
+    serde_json::to_writer(out, text).expect("writing a string into a Vec cannot fail");
 }
 
 #[cfg(test)]
@@ -166,7 +179,46 @@ mod tests {
         assert_eq!(rfc3339(i64::MIN), "");
     }
 
+    fn catalog() -> StatCatalog {
+        let mut specs = crate::domain::stats::seed_stat_specs();
+        specs[1].levels = None;
+        specs[2].levels = Some(crate::domain::levels::LevelsSpec::Thresholds(vec![10, 100, 1000]));
+        StatCatalog::from_specs(&specs).unwrap()
+    }
+
     proptest::proptest! {
+        #[test]
+        fn a_profile_from_the_directory_is_the_players_json_byte_for_byte(
+            id in proptest::prelude::any::<i64>(),
+            username in "(?s).{0,20}",
+            created_at in -70_000_000_000_i64..260_000_000_000,
+            twitch in proptest::option::of(("[0-9]{1,12}", proptest::option::of("[\"\\\\a-z_ é]{0,12}"))),
+            stats in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::any::<i64>(), -11_i64..11, proptest::strategy::Just(i64::MIN), proptest::strategy::Just(i64::MAX)
+            ], 10),
+        ) {
+            let catalog = catalog();
+            let (twitch_user_id, twitch_login) = match &twitch {
+                Some((user_id, login)) => (Some(user_id.as_str()), login.as_deref()),
+                None => (None, None),
+            };
+            let profile = Profile { username: &username, created_at, twitch_user_id, twitch_login, stats: stats.clone() };
+            let player = PlayerRecord {
+                id,
+                username: username.clone(),
+                email: None,
+                password_hash: None,
+                twitch_user_id: twitch_user_id.map(Into::into),
+                twitch_login: twitch_login.map(Into::into),
+                created_at,
+                stats: catalog.iter().map(|def| def.key.clone()).zip(stats).collect(),
+            };
+            let mut written = Vec::new();
+            PublicProfile::new(id, &profile, &catalog).write_json(&mut written);
+            let by_serde = serde_json::to_vec(&PublicPlayer::new(&player, &catalog)).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(by_serde).unwrap());
+        }
+
         #[test]
         fn timestamps_match_the_time_crates_rfc3339(unix_seconds in -70_000_000_000_i64..260_000_000_000) {
             let by_time = OffsetDateTime::from_unix_timestamp(unix_seconds)
