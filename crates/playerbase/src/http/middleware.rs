@@ -91,13 +91,10 @@ where
             .unwrap_or_else(new_request_id);
         let route = request.extensions().get::<MatchedPath>().cloned();
         let method = request.method().clone();
-        // Displayed, not debugged: neither has a character to escape, and
-        // the log reads `request_id=…` as the access line does, without quotes.
-        let span = tracing::info_span!(
-            "request",
-            method = %method,
-            route = %route.as_ref().map_or("", MatchedPath::as_str),
-            request_id = %request_id.to_str().unwrap_or_default(),
+        let span = request_span(
+            method.as_str(),
+            route.as_ref().map_or("", MatchedPath::as_str),
+            request_id.to_str().unwrap_or_default(),
         );
         // Not entered for `call`: a route only makes its future there, the
         // handler runs (and logs) when it is polled, inside the span.
@@ -157,6 +154,13 @@ where
         response.headers_mut().insert(REQUEST_ID, asked.request_id);
         Poll::Ready(Ok(response))
     }
+}
+
+/// The span a request is answered in. `logging::request_span` writes its
+/// fields for the log as `%`-displayed ones: `request_id=…`, as the access
+/// line has it, without quotes.
+pub(crate) fn request_span(method: &str, route: &str, request_id: &str) -> Span {
+    tracing::info_span!("request", method, route, request_id)
 }
 
 /// A caller's own id is kept if it is short printable ASCII without spaces,

@@ -90,6 +90,12 @@ impl AccessLine<'_> {
     }
 }
 
+/// `name=value`, as tracing-subscriber writes a `%`-displayed field of a
+/// span or an event (with `ansi`, in its colours).
+pub(super) fn push_field(line: &mut Vec<u8>, ansi: bool, name: &str, value: &str) {
+    Paint(ansi).field(line, name.as_bytes(), |line| line.extend_from_slice(value.as_bytes()));
+}
+
 const BOLD: &[u8] = b"1";
 const DIM: &[u8] = b"2";
 const ITALIC: &[u8] = b"3";

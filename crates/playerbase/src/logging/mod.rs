@@ -3,10 +3,13 @@
 
 pub mod access;
 pub(crate) mod batched;
+mod request_span;
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Keep it until the program ends: dropping it writes out the lines still waiting.
 #[must_use = "log lines still waiting are lost unless the guard lives until the end"]
@@ -17,10 +20,10 @@ pub fn init() -> LogGuard {
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = batched::start(std::io::stderr());
     access::install(access::Sink { writer: writer.clone(), ansi });
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(writer)
-        .with_ansi(ansi)
+    tracing_subscriber::registry()
+        .with(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with(request_span::RequestSpanFields { ansi })
+        .with(tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(ansi))
         .init();
     LogGuard(guard)
 }
