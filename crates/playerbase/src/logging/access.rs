@@ -132,6 +132,7 @@ impl Paint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logging::Written;
     use time::{Date, Month};
 
     fn utc(year: i32, month: Month, day: u8, (hour, minute, second, micros): (u8, u8, u8, u32)) -> OffsetDateTime {
@@ -146,21 +147,6 @@ mod tests {
         let mut bytes = Vec::new();
         line.format(&mut bytes, now, false);
         String::from_utf8(bytes).unwrap()
-    }
-
-    /// What the log thread wrote, readable by the test.
-    #[derive(Clone, Default)]
-    struct Written(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Written {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     /// Writes `line` under a subscriber filtering with `filter`, returns what reached the log.
