@@ -71,11 +71,11 @@ impl AccessLine<'_> {
         line.push(b' ');
         paint.text(line, BOLD, b"request");
         paint.text(line, BOLD, b"{");
-        paint.field(line, b"method", |line| line.extend_from_slice(self.method.as_bytes()));
+        push_field(line, ansi, "method", self.method);
         line.push(b' ');
-        paint.field(line, b"route", |line| line.extend_from_slice(self.route.as_bytes()));
+        push_field(line, ansi, "route", self.route);
         line.push(b' ');
-        paint.field(line, b"request_id", |line| line.extend_from_slice(self.request_id.as_bytes()));
+        push_field(line, ansi, "request_id", self.request_id);
         paint.text(line, BOLD, b"}");
         paint.text(line, DIM, b":");
         line.push(b' ');
@@ -91,7 +91,8 @@ impl AccessLine<'_> {
 }
 
 /// `name=value`, as tracing-subscriber writes a `%`-displayed field of a
-/// span or an event (with `ansi`, in its colours).
+/// span or an event (with `ansi`, in its colours): the request span's fields
+/// here and in [`super::request_span`].
 pub(super) fn push_field(line: &mut Vec<u8>, ansi: bool, name: &str, value: &str) {
     Paint(ansi).field(line, name.as_bytes(), |line| line.extend_from_slice(value.as_bytes()));
 }
