@@ -5,10 +5,10 @@ pub mod input;
 pub mod twitch;
 pub mod viewers;
 
-use crate::domain::periods;
+use crate::domain::{PeriodKey, periods};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{NewPlayer, PlayerRecord, StoreError, UniqueField};
+use crate::store::{NewPlayer, PlayerRecord, StoreError, StoreResult, UniqueField};
 
 /// A request for a new player, as received: checked by [`create_player`].
 pub struct SignUp {
@@ -58,24 +58,48 @@ pub async fn password_matches(state: &AppState, player: &PlayerRecord, password:
 
 /// The one way a player is deleted: every route and command that removes a
 /// player comes through here, so data kept outside the players table can
-/// be cleared in the same place.
+/// be cleared in the same place. It runs to its end even if the caller
+/// goes away, so that the boards never keep a player held.
 pub async fn delete_player(state: &AppState, player_id: i64) -> AppResult<()> {
-    let mut on_boards = Vec::new();
-    let stream = crate::store::twitch::Stream::last_start(state.store.stream().await?);
-    for period in periods::current(state.clock.now(), stream) {
-        for def in state.stats.iter() {
-            if let Some(value) = state.store.stat_value(period, player_id, &def.key).await? {
-                on_boards.push((period, def.key.as_str(), value));
-            }
+    let state = state.clone();
+    tokio::spawn(async move { delete_held_player(&state, player_id).await })
+        .await
+        .map_err(|err| AppError::Internal(err.into()))?
+}
+
+/// Holds the player on the boards before reading the values to take off:
+/// a commit shown after the hold cannot put the player back, and one shown
+/// before it left a value the read sees (leaderboards/removals.rs).
+async fn delete_held_player(state: &AppState, player_id: i64) -> AppResult<()> {
+    state.boards.hold_player(player_id);
+    let entries = match read_then_delete(state, player_id).await {
+        Ok(Some(entries)) => entries,
+        Ok(None) => {
+            state.boards.release_player(player_id);
+            return Err(AppError::not_found("player_not_found", format!("no player {player_id}")));
         }
-    }
-    if !state.store.delete_player(player_id).await? {
-        return Err(AppError::not_found("player_not_found", format!("no player {player_id}")));
-    }
-    for (period, stat, value) in on_boards {
-        state.boards.remove(stat, period, player_id, value);
-    }
+        Err(err) => {
+            state.boards.release_player(player_id);
+            return Err(err.into());
+        }
+    };
+    state.boards.remove_player(player_id, &entries);
     state.profiles.forget(player_id);
     tracing::info!(player_id, "player deleted");
     Ok(())
+}
+
+/// The player's value on each running board, as stored, then the
+/// deletion; None if there is no such player.
+async fn read_then_delete(state: &AppState, player_id: i64) -> StoreResult<Option<Vec<(String, PeriodKey, i64)>>> {
+    let stream = crate::store::twitch::Stream::last_start(state.store.stream().await?);
+    let mut entries = Vec::new();
+    for period in periods::current(state.clock.now(), stream) {
+        for def in state.stats.iter() {
+            if let Some(value) = state.store.stat_value(period, player_id, &def.key).await? {
+                entries.push((def.key.clone(), period, value));
+            }
+        }
+    }
+    Ok(state.store.delete_player(player_id).await?.then_some(entries))
 }

@@ -3,12 +3,14 @@
 
 mod load;
 mod ranked;
+mod removals;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub use load::load;
 pub use ranked::{Entry, Ranked};
+use removals::Removals;
 
 use crate::domain::{Op, PeriodKey, StatCatalog};
 
@@ -35,12 +37,15 @@ pub struct Leaderboards {
     /// Per stat: whether lower values rank first (`min` stats).
     lower_is_better: HashMap<String, bool>,
     boards: RwLock<HashMap<(String, PeriodKey), Board>>,
+    /// Taken by every change to the boards' players, so that a deletion and
+    /// the commits still on their way are applied one after the other.
+    removals: Mutex<Removals>,
 }
 
 impl Leaderboards {
     pub fn new(catalog: &StatCatalog) -> Self {
         let lower_is_better = catalog.iter().map(|def| (def.key.clone(), def.op == Op::Min)).collect();
-        Self { lower_is_better, boards: RwLock::default() }
+        Self { lower_is_better, boards: RwLock::default(), removals: Mutex::default() }
     }
 
     /// Smaller sort keys rank first; `!value` reverses the order without overflow.
@@ -74,6 +79,11 @@ impl Leaderboards {
     /// Applies committed changes, a board at a time, so readers of other
     /// boards never wait and readers of this one wait only briefly.
     pub fn apply(&self, changes: &[Change]) {
+        let mut removals = self.removals.lock().expect("removals lock");
+        self.apply_with(changes, &mut removals);
+    }
+
+    fn apply_with(&self, changes: &[Change], removals: &mut Removals) {
         let mut by_board: HashMap<(&str, PeriodKey), Vec<&Change>> = HashMap::new();
         for change in changes {
             by_board.entry((change.stat.as_str(), change.period)).or_default().push(change);
@@ -86,17 +96,38 @@ impl Leaderboards {
                     if let Some(old) = change.old {
                         ranked.remove(&Entry { key: self.sort_key(stat, old), player_id: change.player_id });
                     }
-                    ranked.insert(Entry { key: self.sort_key(stat, change.new), player_id: change.player_id });
+                    if removals.is_empty() || removals.lets_through(change) {
+                        ranked.insert(Entry { key: self.sort_key(stat, change.new), player_id: change.player_id });
+                    }
                 }
             }
         }
     }
 
-    /// Takes a player off a board (the player was deleted).
-    pub fn remove(&self, stat: &str, period: PeriodKey, player_id: i64, value: i64) {
-        if let Some(board) = self.board(stat, period) {
-            board.write().expect("board lock").remove(&Entry { key: self.sort_key(stat, value), player_id });
+    /// A player is about to be deleted: from now on its changes only take
+    /// its entries off. Then [`Leaderboards::remove_player`], or
+    /// [`Leaderboards::release_player`] if the deletion fails.
+    pub fn hold_player(&self, player_id: i64) {
+        self.removals.lock().expect("removals lock").hold(player_id);
+    }
+
+    /// The held player is deleted: takes off its entries, `(stat, period,
+    /// value)` as read after [`Leaderboards::hold_player`], for good.
+    pub fn remove_player(&self, player_id: i64, entries: &[(String, PeriodKey, i64)]) {
+        let mut removals = self.removals.lock().expect("removals lock");
+        removals.finish(player_id);
+        for (stat, period, value) in entries {
+            if let Some(board) = self.board(stat, *period) {
+                board.write().expect("board lock").remove(&Entry { key: self.sort_key(stat, *value), player_id });
+            }
         }
+    }
+
+    /// The held player's deletion failed: shows the changes held back.
+    pub fn release_player(&self, player_id: i64) {
+        let mut removals = self.removals.lock().expect("removals lock");
+        let held = removals.cancel(player_id);
+        self.apply_with(&held, &mut removals);
     }
 
     /// Forgets boards of periods that have ended.
@@ -229,6 +260,56 @@ mod tests {
         }
         let (_, page) = boards.page("s", PeriodKey::ALL_TIME, 0, 10);
         assert_eq!(page.iter().map(|s| s.value).collect::<Vec<_>>(), [i64::MAX, 0, i64::MIN]);
+    }
+
+    fn award(player_id: i64, old: Option<i64>, new: i64) -> Change {
+        Change { stat: "s".into(), period: PeriodKey::ALL_TIME, player_id, old, new }
+    }
+
+    fn players_on(boards: &Leaderboards) -> Vec<(i64, i64)> {
+        let (_, page) = boards.page("s", PeriodKey::ALL_TIME, 0, 100);
+        page.iter().map(|s| (s.player_id, s.value)).collect()
+    }
+
+    /// Player 1 is deleted while its awards 5 -> 9 -> 12 are on their way
+    /// to the boards; the deletion reads the value the store has when it
+    /// runs. Wherever the hold falls among the showings, the player ends up off.
+    #[test]
+    fn a_deleted_player_stays_off_whichever_commits_are_shown_after_the_hold() {
+        let changes = [award(1, Some(5), 9), award(1, Some(9), 12)];
+        for shown_before_hold in 0..=changes.len() {
+            for read_after in shown_before_hold..=changes.len() {
+                let boards = boards_with(Op::Set);
+                boards.apply(&[award(1, None, 5), award(2, None, 7)]);
+                boards.apply(&changes[..shown_before_hold]);
+                boards.hold_player(1);
+                let stored = if read_after == 0 { 5 } else { changes[read_after - 1].new };
+                boards.apply(&changes[shown_before_hold..read_after]);
+                boards.remove_player(1, &[("s".into(), PeriodKey::ALL_TIME, stored)]);
+                boards.apply(&changes[read_after..]);
+                assert_eq!(
+                    players_on(&boards),
+                    [(2, 7)],
+                    "shown before the hold {shown_before_hold}, read after {read_after}"
+                );
+                boards.apply(&[award(1, Some(12), 20)]);
+                assert_eq!(players_on(&boards), [(2, 7)], "a late change brought the player back");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_deletion_shows_what_was_held_back_in_order() {
+        let boards = boards_with(Op::Set);
+        boards.apply(&[award(1, None, 5), award(2, None, 7)]);
+        boards.hold_player(1);
+        boards.apply(&[award(1, Some(5), 9)]);
+        boards.apply(&[award(1, Some(9), 12)]);
+        assert_eq!(players_on(&boards), [(2, 7)]);
+        boards.release_player(1);
+        assert_eq!(players_on(&boards), [(1, 12), (2, 7)]);
+        boards.apply(&[award(1, Some(12), 13)]);
+        assert_eq!(players_on(&boards), [(1, 13), (2, 7)]);
     }
 
     #[test]

@@ -142,3 +142,36 @@ async fn nothing_personal_remains_after_deletion_and_the_ledger_keeps_the_amount
         assert!(!found, "the database file still holds {needle:?}");
     }
 }
+
+/// Deletions racing awards still on their way to the boards: a commit shown
+/// after the deletion took the player off must not put it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn players_deleted_while_awarded_leave_every_board() {
+    let g = Game::new().await;
+    let admin = bearer(&api_key(&g.t, "ops", &[Scope::Admin]).await);
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        ids.push(g.player(&format!("racer{n}")).await);
+    }
+    let races = ids.iter().enumerate().map(|(n, &id)| {
+        let (g, admin) = (&g, &admin);
+        async move {
+            let awarding = futures_util::future::join_all((0..3).map(|_| async move {
+                for _ in 0..6 {
+                    let status = g.award(id, json!({"meleeAtkXp": 1})).await.status;
+                    assert!(matches!(status, StatusCode::OK | StatusCode::NOT_FOUND), "{status}");
+                }
+            }));
+            let deleting = async move {
+                tokio::time::sleep(std::time::Duration::from_millis(n as u64 % 8)).await;
+                assert_eq!(delete(&g.t, id, Some(admin)).await.status, StatusCode::NO_CONTENT);
+            };
+            tokio::join!(awarding, deleting);
+        }
+    });
+    futures_util::future::join_all(races).await;
+    for period in ["all", "day", "week", "month"] {
+        let board = g.t.get(&format!("/api/v1/leaderboards/meleeAtkXp?period={period}")).await.body;
+        assert_eq!(board["total"], 0, "{period}: {board}");
+    }
+}
