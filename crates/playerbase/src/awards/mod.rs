@@ -9,4 +9,5 @@ mod writer;
 
 pub use events::{AwardEvent, Events};
 pub use job::{Answer, Award, AwardJob, Claim, Cooldown, FromTwitch, PlayerRef, Reply};
+pub use plan::replay;
 pub use writer::{Awards, Writer};

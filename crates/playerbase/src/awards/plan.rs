@@ -145,7 +145,7 @@ pub fn plan(jobs: &[AwardJob], snapshot: Snapshot, catalog: &StatCatalog, period
 }
 
 /// The first answer again for the same request; 409 for another.
-fn replay(first: &StoredReply, request_hash: &[u8]) -> Reply {
+pub fn replay(first: &StoredReply, request_hash: &[u8]) -> Reply {
     if first.request_hash != request_hash {
         return Reply::error(
             StatusCode::CONFLICT,

@@ -368,6 +368,8 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets announcements made before `before`.
     async fn delete_announcements_before(&self, before: i64) -> StoreResult<u64>;
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>>;
+    /// The first answer given under an Idempotency-Key, if it is still kept.
+    async fn stored_reply(&self, key: &awards::IdempotencyKey) -> StoreResult<Option<awards::StoredReply>>;
     /// Forgets idempotency answers given before `before`.
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64>;
 

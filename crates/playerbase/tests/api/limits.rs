@@ -142,3 +142,38 @@ async fn awards_per_key_count_awards_not_requests() {
     let profile = t.get(&format!("/api/v1/players/{player}")).await;
     assert_eq!(profile.body["stats"]["speedXp"], 20_006, "the refused request applied nothing");
 }
+
+/// A game server retrying an award it already got an answer for (the answer
+/// was lost on the way) gets that answer again, even over its allowance.
+#[tokio::test]
+async fn a_retry_over_the_award_limit_gets_its_first_answer() {
+    let t = TestApp::with_config(config(|limits| limits.awards_per_key = 100)).await;
+    t.state.clock.pause();
+    let player = t.register("kicksent", PASSWORD).await;
+    let key = api_key(&t, "game", &[Scope::AwardsWrite]).await;
+    let auth = format!("Bearer {key}");
+    let batch = |n: usize| {
+        let awards: Vec<_> = (0..n).map(|_| json!({"player_id": player, "stat": "speedXp", "amount": 1})).collect();
+        json!({"awards": awards}).to_string().into_bytes()
+    };
+    let send = |idempotency: &'static str, body: Vec<u8>| {
+        let headers = [("authorization", auth.as_str()), ("idempotency-key", idempotency)];
+        let t = &t;
+        async move { t.send_with(Method::POST, "/api/v1/awards", &headers, Some(body)).await }
+    };
+    // The allowance holds at least one full batch; this one takes it all.
+    let first = send("retry-1", batch(10_000)).await;
+    assert_eq!((first.status, &first.body), (StatusCode::OK, &json!({"applied": 10_000})));
+
+    let retried = send("retry-1", batch(10_000)).await;
+    assert_eq!((retried.status, &retried.body), (StatusCode::OK, &json!({"applied": 10_000})), "the first answer");
+    let other_body = send("retry-1", batch(3)).await;
+    assert_eq!(
+        (other_body.status, other_body.code()),
+        (StatusCode::CONFLICT, "idempotency_key_reused"),
+        "over the limit too"
+    );
+    assert!(retry_after(&send("retry-2", batch(3)).await) >= 1, "a new request is still limited");
+    let profile = t.get(&format!("/api/v1/players/{player}")).await;
+    assert_eq!(profile.body["stats"]["speedXp"], 10_000, "applied once");
+}

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::check_stat;
 use crate::auth::ApiKey;
 use crate::auth::extract::AwardsWrite;
-use crate::awards::{Answer, Award, AwardJob, Claim, PlayerRef, Reply};
+use crate::awards::{Answer, Award, AwardJob, Claim, PlayerRef, Reply, replay};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, JsonBytes, Path, Query};
 use crate::http::paging;
@@ -78,6 +78,20 @@ fn claim(headers: &HeaderMap, owner: i64, route: &str, body: &[u8]) -> AppResult
     Ok(Some(Claim { key: IdempotencyKey { owner, key: key.to_owned() }, request_hash: hash.finalize().to_vec() }))
 }
 
+/// Charges `count` awards to the key's budget (`limits.awards_per_key`).
+/// Over it, a retry of a request already answered still gets its first
+/// answer (409 for another body), as the Idempotency-Key promises; anything
+/// else is refused with its Retry-After.
+async fn over_limit(state: &AppState, key_id: i64, claim: &Option<Claim>, count: usize) -> AppResult<Option<Reply>> {
+    let Err(retry_after) = state.limits.awards(key_id, count, state.clock.now()) else { return Ok(None) };
+    if let Some(claim) = claim {
+        if let Some(first) = state.store.stored_reply(&claim.key).await? {
+            return Ok(Some(replay(&first, &claim.request_hash)));
+        }
+    }
+    Err(retry_after.into())
+}
+
 /// Award stats to one player; all or nothing.
 #[utoipa::path(post, path = "/api/v1/players/{id}/awards", tag = TAG, request_body = PlayerAwards,
     params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "retry safely: the same key and body answer the first answer again")),
@@ -91,7 +105,7 @@ fn claim(headers: &HeaderMap, owner: i64, route: &str, body: &[u8]) -> AppResult
         (status = 409, body = ErrorBody, description = "Idempotency-Key reused with another body"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
         (status = 422, body = ErrorBody, description = "unknown stat, overflow, or outside the stat's bounds; nothing applied"),
-        (status = 429, body = ErrorBody, description = "the key is over limits.awards_per_key; see Retry-After"),
+        (status = 429, body = ErrorBody, description = "the key is over limits.awards_per_key; see Retry-After (a retry of an answered Idempotency-Key gets its first answer instead)"),
     ))]
 async fn award_player(
     state: State<AppState>,
@@ -115,7 +129,9 @@ async fn award_player(
     }
     let claim = claim(&headers, api_key.key.id, &format!("players/{player_id}/awards"), &bytes)?;
     let source = format!("api:{}", api_key.key.name);
-    state.limits.awards(api_key.key.id, awards.len(), state.clock.now())?;
+    if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
+        return Ok(first);
+    }
     let job = AwardJob {
         awards,
         answer: Answer::PlayerStats(player_id),
@@ -163,7 +179,7 @@ pub struct BatchApplied {
         (status = 409, body = ErrorBody, description = "Idempotency-Key reused with another body"),
         (status = 413, body = ErrorBody, description = "body over 2 MiB"),
         (status = 422, body = ErrorBody, description = "over 10,000 awards, unknown stat, overflow or bounds; nothing applied"),
-        (status = 429, body = ErrorBody, description = "the key is over limits.awards_per_key; see Retry-After"),
+        (status = 429, body = ErrorBody, description = "the key is over limits.awards_per_key; see Retry-After (a retry of an answered Idempotency-Key gets its first answer instead)"),
     ))]
 async fn award_batch(
     state: State<AppState>,
@@ -196,7 +212,9 @@ async fn award_batch(
     }
     let claim = claim(&headers, api_key.key.id, "awards", &bytes)?;
     let source = format!("api:{}", api_key.key.name);
-    state.limits.awards(api_key.key.id, awards.len(), state.clock.now())?;
+    if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
+        return Ok(first);
+    }
     let job = AwardJob { awards, answer: Answer::Applied, source, reason: request.reason, claim, twitch: None };
     Ok(state.awards.submit(job).await)
 }

@@ -29,7 +29,7 @@ use super::{
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
-use crate::store::awards::{LedgerRow, WriteTx};
+use crate::store::awards::{IdempotencyKey, LedgerRow, StoredReply, WriteTx};
 use crate::store::twitch::{NewEventSubMessage, PendingMessage, Revocation, Stream};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -246,6 +246,10 @@ impl Store for PgStore {
 
     async fn usernames(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
         awards::usernames(&self.pool, ids).await
+    }
+
+    async fn stored_reply(&self, key: &IdempotencyKey) -> StoreResult<Option<StoredReply>> {
+        awards::stored_reply(&self.pool, key).await
     }
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
