@@ -5,6 +5,7 @@ pub mod events;
 pub mod feed;
 pub mod job;
 mod plan;
+mod room;
 mod writer;
 
 pub use events::{AwardEvent, Events};

@@ -16,6 +16,7 @@ use super::events::{AwardEvent, Events};
 use super::feed::Announcement;
 use super::job::{Answer, AwardJob, PlayerRef, Reply};
 use super::plan::{self, Plan, Snapshot};
+use super::room::{Room, Taken};
 use crate::accounts::viewers;
 use crate::domain::{FastMap, Period, PeriodKey, StatCatalog, periods};
 use crate::error::DATABASE_UNREACHABLE;
@@ -29,6 +30,8 @@ use crate::store::{Store, StoreError, StoreResult};
 
 /// Jobs queued before callers wait to submit.
 const QUEUE: usize = 4096;
+/// Awards queued before callers wait to submit: four times what one group takes.
+const QUEUED_AWARDS: usize = 4 * GROUP_AWARDS;
 /// Committed groups waiting to be shown before the writer waits: one
 /// being shown and one more keep both tasks busy without letting the
 /// boards fall behind the database.
@@ -38,7 +41,7 @@ const GROUP_AWARDS: usize = 50_000;
 
 enum Message {
     /// Boxed: a job is large, and the queue holds thousands in a burst.
-    Job(Box<AwardJob>, oneshot::Sender<Reply>),
+    Job(Box<AwardJob>, oneshot::Sender<Reply>, Taken),
     Stop(oneshot::Sender<()>),
 }
 
@@ -53,6 +56,7 @@ enum Shown {
 #[derive(Clone)]
 pub struct Awards {
     queue: mpsc::Sender<Message>,
+    room: Room,
 }
 
 pub struct Writer {
@@ -80,13 +84,19 @@ impl Awards {
         let writer = Arc::new(writer);
         tokio::spawn(writer.clone().show(shown));
         tokio::spawn(writer.run(inbox, to_show));
-        Self { queue }
+        Self { queue, room: Room::new(QUEUED_AWARDS) }
+    }
+
+    /// Queues `job` once there is room for its awards; false if the writer is gone.
+    async fn queue(&self, job: AwardJob, answer: oneshot::Sender<Reply>) -> bool {
+        let taken = self.room.take(job.awards.len()).await;
+        self.queue.send(Message::Job(Box::new(job), answer, taken)).await.is_ok()
     }
 
     /// Applies `job` and answers once it is committed (or refused).
     pub async fn submit(&self, job: AwardJob) -> Reply {
         let (answer, reply) = oneshot::channel();
-        if self.queue.send(Message::Job(Box::new(job), answer)).await.is_err() {
+        if !self.queue(job, answer).await {
             return unavailable();
         }
         reply.await.unwrap_or_else(|_| unavailable())
@@ -98,7 +108,7 @@ impl Awards {
         let mut waiting = Vec::with_capacity(jobs.len());
         for job in jobs {
             let (answer, reply) = oneshot::channel();
-            if self.queue.send(Message::Job(Box::new(job), answer)).await.is_err() {
+            if !self.queue(job, answer).await {
                 waiting.push(None);
                 continue;
             }
@@ -141,7 +151,8 @@ impl Writer {
             let mut next = Some(first);
             while let Some(message) = next.take() {
                 match message {
-                    Message::Job(job, answer) => {
+                    Message::Job(job, answer, taken) => {
+                        drop(taken);
                         awards += job.awards.len();
                         group.push((*job, answer));
                     }
