@@ -73,6 +73,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let max_connections = state.config.limits.max_connections;
+    let events = state.events.clone();
+    let shutdown = async move {
+        shutdown.await;
+        events.close();
+    };
     serve(listener, max_connections, build_app(state.clone()), shutdown).await?;
     sweeper.abort();
     state.eventsub.stop().await;

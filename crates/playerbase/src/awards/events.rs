@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use utoipa::ToSchema;
 
 /// Events a slow reader may fall behind by before it starts missing some.
@@ -26,11 +26,14 @@ pub struct AwardEvent {
 #[derive(Clone)]
 pub struct Events {
     sender: broadcast::Sender<Arc<AwardEvent>>,
+    /// True once the server stops: readers' streams end, so that a
+    /// graceful shutdown does not wait for overlays that never hang up.
+    closed: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Events {
     fn default() -> Self {
-        Self { sender: broadcast::channel(BUFFER).0 }
+        Self { sender: broadcast::channel(BUFFER).0, closed: Arc::new(watch::channel(false).0) }
     }
 }
 
@@ -42,5 +45,19 @@ impl Events {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<AwardEvent>> {
         self.sender.subscribe()
+    }
+
+    /// Ends every reader's stream, and those of readers still to come.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Resolves once [`Events::close`] has been called.
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut closed = self.closed.subscribe();
+        async move {
+            // An error means the sender is gone, which only happens once every clone is: closed too.
+            let _ = closed.wait_for(|closed| *closed).await;
+        }
     }
 }

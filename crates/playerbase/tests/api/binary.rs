@@ -329,3 +329,17 @@ async fn oversized_headers_are_refused_and_the_server_goes_on() {
     let (status, log) = server.stop();
     assert!(status.success(), "{log}");
 }
+
+/// Overlays keep `/api/v1/events` open for hours: a stop must end their
+/// streams, not wait for them (systemd would kill the server mid-drain).
+#[tokio::test]
+async fn a_stop_ends_open_event_streams_instead_of_waiting_for_them() {
+    let server = Server::start(&[]);
+    let mut overlay = reqwest::Client::new().get(server.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(overlay.status(), 200);
+
+    let stopped = tokio::task::spawn_blocking(move || server.stop_within(std::time::Duration::from_secs(5)));
+    let (status, log) = stopped.await.unwrap().expect("stopped within 5 s with an event stream open");
+    assert!(status.success(), "graceful shutdown exits 0: {status}\n{log}");
+    while let Ok(Some(_)) = overlay.chunk().await {}
+}

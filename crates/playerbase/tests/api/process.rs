@@ -84,16 +84,39 @@ impl Server {
         self.signal("-KILL")
     }
 
-    fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+    /// Sends SIGTERM and waits up to `limit` for the process to exit;
+    /// `None` (and the process killed) if it is still running then.
+    pub fn stop_within(mut self, limit: Duration) -> Option<(std::process::ExitStatus, String)> {
+        self.send("-TERM");
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some((status, self.log_to_end()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn send(&self, signal: &str) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+    }
+
+    fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+        self.send(signal);
         let status = self.child.wait().unwrap();
+        (status, self.log_to_end())
+    }
+
+    /// Everything the exited process logged.
+    fn log_to_end(&mut self) -> String {
         // The reader ends at the end of stderr: every line is in `log` after this.
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
         let log: Vec<String> = self.log.try_iter().collect();
-        (status, log.join("\n"))
+        log.join("\n")
     }
 }
 

@@ -46,7 +46,9 @@ async fn events(
     };
     let last_sent = backlog.last().map(|row| row.id).or(last_seen).unwrap_or(0);
     let backlog = backlog.into_iter().filter_map(from_ledger).map(|e| award_event(&e)).collect::<Vec<_>>();
-    let stream = futures_util::stream::iter(backlog.into_iter().map(Ok)).chain(live_events(live, last_sent));
+    let stream = futures_util::stream::iter(backlog.into_iter().map(Ok))
+        .chain(live_events(live, last_sent))
+        .take_until(state.events.closed());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
