@@ -262,7 +262,7 @@ fn private(state: &AppState, mut response: Response) -> Response {
 pub struct Exchange {
     /// The `code` the login's `redirect` received (`pbc_…`): good once, for two minutes.
     code: String,
-    /// The PKCE verifier, when the login was started with a `code_challenge`.
+    /// The PKCE verifier, when the login was started with a `code_challenge`, and only then.
     code_verifier: Option<String>,
 }
 

@@ -249,8 +249,11 @@ pub async fn issue_code(state: &AppState, player_id: i64, code_challenge: Option
     Ok(secret.text)
 }
 
-/// Takes a one-time code (and checks the PKCE verifier, if the login had a
-/// challenge); returns the player it logs in. A failed try spends the code too.
+/// Takes a one-time code and checks the PKCE verifier: required if the
+/// login had a challenge, refused if it had none. A game that sends a
+/// verifier started its own login with a challenge, so a code without one
+/// was planted, by someone else's login. Returns the player it logs in. A
+/// failed try spends the code too.
 pub async fn redeem_code(state: &AppState, code: &str, verifier: Option<&str>) -> AppResult<i64> {
     let refused = || AppError::bad_request("invalid_code", "the code is unknown, already used or expired");
     if !code.starts_with(CODE_PREFIX) {
@@ -261,11 +264,11 @@ pub async fn redeem_code(state: &AppState, code: &str, verifier: Option<&str>) -
         .take_twitch_login(&TokenHash::of(code), TwitchLoginKind::Code, state.clock.now())
         .await?
         .ok_or_else(refused)?;
-    if let Some(challenge) = &row.code_challenge {
-        let presented = verifier.map(pkce_challenge);
-        if presented.as_deref() != Some(challenge.as_str()) {
-            return Err(AppError::bad_request("invalid_code_verifier", "the code_verifier does not match"));
-        }
+    if row.code_challenge.as_deref() != verifier.map(pkce_challenge).as_deref() {
+        return Err(AppError::bad_request(
+            "invalid_code_verifier",
+            "the code_verifier does not match the code_challenge the login started with (or it started with none)",
+        ));
     }
     row.player_id.ok_or_else(|| AppError::Internal(anyhow::anyhow!("a Twitch login code without a player")))
 }

@@ -62,6 +62,11 @@ async fn twitch_login_code_needs_the_pkce_verifier_when_started_with_a_challenge
     let location = land(&fake, &t, &with_challenge).await;
     let right = trade(&t, json!({"code": param(&location, "code").unwrap(), "code_verifier": verifier})).await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    // A game using PKCE is handed a code from a login someone else started
+    // without a challenge (their own Twitch account, to play as them): refused.
+    let planted = land(&fake, &t, &format!("redirect={GAME_REDIRECT}")).await;
+    let reply = trade(&t, json!({"code": param(&planted, "code").unwrap(), "code_verifier": verifier})).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "invalid_code_verifier"));
     let bad_challenge = t.get(&format!("/api/v1/auth/twitch?redirect={GAME_REDIRECT}&code_challenge=short")).await;
     assert_eq!((bad_challenge.status, bad_challenge.code()), (StatusCode::BAD_REQUEST, "invalid_code_challenge"));
 }
