@@ -203,6 +203,8 @@ const TABLES: &[Table] = &[
             ("code_challenge", Text),
             ("expires_at", Int),
             ("browser", Blob),
+            ("twitch_user_id", Text),
+            ("twitch_login", Text),
         ],
         order_by: "hash",
         identity: false,

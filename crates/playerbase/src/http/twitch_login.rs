@@ -5,9 +5,10 @@
 //! How the callback answers depends on how the login started:
 //! - with a `redirect`: the browser goes there with `code=pbc_…` (a
 //!   one-time code the game trades at `/api/v1/auth/twitch/exchange`),
-//!   `linked=true`, or `error=CODE` — never a token in a URL;
+//!   `link_code=pbl_…` (traded at `/api/v1/auth/twitch/link/confirm` by the
+//!   linking player), or `error=CODE` — never a token in a URL;
 //! - without: the callback answers itself, with the token pair (login) or
-//!   the player (link) as JSON, or the error in the one error shape.
+//!   the link code (link) as JSON, or the error in the one error shape.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -25,7 +26,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::v1::auth::TokenPair;
 use crate::http::views::PrivatePlayer;
 use crate::state::AppState;
-use crate::twitch::login::{self, Intent, Outcome, Pending, Start, Started};
+use crate::twitch::login::{self, Intent, Pending, Start, Started};
 
 const TAG: &str = "Log in with Twitch";
 
@@ -35,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(callback))
         .routes(routes!(api_start))
         .routes(routes!(api_link))
+        .routes(routes!(confirm_link))
         .routes(routes!(exchange))
 }
 
@@ -118,7 +120,9 @@ async fn api_start(State(state): State<AppState>, Query(params): Query<StartPara
 }
 
 /// Link a Twitch account to the calling player: the consent page to open.
-/// After consent the account is the player's (`"twitch"` in its JSON).
+/// After consent the browser lands on the `redirect` with `link_code=pbl_…`
+/// (without one, the callback answers `{"link_code","expires_in"}`), and the
+/// player trades it at `/api/v1/auth/twitch/link/confirm` to make the link.
 #[utoipa::path(post, path = "/api/v1/auth/twitch/link", tag = TAG, request_body = StartParams,
     security(("bearer" = []), ("basic" = [])),
     responses(
@@ -168,8 +172,8 @@ pub struct CallbackParams {
 #[utoipa::path(get, path = "/auth/twitch/callback", tag = TAG, params(CallbackParams),
     responses(
         (status = 200, body = TokenPair, description = "logged in (a login started without `redirect`); \
-            a link answers with the private player JSON"),
-        (status = 303, description = "to the login's `redirect`, with `code=pbc_…`, `linked=true` or `error=CODE`"),
+            a link answers `{\"link_code\",\"expires_in\"}` instead"),
+        (status = 303, description = "to the login's `redirect`, with `code=pbc_…`, `link_code=pbl_…` or `error=CODE`"),
         (status = 400, body = ErrorBody, description = "`missing_state`, `invalid_state` (unknown, used or \
             expired), `missing_code`"),
         (status = 403, body = ErrorBody, description = "`twitch_access_denied`: the user declined"),
@@ -215,22 +219,65 @@ async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) ->
         .filter(|code| !code.is_empty())
         .ok_or_else(|| AppError::bad_request("missing_code", "the callback has neither code nor error"))?;
     let user = login::identify(state, code).await?;
-    let completed = login::complete_twitch_login(state, pending.intent, &user).await?;
-    Ok(match (&pending.redirect, completed.outcome) {
-        (Some(redirect), Outcome::Linked) => {
-            Redirect::to(&login::with_param(redirect, "linked", "true")).into_response()
-        }
-        (Some(redirect), _) => {
+    if let Intent::Link { player_id } = pending.intent {
+        let link_code = login::issue_link_code(state, player_id, &user, pending.code_challenge.clone()).await?;
+        return Ok(match &pending.redirect {
+            Some(redirect) => Redirect::to(&login::with_param(redirect, "link_code", &link_code)).into_response(),
+            None => Json(LinkCode { link_code, expires_in: login::CODE_SECONDS }).into_response(),
+        });
+    }
+    let completed = login::log_in(state, &user).await?;
+    Ok(match &pending.redirect {
+        Some(redirect) => {
             let code = login::issue_code(state, completed.player.id, pending.code_challenge.clone()).await?;
             Redirect::to(&login::with_param(redirect, "code", &code)).into_response()
         }
-        (None, Outcome::Linked) => Json(PrivatePlayer::new(&completed.player, &state.stats)).into_response(),
         // The website's "Log in with Twitch": a website session, then the account page.
-        (None, _) if pending.in_browser => {
+        None if pending.in_browser => {
             (crate::web::start_session(state, completed.player.id).await?, Redirect::to("/account")).into_response()
         }
-        (None, _) => sessions::start(state, completed.player.id).await?.into_response(),
+        None => sessions::start(state, completed.player.id).await?.into_response(),
     })
+}
+
+/// A link waiting for the linking player to confirm it.
+#[derive(Serialize, ToSchema)]
+pub struct LinkCode {
+    /// Trade it at `/api/v1/auth/twitch/link/confirm` as the player who started the link.
+    link_code: String,
+    /// Seconds it stays good.
+    expires_in: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmLink {
+    /// The `link_code` the link's `redirect` (or the callback's JSON) received (`pbl_…`): good once, for two minutes.
+    link_code: String,
+    /// The PKCE verifier, when the link was started with a `code_challenge`, and only then.
+    code_verifier: Option<String>,
+}
+
+/// Finish linking a Twitch account: the link code from the callback, traded
+/// by the player who started the link. Until then nothing is linked, so a
+/// consent page handed to someone else links nothing to the player.
+#[utoipa::path(post, path = "/api/v1/auth/twitch/link/confirm", tag = TAG, request_body = ConfirmLink,
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, body = PrivatePlayer, description = "linked: the player, with `twitch`"),
+        (status = 400, body = ErrorBody, description = "`invalid_code` (unknown, used or expired), \
+            `invalid_code_verifier`, malformed body"),
+        (status = 401, body = ErrorBody, description = "no, invalid or expired credentials"),
+        (status = 403, body = ErrorBody, description = "`not_your_link`: another player started this link"),
+        (status = 409, body = ErrorBody, description = "`twitch_user_taken`: another player holds the Twitch account"),
+    ))]
+async fn confirm_link(
+    State(state): State<AppState>,
+    caller: CurrentPlayer,
+    Json(body): Json<ConfirmLink>,
+) -> AppResult<Json<PrivatePlayer>> {
+    let completed =
+        login::confirm_link(&state, caller.player.id, &body.link_code, body.code_verifier.as_deref()).await?;
+    Ok(Json(PrivatePlayer::new(&completed.player, &state.stats)))
 }
 
 /// The `code` of an error's JSON body, for `error=` on a redirect.

@@ -58,6 +58,8 @@ pub enum TwitchLoginKind {
     State,
     /// The one-time code a game trades for its tokens after the login.
     Code,
+    /// The one-time code the linking player trades to link the Twitch account.
+    Link,
 }
 
 impl TwitchLoginKind {
@@ -65,6 +67,7 @@ impl TwitchLoginKind {
         match self {
             Self::State => "state",
             Self::Code => "code",
+            Self::Link => "link",
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct TwitchLogin {
     pub code_challenge: Option<String>,
     /// State: the hash of the cookie value binding the login to the browser that started it.
     pub browser: Option<TokenHash>,
+    /// Link: the Twitch account to link, `(user id, login)`.
+    pub twitch: Option<(String, String)>,
     pub expires_at: i64,
 }
 

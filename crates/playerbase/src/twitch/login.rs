@@ -6,10 +6,12 @@
 //!    of Twitch's consent page.
 //! 2. Twitch sends the browser back to `/auth/twitch/callback`: [`take_state`]
 //!    takes the state once, [`identify`] trades the code for a token and asks
-//!    Twitch whose it is, and [`complete_twitch_login`] logs that player in
-//!    (creating it if need be) or links the account.
+//!    Twitch whose it is, and [`log_in`] logs that player in (creating it if
+//!    need be).
 //! 3. A game that gave a `redirect` gets a one-time code there ([`issue_code`])
 //!    and trades it for its tokens ([`redeem_code`]): tokens never travel in a URL.
+//! 4. A link ends with a one-time code too ([`issue_link_code`]), which only
+//!    the player who started the link trades to make it ([`confirm_link`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -30,6 +32,8 @@ pub const CODE_SECONDS: i64 = 120;
 /// Prefix of the one-time codes games trade for tokens.
 pub const CODE_PREFIX: &str = "pbc_";
 const STATE_PREFIX: &str = "pbs_";
+/// Prefix of the one-time codes a linking player trades to finish the link.
+pub const LINK_PREFIX: &str = "pbl_";
 
 /// What a login started for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +123,7 @@ pub async fn begin(state: &AppState, start: Start<'_>) -> AppResult<Started> {
         redirect,
         code_challenge,
         browser: start.browser,
+        twitch: None,
         expires_at: state.clock.now() + STATE_SECONDS,
     };
     state.store.put_twitch_login(&secret.hash, &row).await?;
@@ -188,50 +193,92 @@ pub async fn identify(state: &AppState, code: &str) -> AppResult<TwitchUser> {
     state.twitch.validate(&token.access_token).await.map_err(|err| failed("validate", err))
 }
 
-/// The last step, shared by the API and the website: logs in the player of
-/// the Twitch account (creating it if need be), or links the account to the
-/// player who started the login.
+/// The last step of a login, shared by the API and the website: the
+/// player of the Twitch account, created if need be. The caller starts its
+/// session its own way.
+pub async fn log_in(state: &AppState, user: &TwitchUser) -> AppResult<Completed> {
+    let (player, created) = find_or_create_player(state, user).await?;
+    let outcome = if created { Outcome::Created } else { Outcome::LoggedIn };
+    tracing::info!(player_id = player.id, ?outcome, "logged in with Twitch");
+    Ok(Completed { player, outcome })
+}
+
+/// The last step of a link at the callback: the Twitch account is kept
+/// under a one-time code that only the player who started the link can
+/// trade ([`confirm_link`]). Linking right here would let anyone who
+/// starts a link and hands the consent page to someone else take that
+/// person's Twitch account for their own player. An account another player
+/// holds is refused at once.
+pub async fn issue_link_code(
+    state: &AppState,
+    player_id: i64,
+    user: &TwitchUser,
+    code_challenge: Option<String>,
+) -> AppResult<String> {
+    refuse_if_held(state, player_id, user).await?;
+    let secret = token::generate(LINK_PREFIX);
+    let row = TwitchLogin {
+        kind: TwitchLoginKind::Link,
+        player_id: Some(player_id),
+        redirect: None,
+        code_challenge,
+        browser: None,
+        twitch: Some((user.user_id.clone(), user.login.clone())),
+        expires_at: state.clock.now() + CODE_SECONDS,
+    };
+    state.store.put_twitch_login(&secret.hash, &row).await?;
+    Ok(secret.text)
+}
+
+/// Links the Twitch account a link code holds to `caller`, who must be the
+/// player who started the link (403 `not_your_link` otherwise), with the
+/// PKCE verifier as for [`redeem_code`].
 ///
 /// Linking is refused (409 `twitch_user_taken`) when another player holds
 /// the Twitch account, including a player made from that account's stream
 /// activity: merging two players' stats and ledgers is not something to do
 /// behind a click. Such a viewer logs in with Twitch to play as that player.
 /// Linking a player that had another Twitch account replaces it.
-pub async fn complete_twitch_login(state: &AppState, intent: Intent, user: &TwitchUser) -> AppResult<Completed> {
-    match intent {
-        Intent::LogIn => {
-            let (player, created) = find_or_create_player(state, user).await?;
-            let outcome = if created { Outcome::Created } else { Outcome::LoggedIn };
-            tracing::info!(player_id = player.id, ?outcome, "logged in with Twitch");
-            Ok(Completed { player, outcome })
-        }
-        Intent::Link { player_id } => {
-            let user_id = parse_user_id(&user.user_id)?;
-            let holder = state.store.player_by_twitch_id(&user_id).await?;
-            if let Some(holder) = holder.filter(|holder| holder.id != player_id) {
-                let message = if is_viewer_only(&holder) {
-                    format!(
-                        "this Twitch account already has a player of its own ({}), made from its activity on \
-                         stream; log in with Twitch to play as that player",
-                        holder.username
-                    )
-                } else {
-                    "another player has linked this Twitch account".to_owned()
-                };
-                return Err(AppError::Conflict { code: "twitch_user_taken", message });
-            }
-            if !state.store.link_twitch(player_id, &user_id, &user.login).await? {
-                return Err(AppError::not_found("player_not_found", "the player who started this link is gone"));
-            }
-            state.profiles.forget(player_id);
-            let player =
-                state.store.player_by_id(player_id).await?.ok_or_else(|| {
-                    AppError::not_found("player_not_found", "the player who started this link is gone")
-                })?;
-            tracing::info!(player_id, "Twitch account linked");
-            Ok(Completed { player, outcome: Outcome::Linked })
-        }
+pub async fn confirm_link(state: &AppState, caller: i64, code: &str, verifier: Option<&str>) -> AppResult<Completed> {
+    let row = take_code(state, code, LINK_PREFIX, TwitchLoginKind::Link, verifier).await?;
+    if row.player_id != Some(caller) {
+        tracing::warn!(player_id = caller, "a Twitch link code was presented by a player other than the one linking");
+        return Err(AppError::forbidden("not_your_link", "this link was started by another player"));
     }
+    let Some((user_id, login)) = row.twitch else {
+        return Err(AppError::Internal(anyhow::anyhow!("a Twitch link code without a Twitch account")));
+    };
+    let user = TwitchUser { user_id, login };
+    refuse_if_held(state, caller, &user).await?;
+    let twitch_user_id = parse_user_id(&user.user_id)?;
+    if !state.store.link_twitch(caller, &twitch_user_id, &user.login).await? {
+        return Err(AppError::not_found("player_not_found", "the player who started this link is gone"));
+    }
+    state.profiles.forget(caller);
+    let player = state
+        .store
+        .player_by_id(caller)
+        .await?
+        .ok_or_else(|| AppError::not_found("player_not_found", "the player who started this link is gone"))?;
+    tracing::info!(player_id = caller, "Twitch account linked");
+    Ok(Completed { player, outcome: Outcome::Linked })
+}
+
+/// 409 `twitch_user_taken` if a player other than `player_id` holds the Twitch account.
+async fn refuse_if_held(state: &AppState, player_id: i64, user: &TwitchUser) -> AppResult<()> {
+    let user_id = parse_user_id(&user.user_id)?;
+    let holder = state.store.player_by_twitch_id(&user_id).await?;
+    let Some(holder) = holder.filter(|holder| holder.id != player_id) else { return Ok(()) };
+    let message = if is_viewer_only(&holder) {
+        format!(
+            "this Twitch account already has a player of its own ({}), made from its activity on stream; log in \
+             with Twitch to play as that player",
+            holder.username
+        )
+    } else {
+        "another player has linked this Twitch account".to_owned()
+    };
+    Err(AppError::Conflict { code: "twitch_user_taken", message })
 }
 
 /// A one-time code for the player, to be traded at `/api/v1/auth/twitch/exchange`.
@@ -243,6 +290,7 @@ pub async fn issue_code(state: &AppState, player_id: i64, code_challenge: Option
         redirect: None,
         code_challenge,
         browser: None,
+        twitch: None,
         expires_at: state.clock.now() + CODE_SECONDS,
     };
     state.store.put_twitch_login(&secret.hash, &row).await?;
@@ -255,22 +303,31 @@ pub async fn issue_code(state: &AppState, player_id: i64, code_challenge: Option
 /// was planted, by someone else's login. Returns the player it logs in. A
 /// failed try spends the code too.
 pub async fn redeem_code(state: &AppState, code: &str, verifier: Option<&str>) -> AppResult<i64> {
+    let row = take_code(state, code, CODE_PREFIX, TwitchLoginKind::Code, verifier).await?;
+    row.player_id.ok_or_else(|| AppError::Internal(anyhow::anyhow!("a Twitch login code without a player")))
+}
+
+/// Takes a one-time code of `kind` and checks its PKCE verifier (see [`redeem_code`]).
+async fn take_code(
+    state: &AppState,
+    code: &str,
+    prefix: &str,
+    kind: TwitchLoginKind,
+    verifier: Option<&str>,
+) -> AppResult<TwitchLogin> {
     let refused = || AppError::bad_request("invalid_code", "the code is unknown, already used or expired");
-    if !code.starts_with(CODE_PREFIX) {
+    if !code.starts_with(prefix) {
         return Err(refused());
     }
-    let row = state
-        .store
-        .take_twitch_login(&TokenHash::of(code), TwitchLoginKind::Code, state.clock.now())
-        .await?
-        .ok_or_else(refused)?;
+    let row =
+        state.store.take_twitch_login(&TokenHash::of(code), kind, state.clock.now()).await?.ok_or_else(refused)?;
     if row.code_challenge.as_deref() != verifier.map(pkce_challenge).as_deref() {
         return Err(AppError::bad_request(
             "invalid_code_verifier",
             "the code_verifier does not match the code_challenge the login started with (or it started with none)",
         ));
     }
-    row.player_id.ok_or_else(|| AppError::Internal(anyhow::anyhow!("a Twitch login code without a player")))
+    Ok(row)
 }
 
 /// PKCE S256: base64url, unpadded, of the verifier's SHA-256.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::TestApp;
 
 /// API.md's seed routes, its v1 routes so far, "Log in with Twitch" and the operations routes, as (method, path).
-const CONTRACT: [(&str, &str); 34] = [
+const CONTRACT: [(&str, &str); 35] = [
     ("post", "/api/users"),
     ("get", "/api/users"),
     ("get", "/api/users/{user}"),
@@ -37,6 +37,7 @@ const CONTRACT: [(&str, &str); 34] = [
     ("get", "/api/v1/events"),
     ("get", "/api/v1/auth/twitch"),
     ("post", "/api/v1/auth/twitch/link"),
+    ("post", "/api/v1/auth/twitch/link/confirm"),
     ("post", "/api/v1/auth/twitch/exchange"),
     ("get", "/auth/twitch"),
     ("get", "/auth/twitch/callback"),

@@ -6,8 +6,8 @@ use crate::store::{StoreError, StoreResult, TwitchLogin, TwitchLoginKind};
 
 pub async fn put(pool: &SqlitePool, hash: &TokenHash, login: &TwitchLogin) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO twitch_logins (hash, kind, player_id, redirect, code_challenge, browser, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO twitch_logins (hash, kind, player_id, redirect, code_challenge, browser, \
+         twitch_user_id, twitch_login, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(hash.as_bytes())
     .bind(login.kind.as_str())
@@ -15,14 +15,17 @@ pub async fn put(pool: &SqlitePool, hash: &TokenHash, login: &TwitchLogin) -> St
     .bind(&login.redirect)
     .bind(&login.code_challenge)
     .bind(login.browser.as_ref().map(TokenHash::as_bytes))
+    .bind(login.twitch.as_ref().map(|(user_id, _)| user_id))
+    .bind(login.twitch.as_ref().map(|(_, login)| login))
     .bind(login.expires_at)
     .execute(pool)
     .await?;
     Ok(())
 }
 
-/// A row's columns after `kind`: player_id, redirect, code_challenge, browser, expires_at.
-type Row = (Option<i64>, Option<String>, Option<String>, Option<Vec<u8>>, i64);
+/// A row's columns after `kind`: player_id, redirect, code_challenge, browser,
+/// twitch_user_id, twitch_login, expires_at.
+type Row = (Option<i64>, Option<String>, Option<String>, Option<Vec<u8>>, Option<String>, Option<String>, i64);
 
 /// One DELETE … RETURNING: of two requests presenting the same secret, on
 /// one instance or two, exactly one gets the row.
@@ -34,13 +37,15 @@ pub async fn take(
 ) -> StoreResult<Option<TwitchLogin>> {
     let row: Option<Row> = sqlx::query_as(
         "DELETE FROM twitch_logins WHERE hash = $1 AND kind = $2 \
-         RETURNING player_id, redirect, code_challenge, browser, expires_at",
+         RETURNING player_id, redirect, code_challenge, browser, twitch_user_id, twitch_login, expires_at",
     )
     .bind(hash.as_bytes())
     .bind(kind.as_str())
     .fetch_optional(pool)
     .await?;
-    let Some((player_id, redirect, code_challenge, browser, expires_at)) = row.filter(|&(.., at)| at > now) else {
+    let Some((player_id, redirect, code_challenge, browser, twitch_user_id, twitch_login, expires_at)) =
+        row.filter(|&(.., at)| at > now)
+    else {
         return Ok(None);
     };
     let browser = match browser {
@@ -49,7 +54,8 @@ pub async fn take(
         }
         None => None,
     };
-    Ok(Some(TwitchLogin { kind, player_id, redirect, code_challenge, browser, expires_at }))
+    let twitch = twitch_user_id.zip(twitch_login);
+    Ok(Some(TwitchLogin { kind, player_id, redirect, code_challenge, browser, twitch, expires_at }))
 }
 
 pub async fn delete_expired(pool: &SqlitePool, now: i64) -> StoreResult<u64> {

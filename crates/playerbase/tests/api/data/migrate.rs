@@ -145,9 +145,21 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
         redirect: Some("mygame://auth".into()),
         code_challenge: None,
         browser: Some(TokenHash::of("cookie value")),
+        twitch: None,
         expires_at: src.state.clock.now() + 600,
     };
     src.state.store.put_twitch_login(&TokenHash::of("pbs_pending"), &pending).await.unwrap();
+    // A link waiting for its player to confirm it.
+    let confirming = TwitchLogin {
+        kind: TwitchLoginKind::Link,
+        player_id: Some(players[0]),
+        redirect: None,
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        browser: None,
+        twitch: Some(("141981764".into(), "twitchdev".into())),
+        expires_at: src.state.clock.now() + 120,
+    };
+    src.state.store.put_twitch_login(&TokenHash::of("pbl_pending"), &confirming).await.unwrap();
     let before = public_view(&src, &players).await;
     let source_counts = counts(&src).await;
     let source_ledger_id = max_ledger_id(&src).await;
@@ -191,6 +203,9 @@ async fn a_sqlite_database_migrated_into_postgres_serves_the_same() {
     let pending_hash = TokenHash::of("pbs_pending");
     let taken = dst.state.store.take_twitch_login(&pending_hash, TwitchLoginKind::State, dst.state.clock.now());
     assert_eq!(taken.await.unwrap(), Some(pending), "a Twitch login under way carries over");
+    let link_hash = TokenHash::of("pbl_pending");
+    let taken = dst.state.store.take_twitch_login(&link_hash, TwitchLoginKind::Link, dst.state.clock.now());
+    assert_eq!(taken.await.unwrap(), Some(confirming), "so does a link waiting for its player");
 
     // API keys: the live ones work, the revoked one does not; idempotency answers carried over.
     let (player, idempotency, answer) = first_answer.unwrap();
