@@ -100,6 +100,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `database` is a PostgreSQL URL (whose server says for itself) or an existing SQLite file.
+fn database_exists(database: &str) -> anyhow::Result<bool> {
+    Ok(playerbase::store::is_postgres(database) || playerbase::store::sqlite_file(database)?.is_file())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
@@ -132,7 +137,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::ImportFlask { flask_db, dry_run } => {
                 let catalog = config.stat_catalog()?;
-                let store = playerbase::store::open(&config.database).await?;
+                // A dry run writes nothing: where the database is not there yet,
+                // it checks against an empty one of its own, thrown away after.
+                let scratch = (dry_run && !database_exists(&config.database)?)
+                    .then(|| std::env::temp_dir().join(format!("playerbase-dry-run-{}", std::process::id())));
+                let database = match &scratch {
+                    Some(dir) => {
+                        std::fs::create_dir_all(dir)?;
+                        dir.join("dry-run.db").to_string_lossy().into_owned()
+                    }
+                    None => config.database.clone(),
+                };
+                let store = playerbase::store::open(&database).await?;
                 let now = playerbase::Clock::default().now();
                 let result = commands::import_flask::run(
                     store.as_ref(),
@@ -144,6 +160,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await;
                 store.close().await;
+                if let Some(dir) = scratch {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
                 result.map(|_| ())
             }
             Command::Backup { file } => {

@@ -23,6 +23,11 @@ pub fn check(database: &str, target: &Path) -> anyhow::Result<()> {
     if target.exists() {
         bail!("{} exists; a backup never overwrites a file", target.display());
     }
+    // Opening a missing file would create an empty database and back that up.
+    let source = crate::store::sqlite_file(database)?;
+    if !source.is_file() {
+        bail!("there is no SQLite database at {} to back up (check --database)", source.display());
+    }
     Ok(())
 }
 
@@ -41,9 +46,19 @@ mod tests {
     fn postgres_and_existing_files_are_refused() {
         let err = check("postgres://localhost/playerbase", Path::new("/nonexistent/x.db")).unwrap_err();
         assert!(err.to_string().contains("pg_dump"), "{err}");
+        let database = tempfile::NamedTempFile::new().unwrap();
+        let database = database.path().to_str().unwrap();
         let file = tempfile::NamedTempFile::new().unwrap();
-        let err = check("playerbase.db", file.path()).unwrap_err();
+        let err = check(database, file.path()).unwrap_err();
         assert!(err.to_string().contains("never overwrites"), "{err}");
-        assert!(check("playerbase.db", Path::new("/nonexistent/x.db")).is_ok());
+        assert!(check(database, Path::new("/nonexistent/x.db")).is_ok());
+    }
+
+    #[test]
+    fn a_missing_database_is_refused_rather_than_created_and_backed_up_empty() {
+        for database in ["/nonexistent/playerbase.db", "sqlite:///nonexistent/playerbase.db"] {
+            let err = check(database, Path::new("/nonexistent/x.db")).unwrap_err();
+            assert!(err.to_string().contains("no SQLite database at /nonexistent/playerbase.db"), "{err}");
+        }
     }
 }

@@ -13,16 +13,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::Path;
-use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnection, Postgres};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{QueryBuilder, Row};
 
-use crate::store::{PgStore, SqliteStore, Store, is_postgres};
+use crate::store::{PgStore, SqliteStore, Store, is_postgres, sqlite_file};
 
 /// How a column is read from SQLite and bound for PostgreSQL (every one may be NULL
 /// here; the target's constraints say which may not).
@@ -254,24 +252,11 @@ pub fn check(from: &str, to: &str) -> anyhow::Result<()> {
              (to copy a SQLite database to another file use playerbase backup)"
         );
     }
-    let path = sqlite_path(from)?;
+    let path = sqlite_file(from).map_err(|err| anyhow::anyhow!("--from: {err}"))?;
     if !path.is_file() {
         bail!("there is no SQLite database at {}", path.display());
     }
     Ok(())
-}
-
-/// The file a SQLite path or `sqlite:` URL names.
-fn sqlite_path(from: &str) -> anyhow::Result<std::path::PathBuf> {
-    if !from.starts_with("sqlite:") {
-        return Ok(from.into());
-    }
-    let options = SqliteConnectOptions::from_str(from).with_context(|| format!("invalid SQLite URL {from}"))?;
-    let path = options.get_filename();
-    if path.as_os_str().is_empty() || path == Path::new(":memory:") {
-        bail!("--from names an in-memory SQLite database; give the database file");
-    }
-    Ok(path.to_owned())
 }
 
 /// Copies the SQLite database `from` into the empty PostgreSQL database `to`

@@ -403,6 +403,21 @@ pub fn is_postgres(database: &str) -> bool {
     database.starts_with("postgres://") || database.starts_with("postgresql://")
 }
 
+/// The file a SQLite path or `sqlite:` URL names; an error for an in-memory database.
+pub fn sqlite_file(database: &str) -> anyhow::Result<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !database.starts_with("sqlite:") {
+        return Ok(database.into());
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database)
+        .map_err(|err| anyhow::anyhow!("invalid SQLite URL {database}: {err}"))?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path == Path::new(":memory:") {
+        anyhow::bail!("{database} is an in-memory SQLite database; give the database file");
+    }
+    Ok(path.to_owned())
+}
+
 /// Opens (creating and migrating if need be) the database named by `database`:
 /// a `postgres://` or `postgresql://` URL, else a SQLite file path or `sqlite:` URL.
 pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {

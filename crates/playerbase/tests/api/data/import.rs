@@ -194,6 +194,7 @@ fn the_binary_imports_dry_runs_and_backs_up() {
     };
     let dry = run(&["--dry-run"]);
     assert!(dry.starts_with("dry run: nothing was written\n") && dry.contains("imported: 10 players"), "{dry}");
+    assert!(!database.exists(), "a dry run does not even create the database");
     assert!(run(&[]).contains("imported: 10 players"));
     assert!(run(&[]).contains("imported: 0 players"));
     let missing = Command::new(env!("CARGO_BIN_EXE_playerbase"))
@@ -215,6 +216,10 @@ fn the_binary_imports_dry_runs_and_backs_up() {
             .output()
             .unwrap()
     };
+    let mistyped = run_backup(dir.path().join("imported-typo.db").as_os_str());
+    assert!(!mistyped.status.success(), "a mistyped database is not created and backed up empty");
+    assert!(String::from_utf8_lossy(&mistyped.stderr).contains("no SQLite database at"));
+    assert!(!backup.exists() && !dir.path().join("imported-typo.db").exists());
     let first = run_backup(database.as_os_str());
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let copied = Command::new(env!("CARGO_BIN_EXE_playerbase"))
