@@ -15,6 +15,7 @@ pub use client_ip::ClientIp;
 use logins::LoginFailures;
 
 use crate::config::LimitsConfig;
+use crate::domain::username::MAX_USERNAME_LEN;
 
 pub struct Limits {
     login_per_ip: Option<Buckets<IpAddr>>,
@@ -45,11 +46,16 @@ impl Limits {
     /// Counts a password attempt from `ip` for `account`, or refuses it.
     pub fn login_attempt(&self, ip: IpAddr, account: &str, now: i64) -> Result<(), RetryAfter> {
         self.login_failures.check(account, ip, now)?;
-        take(&self.login_per_ip, ip, 1.0, now)
+        take(&self.login_per_ip, network_of(ip), 1.0, now)
     }
 
+    /// Counts a failed password for `account`. A name longer than any
+    /// username names no account, and is not kept: memory follows accounts,
+    /// not what callers send.
     pub fn login_failed(&self, account: &str, now: i64) {
-        self.login_failures.failed(account, now);
+        if account.chars().count() <= MAX_USERNAME_LEN {
+            self.login_failures.failed(account, now);
+        }
     }
 
     pub fn login_succeeded(&self, ip: IpAddr, account: &str, now: i64) {
@@ -57,7 +63,7 @@ impl Limits {
     }
 
     pub fn sign_up(&self, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
-        take(&self.register_per_ip, ip, 1.0, now)
+        take(&self.register_per_ip, network_of(ip), 1.0, now)
     }
 
     pub fn awards(&self, key_id: i64, count: usize, now: i64) -> Result<(), RetryAfter> {
@@ -76,6 +82,59 @@ impl Limits {
     }
 }
 
+/// What per-address limits count by: an IPv4 address, or an IPv6 address's
+/// /64. One subscriber is handed a whole /64 and could otherwise take a new
+/// address, and a new allowance, for every request.
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+        v4 => v4,
+    }
+}
+
 fn take<K: std::hash::Hash + Eq>(buckets: &Option<Buckets<K>>, key: K, cost: f64, now: i64) -> Result<(), RetryAfter> {
     buckets.as_ref().map_or(Ok(()), |buckets| buckets.take(key, cost, now as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(edit: impl FnOnce(&mut LimitsConfig)) -> Limits {
+        let mut config = LimitsConfig::default();
+        edit(&mut config);
+        Limits::new(&config)
+    }
+
+    #[test]
+    fn addresses_of_one_ipv6_64_share_an_allowance_and_mapped_ipv4_is_ipv4() {
+        let limits = limits(|c| c.register_per_ip = 2);
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(limits.sign_up(ip("2001:db8:1:2::1"), 0).is_ok());
+        assert!(limits.sign_up(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 0).is_ok());
+        assert!(limits.sign_up(ip("2001:db8:1:2::99"), 0).is_err(), "the same /64");
+        assert!(limits.sign_up(ip("2001:db8:1:3::1"), 0).is_ok(), "the next /64 is someone else");
+        assert!(limits.sign_up(ip("192.0.2.7"), 0).is_ok());
+        assert!(limits.sign_up(ip("::ffff:192.0.2.7"), 0).is_ok());
+        assert!(limits.sign_up(ip("192.0.2.7"), 0).is_err(), "an IPv4-mapped address is that IPv4 address");
+    }
+
+    #[test]
+    fn failures_for_names_no_account_can_have_are_not_kept() {
+        let limits = limits(|c| c.login_failures_per_account = 1);
+        let ip = "10.0.0.1".parse().unwrap();
+        let too_long = "x".repeat(MAX_USERNAME_LEN + 1);
+        for _ in 0..5 {
+            limits.login_failed(&too_long, 0);
+        }
+        assert!(limits.login_attempt(ip, &too_long, 0).is_ok());
+        let longest = "x".repeat(MAX_USERNAME_LEN);
+        for _ in 0..5 {
+            limits.login_failed(&longest, 0);
+        }
+        assert!(limits.login_attempt(ip, &longest, 0).is_err(), "a real name is still held back");
+    }
 }
