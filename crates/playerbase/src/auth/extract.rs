@@ -145,12 +145,26 @@ pub struct ApiKey<S> {
 impl<S: RequiredScope> FromRequestParts<AppState> for ApiKey<S> {
     type Rejection = AppError;
 
+    /// A player's valid credentials are 403, not 401: the caller is known,
+    /// just not allowed, and a client that renews its token after a 401
+    /// would otherwise retry for ever.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let key = match credentials::from_headers(&parts.headers)? {
-            Some(Credentials::Token(token)) => live_api_key(state, &token).await?,
-            _ => None,
-        }
-        .ok_or_else(|| AppError::unauthorized("an API key is required (Authorization: Bearer pbk_…)"))?;
+            None => return Err(AppError::unauthorized("an API key is required (Authorization: Bearer pbk_…)")),
+            Some(Credentials::Token(token)) if token.starts_with(API_KEY_PREFIX) => live_api_key(state, &token)
+                .await?
+                .ok_or_else(|| AppError::unauthorized("the API key is unknown or revoked"))?,
+            Some(player) => {
+                CurrentPlayer::from_credentials(state, parts, player).await?;
+                return Err(AppError::forbidden(
+                    "missing_scope",
+                    format!(
+                        "this route takes an API key with the {} scope; a player's credentials are not one",
+                        S::SCOPE
+                    ),
+                ));
+            }
+        };
         if !key.allows(S::SCOPE) {
             return Err(AppError::forbidden("missing_scope", format!("this API key lacks the {} scope", S::SCOPE)));
         }

@@ -20,10 +20,16 @@ async fn only_live_keys_with_the_scope_may_award() {
     let no_key = g.t.post(&format!("/api/v1/players/{id}/awards"), body.clone()).await;
     assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
     assert!(no_key.headers.contains_key("www-authenticate"));
+    let player = g.award_with(&session.access, id, body.clone(), None).await;
     assert_eq!(
-        g.award_with(&session.access, id, body.clone(), None).await.status,
+        (player.status, player.code()),
+        (StatusCode::FORBIDDEN, "missing_scope"),
+        "a player token is no key, but its player is known: 403, so no client renews its token and retries"
+    );
+    assert_eq!(
+        g.award_with("pba_made_up_token_00000000000000000000000000", id, body.clone(), None).await.status,
         StatusCode::UNAUTHORIZED,
-        "a player token is no key"
+        "an unknown player token is still 401"
     );
     assert_eq!(
         g.award_with("pbk_made_up_key_000000000000000000000000000", id, body.clone(), None).await.status,
