@@ -3,7 +3,6 @@
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,18 +12,18 @@ use crate::auth::ApiKey;
 use crate::auth::extract::AwardsWrite;
 use crate::awards::{Answer, Award, AwardJob, Claim, PlayerRef, Reply, replay};
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::http::extract::{Json, JsonBytes, Path, Query};
+use crate::http::extract::{Json, Path, Query};
 use crate::http::paging;
+use crate::http::v1::claims::claim;
 use crate::http::views::rfc3339;
 use crate::state::AppState;
-use crate::store::awards::{IdempotencyKey, LedgerRow};
+use crate::store::awards::LedgerRow;
 
 /// Awards one batch may hold.
 pub const MAX_BATCH: usize = 10_000;
 /// Body limit of the batch route: 10,000 awards fit with room to spare.
 pub const BATCH_BODY_LIMIT: usize = 2 * 1024 * 1024;
 const MAX_REASON_LEN: usize = 200;
-const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 const TAG: &str = "awards";
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -56,26 +55,6 @@ fn check_reason(reason: &Option<String>) -> AppResult<()> {
         return Err(AppError::bad_request("invalid_reason", format!("reason is at most {MAX_REASON_LEN} characters")));
     }
     Ok(())
-}
-
-/// The `Idempotency-Key` header, scoped to the key that sent it, with the request's hash.
-fn claim(headers: &HeaderMap, owner: i64, route: &str, body: &[u8]) -> AppResult<Option<Claim>> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_idempotency_key",
-                format!("Idempotency-Key is 1-{MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
-            )
-        })?;
-    let mut hash = Sha256::new();
-    hash.update(route.as_bytes());
-    hash.update([0]);
-    hash.update(body);
-    Ok(Some(Claim { key: IdempotencyKey { owner, key: key.to_owned() }, request_hash: hash.finalize().to_vec() }))
 }
 
 /// Charges `count` awards to the key's budget (`limits.awards_per_key`).
@@ -112,9 +91,8 @@ async fn award_player(
     api_key: ApiKey<AwardsWrite>,
     Path(player_id): Path<i64>,
     headers: HeaderMap,
-    body: JsonBytes<PlayerAwards>,
+    Json(request): Json<PlayerAwards>,
 ) -> AppResult<Reply> {
-    let JsonBytes { value: request, bytes } = body;
     check_reason(&request.reason)?;
     if request.stats.is_empty() {
         return Err(AppError::bad_request("invalid_body", "stats must name at least one stat"));
@@ -127,7 +105,11 @@ async fn award_player(
         check_stat(&state, &stat)?;
         awards.push(Award { player: PlayerRef::Id(player_id), stat, amount });
     }
-    let claim = claim(&headers, api_key.key.id, &format!("players/{player_id}/awards"), &bytes)?;
+    // The stats of one player are independent of each other: their order is no part of the request.
+    let mut asked = awards.clone();
+    asked.sort_by(|a, b| a.stat.cmp(&b.stat));
+    let route = format!("players/{player_id}/awards");
+    let claim = claim(&headers, api_key.key.id, &route, &asked, request.reason.as_deref())?;
     let source = format!("api:{}", api_key.key.name);
     if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
         return Ok(first);
@@ -185,9 +167,8 @@ async fn award_batch(
     state: State<AppState>,
     api_key: ApiKey<AwardsWrite>,
     headers: HeaderMap,
-    body: JsonBytes<AwardBatch>,
+    Json(request): Json<AwardBatch>,
 ) -> AppResult<Reply> {
-    let JsonBytes { value: request, bytes } = body;
     check_reason(&request.reason)?;
     if request.awards.len() > MAX_BATCH {
         return Err(AppError::Unprocessable {
@@ -210,7 +191,7 @@ async fn award_batch(
         check_stat(&state, &award.stat)?;
         awards.push(Award { player, stat: award.stat, amount: award.amount });
     }
-    let claim = claim(&headers, api_key.key.id, "awards", &bytes)?;
+    let claim = claim(&headers, api_key.key.id, "awards", &awards, request.reason.as_deref())?;
     let source = format!("api:{}", api_key.key.name);
     if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
         return Ok(first);

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod awards;
+mod claims;
 mod events;
 pub(crate) mod leaderboards;
 mod me;

@@ -96,3 +96,41 @@ async fn concurrent_retries_with_one_key_apply_once() {
     assert!(replies.iter().all(|r| r.status == StatusCode::OK && r.body == json!({"applied": 1})));
     assert_eq!(g.value(id, "mageAtkXp").await, 3);
 }
+
+/// A client that builds its JSON again for the retry (another library,
+/// other spacing, other key order) sends the same request.
+#[tokio::test]
+async fn a_retry_spelled_differently_is_the_same_request() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let send = |path: String, body: &'static str| {
+        let auth = crate::support::bearer(&g.key);
+        let key = if path.ends_with("/api/v1/awards") { "respelled-batch" } else { "respelled" };
+        let g = &g;
+        async move {
+            let headers = [("authorization", auth.as_str()), ("idempotency-key", key)];
+            let body = body.replace("ID", &id.to_string()).into_bytes();
+            g.t.send_with(axum::http::Method::POST, &path, &headers, Some(body)).await
+        }
+    };
+    let single = format!("/api/v1/players/{id}/awards");
+    let first = send(single.clone(), r#"{"stats":{"meleeAtkXp":10,"shieldXp":1},"reason":"quest"}"#).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let retry =
+        send(single.clone(), "{ \"reason\" : \"quest\",\n  \"stats\" : { \"shieldXp\" : 1, \"meleeAtkXp\" : 10 } }")
+            .await;
+    assert_eq!((retry.status, &retry.body), (StatusCode::OK, &first.body));
+    let other = send(single, r#"{"stats":{"meleeAtkXp":10,"shieldXp":1},"reason":"quest 2"}"#).await;
+    assert_eq!(other.status, StatusCode::CONFLICT, "another reason is another request");
+    assert_eq!(g.value(id, "meleeAtkXp").await, 10);
+
+    let batch =
+        r#"{"awards":[{"player_id":ID,"stat":"blockXp","amount":3},{"stat":"blockXp","amount":4,"player_id":ID}]}"#;
+    let respelled = "{\"awards\": [ {\"amount\": 3, \"stat\": \"blockXp\", \"player_id\": ID},\n {\"player_id\": ID, \"stat\": \"blockXp\", \"amount\": 4} ] }";
+    let batches = "/api/v1/awards".to_owned();
+    let first = send(batches.clone(), batch).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let retry = send(batches, respelled).await;
+    assert_eq!((retry.status, &retry.body), (StatusCode::OK, &first.body));
+    assert_eq!(g.value(id, "blockXp").await, 7);
+}
