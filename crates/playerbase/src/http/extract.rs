@@ -67,7 +67,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Query(value))
-            .map_err(|rejection: QueryRejection| AppError::bad_request("invalid_query", rejection.body_text()))
+            .map_err(|rejection: QueryRejection| {
+                let text = rejection.body_text();
+                let why = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+                AppError::bad_request("invalid_query", format!("invalid query string: {why}"))
+            })
     }
 }
 
@@ -80,6 +84,26 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         axum::extract::Path::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Path(value))
-            .map_err(|rejection: PathRejection| AppError::bad_request("invalid_path", rejection.body_text()))
+            .map_err(|rejection: PathRejection| AppError::bad_request("invalid_path", path_error(&rejection)))
     }
+}
+
+/// What is wrong with the path, in the API's words rather than Rust's types.
+fn path_error(rejection: &PathRejection) -> String {
+    use axum::extract::path::ErrorKind;
+    let PathRejection::FailedToDeserializePathParams(err) = rejection else { return rejection.body_text() };
+    match err.kind() {
+        ErrorKind::ParseErrorAtKey { key, value, expected_type } => {
+            format!("{key} must be {}, not {value:?}", what_is(expected_type))
+        }
+        ErrorKind::ParseErrorAtIndex { value, expected_type, .. } | ErrorKind::ParseError { value, expected_type } => {
+            format!("the path holds {value:?} where {} belongs", what_is(expected_type))
+        }
+        _ => rejection.body_text(),
+    }
+}
+
+fn what_is(rust_type: &str) -> &'static str {
+    const INTEGERS: [&str; 8] = ["i64", "i32", "i16", "i8", "u64", "u32", "u16", "usize"];
+    if INTEGERS.iter().any(|integer| rust_type.ends_with(integer)) { "a whole number" } else { "a valid value" }
 }

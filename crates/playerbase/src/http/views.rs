@@ -15,7 +15,9 @@ use crate::timestamps::push_rfc3339;
 pub struct TwitchAccount {
     /// The Twitch identity; never changes.
     pub user_id: String,
-    /// The current login; may change over time.
+    /// The current login; may change over time. Null until playerbase
+    /// hears it from Twitch (a player an API key created with only a
+    /// `twitch_user_id`, before the viewer's first event or Twitch login).
     pub login: Option<String>,
 }
 

@@ -208,4 +208,13 @@ async fn players_are_found_by_id_name_and_twitch_id_and_unknown_ones_are_404() {
     let not_a_number = t.get("/api/v1/players/kicksent").await;
     assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_a_number.code(), "invalid_path");
+    let message = not_a_number.body["error"]["message"].as_str().unwrap();
+    assert_eq!(
+        message, r#"the path holds "kicksent" where a whole number belongs"#,
+        "the API's words, not Rust's types"
+    );
+    let bad_limit = t.get("/api/v1/leaderboards/meleeAtkXp?limit=ten").await;
+    assert_eq!((bad_limit.status, bad_limit.code()), (StatusCode::BAD_REQUEST, "invalid_query"));
+    let message = bad_limit.body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("invalid query string: limit: "), "{message}");
 }
