@@ -97,3 +97,33 @@ pub trait WriteTx: Send {
     async fn end_stream(&mut self, at: i64) -> StoreResult<()>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
+
+/// The first answer given under `key`, from either store: the query is the same SQL on both.
+pub async fn stored_reply<'c, DB>(
+    executor: impl sqlx::Executor<'c, Database = DB>,
+    key: &IdempotencyKey,
+) -> StoreResult<Option<StoredReply>>
+where
+    DB: sqlx::Database,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Vec<u8>: sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let row: Option<(Vec<u8>, i64, String, i64)> = sqlx::query_as(
+        "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE owner = $1 AND key = $2",
+    )
+    .bind(key.owner)
+    .bind(key.key.as_str())
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|(request_hash, status, body, created_at)| StoredReply {
+        key: key.clone(),
+        request_hash,
+        status: status as u16,
+        body,
+        created_at,
+    }))
+}

@@ -249,7 +249,7 @@ impl Store for PgStore {
     }
 
     async fn stored_reply(&self, key: &IdempotencyKey) -> StoreResult<Option<StoredReply>> {
-        awards::stored_reply(&self.pool, key).await
+        crate::store::awards::stored_reply(&self.pool, key).await
     }
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {

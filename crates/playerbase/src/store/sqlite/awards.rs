@@ -291,23 +291,6 @@ async fn usernames_on(conn: &mut SqliteConnection, ids: &[i64]) -> StoreResult<H
     Ok(names)
 }
 
-pub async fn stored_reply(pool: &SqlitePool, key: &IdempotencyKey) -> StoreResult<Option<StoredReply>> {
-    let row: Option<(Vec<u8>, i64, String, i64)> = sqlx::query_as(
-        "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE owner = $1 AND key = $2",
-    )
-    .bind(key.owner)
-    .bind(&key.key)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(request_hash, status, body, created_at)| StoredReply {
-        key: key.clone(),
-        request_hash,
-        status: status as u16,
-        body,
-        created_at,
-    }))
-}
-
 pub async fn delete_replies_before(pool: &SqlitePool, before: i64) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(pool).await?;
     Ok(done.rows_affected())

@@ -244,7 +244,7 @@ impl Store for SqliteStore {
     }
 
     async fn stored_reply(&self, key: &IdempotencyKey) -> StoreResult<Option<StoredReply>> {
-        awards::stored_reply(&self.readers, key).await
+        crate::store::awards::stored_reply(&self.readers, key).await
     }
 
     async fn delete_replies_before(&self, before: i64) -> StoreResult<u64> {
