@@ -39,6 +39,8 @@ pub enum Trigger {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// Its place in `[[twitch.rules]]`, from 1: what its cooldown is kept under.
+    pub number: usize,
     pub trigger: Trigger,
     pub stat: String,
     pub amount: Option<i64>,
@@ -76,7 +78,9 @@ impl Rules {
         let rules = specs
             .iter()
             .enumerate()
-            .map(|(i, spec)| compile_one(spec, catalog).map_err(|why| format!("twitch.rules entry {}: {why}", i + 1)))
+            .map(|(i, spec)| {
+                compile_one(i + 1, spec, catalog).map_err(|why| format!("twitch.rules entry {}: {why}", i + 1))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Self(rules))
     }
@@ -114,8 +118,9 @@ impl Rule {
             _ => return None,
         };
         let cooldown = match self.trigger {
+            // Each rule its own: two chat rules on one stat must not hold each other back.
             Trigger::Chat { cooldown_seconds } if cooldown_seconds > 0 => {
-                Some((format!("{CHAT_MESSAGE}:{}", self.stat), cooldown_seconds))
+                Some((format!("{CHAT_MESSAGE}:{}:rule {}", self.stat, self.number), cooldown_seconds))
             }
             _ => None,
         };
@@ -123,7 +128,7 @@ impl Rule {
     }
 }
 
-fn compile_one(spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
+fn compile_one(number: usize, spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
     let Some(&(event, takes)) = EVENTS.iter().find(|(name, _)| *name == spec.event) else {
         let known: Vec<_> = EVENTS.iter().map(|(name, _)| *name).collect();
         return Err(format!("unknown event {:?}; rules can name {}", spec.event, known.join(", ")));
@@ -185,6 +190,7 @@ fn compile_one(spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
         return Err(missing());
     }
     Ok(Rule {
+        number,
         trigger,
         stat: spec.stat.clone(),
         amount: spec.amount,
@@ -251,7 +257,17 @@ mod tests {
         assert_eq!(amounts(Occurrence::Raid { viewers: 10 }), [130]);
         assert_eq!(amounts(Occurrence::Follow), [0; 0]);
         let chat = rules.earned(Occurrence::Chat);
-        assert_eq!(chat[0].cooldown, Some(("channel.chat.message:meleeAtkXp".into(), 60)));
+        assert_eq!(chat[0].cooldown, Some(("channel.chat.message:meleeAtkXp:rule 5".into(), 60)));
         assert_eq!(amounts(Occurrence::Cheer { bits: i64::MAX }), [0; 0], "an overflowing award is dropped");
+    }
+
+    #[test]
+    fn chat_rules_on_one_stat_keep_cooldowns_of_their_own() {
+        let chat =
+            |amount, seconds| RuleSpec { amount: Some(amount), cooldown_seconds: Some(seconds), ..spec(CHAT_MESSAGE) };
+        let rules = Rules::compile(&[chat(1, 60), chat(100, 3600)], &catalog()).unwrap();
+        let keys: Vec<_> = rules.earned(Occurrence::Chat).into_iter().map(|e| e.cooldown.unwrap().0).collect();
+        assert_eq!(keys.len(), 2);
+        assert_ne!(keys[0], keys[1]);
     }
 }

@@ -169,3 +169,26 @@ async fn an_award_over_a_stats_bounds_is_refused_and_the_message_is_done() {
         .unwrap();
     assert_eq!(pending, 0, "a refusal is final: retrying would be refused again");
 }
+
+/// Two chat rules on one stat: a small award each minute and a bonus each
+/// hour. Each rule keeps its own cooldown, so both award the first message.
+#[tokio::test]
+async fn chat_rules_on_one_stat_each_keep_their_own_cooldown() {
+    let mut config = super::config();
+    let chat_rule = |amount, seconds| playerbase::config::RuleSpec {
+        event: "channel.chat.message".into(),
+        stat: "speedXp".into(),
+        amount: Some(amount),
+        cooldown_seconds: Some(seconds),
+        ..Default::default()
+    };
+    config.twitch.rules = vec![chat_rule(1, 60), chat_rule(100, 3600)];
+    let t = TestApp::with_config(config).await;
+    notify(&t, "channel.chat.message", chat("771", "bonus", "hello")).await;
+    settle(&t).await;
+    assert_eq!(stat(&t, "771", "speedXp").await, 101, "both rules award the first message");
+    t.state.clock.advance(70);
+    notify(&t, "channel.chat.message", chat("771", "bonus", "a minute later")).await;
+    settle(&t).await;
+    assert_eq!(stat(&t, "771", "speedXp").await, 102, "the hourly bonus is still cooling");
+}
