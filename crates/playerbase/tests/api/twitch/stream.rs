@@ -76,3 +76,37 @@ async fn the_stream_board_is_rebuilt_after_a_restart() {
     let board = stream_board(&restarted).await;
     assert_eq!((board["total"].clone(), board["entries"][0]["username"].clone()), (json!(1), json!("stayer")));
 }
+
+/// Twitch delivers at least once, in no promised order: around a reconnect
+/// the old stream's offline (or a resent online) can come after the new
+/// stream's online. Neither ends the stream that is live.
+#[tokio::test]
+async fn late_deliveries_about_the_previous_stream_leave_the_live_one_alone() {
+    let t = app().await;
+    let now = t.state.clock.now();
+    notify(&t, "stream.online", online("s-old", &timestamp(now - 300))).await;
+    notify(&t, "stream.online", online("s-new", &timestamp(now - 30))).await;
+    let late_offline = super::notification("stream.offline", offline()).to_string();
+    let reply = super::deliver_signed(
+        &t,
+        "notification",
+        "late-offline",
+        &timestamp(now - 60),
+        late_offline.as_bytes(),
+        super::SECRET,
+    )
+    .await;
+    assert_eq!(reply.status, 204);
+    notify(&t, "channel.chat.message", chat("921", "viewer", "still live")).await;
+    settle(&t).await;
+    let board = stream_board(&t).await;
+    assert_eq!((board["total"].clone(), board["entries"][0]["username"].clone()), (json!(1), json!("viewer")));
+    notify(&t, "stream.online", online("s-old", &timestamp(now - 300))).await;
+    settle(&t).await;
+    let board = stream_board(&t).await;
+    assert_eq!(
+        (board["total"].clone(), board["entries"][0]["username"].clone()),
+        (json!(1), json!("viewer")),
+        "a resent online of the old stream does not start it again"
+    );
+}
