@@ -70,10 +70,12 @@ async fn existing(state: &AppState, user_id: &TwitchUserId, login: &str) -> AppR
 
 /// The login itself, then `login_2`, `login_3`, …, then `tw` and the user
 /// id, which no other Twitch account can hold. Characters a username may
-/// not hold are left out (Twitch logins never have any, but it is Twitch's input).
+/// not hold are left out (Twitch logins never have any, but it is Twitch's
+/// input); a login with nothing left, or none at all, goes straight to the id.
 pub(crate) fn candidate_usernames(login: &str, user_id: &TwitchUserId) -> impl Iterator<Item = Username> {
     let base: String = login.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(25).collect();
-    let numbered = (2..NUMBERED_TRIES + 2).map(move |n| format!("{base}_{n}"));
+    let tries = if base.trim_matches('_').is_empty() { 0 } else { NUMBERED_TRIES };
+    let numbered = (2..tries + 2).map(move |n| format!("{base}_{n}"));
     std::iter::once(login.to_owned())
         .chain(numbered)
         .chain(std::iter::once(format!("tw{}", user_id.as_str())))
@@ -94,5 +96,9 @@ mod tests {
         assert_eq!(names.len(), 1 + NUMBERED_TRIES as usize + 1);
         let odd: Vec<String> = candidate_usernames("bad-login", &id).map(|u| u.as_str().to_owned()).collect();
         assert_eq!(odd[0], "badlogin_2", "an invalid login is skipped, its cleaned form numbered");
+        for nameless in ["", "-"] {
+            let names: Vec<String> = candidate_usernames(nameless, &id).map(|u| u.as_str().to_owned()).collect();
+            assert_eq!(names, ["tw44429626"], "no `_2`, `_3`, … for a login of {nameless:?}");
+        }
     }
 }
