@@ -137,15 +137,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::ImportFlask { flask_db, dry_run } => {
                 let catalog = config.stat_catalog()?;
-                // A dry run writes nothing: where the database is not there yet,
-                // it checks against an empty one of its own, thrown away after.
-                let scratch = (dry_run && !database_exists(&config.database)?)
-                    .then(|| std::env::temp_dir().join(format!("playerbase-dry-run-{}", std::process::id())));
+                // A dry run writes nothing: where the database is not there yet, it
+                // checks against an empty one of its own, in a private directory
+                // (a random name, only ours to read) that goes when dropped.
+                let scratch = (dry_run && !database_exists(&config.database)?).then(tempfile::tempdir).transpose()?;
                 let database = match &scratch {
-                    Some(dir) => {
-                        std::fs::create_dir_all(dir)?;
-                        dir.join("dry-run.db").to_string_lossy().into_owned()
-                    }
+                    Some(dir) => dir.path().join("dry-run.db").to_string_lossy().into_owned(),
                     None => config.database.clone(),
                 };
                 let store = playerbase::store::open(&database).await?;
@@ -160,9 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await;
                 store.close().await;
-                if let Some(dir) = scratch {
-                    let _ = std::fs::remove_dir_all(dir);
-                }
+                drop(scratch);
                 result.map(|_| ())
             }
             Command::Backup { file } => {

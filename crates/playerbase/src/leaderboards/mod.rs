@@ -312,6 +312,22 @@ mod tests {
         assert_eq!(players_on(&boards), [(1, 13), (2, 7)]);
     }
 
+    /// A retried DELETE runs beside the first; the retry finds the player
+    /// gone and releases its hold, which must not release the first one's.
+    #[test]
+    fn a_second_deletion_failing_does_not_release_the_first_ones_hold() {
+        let boards = boards_with(Op::Set);
+        boards.apply(&[award(1, None, 5), award(2, None, 7)]);
+        boards.hold_player(1);
+        boards.hold_player(1);
+        boards.apply(&[award(1, Some(5), 9)]);
+        boards.release_player(1);
+        assert_eq!(players_on(&boards), [(2, 7)], "still held by the first deletion");
+        boards.remove_player(1, &[("s".into(), PeriodKey::ALL_TIME, 9)]);
+        boards.release_player(1);
+        assert_eq!(players_on(&boards), [(2, 7)], "a release after the removal changes nothing");
+    }
+
     #[test]
     fn ended_periods_are_forgotten_and_missing_boards_are_empty() {
         let boards = boards_with(Op::Add);

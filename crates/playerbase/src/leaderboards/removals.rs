@@ -10,16 +10,24 @@ use super::Change;
 
 #[derive(Debug, Default)]
 pub struct Removals {
-    /// Players being deleted, with the changes held back from the boards meanwhile, in order.
-    held: HashMap<i64, Vec<Change>>,
+    /// Players being deleted, with the changes held back from the boards
+    /// meanwhile, in order. Counted: two deletions of one player at once (a
+    /// retried request) each hold it, and one failing must not undo the other's hold.
+    held: HashMap<i64, Held>,
     /// Deleted players: ids are never given out again, so their changes can only be late ones.
     gone: HashSet<i64>,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    holders: u32,
+    changes: Vec<Change>,
 }
 
 impl Removals {
     pub fn hold(&mut self, player_id: i64) {
         if !self.gone.contains(&player_id) {
-            self.held.entry(player_id).or_default();
+            self.held.entry(player_id).or_default().holders += 1;
         }
     }
 
@@ -29,9 +37,15 @@ impl Removals {
         self.gone.insert(player_id);
     }
 
-    /// The deletion failed: the changes held back, to be shown after all.
+    /// A deletion failed: the changes held back, to be shown after all, once
+    /// no other deletion holds the player (none while one still does).
     pub fn cancel(&mut self, player_id: i64) -> Vec<Change> {
-        self.held.remove(&player_id).unwrap_or_default()
+        let Some(held) = self.held.get_mut(&player_id) else { return Vec::new() };
+        held.holders -= 1;
+        if held.holders > 0 {
+            return Vec::new();
+        }
+        self.held.remove(&player_id).map(|held| held.changes).unwrap_or_default()
     }
 
     /// Whether `change` may put its player on a board; a held one is kept for [`Removals::cancel`].
@@ -41,7 +55,7 @@ impl Removals {
         }
         match self.held.get_mut(&change.player_id) {
             Some(held) => {
-                held.push(change.clone());
+                held.changes.push(change.clone());
                 false
             }
             None => true,
