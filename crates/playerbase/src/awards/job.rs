@@ -33,7 +33,19 @@ pub enum Answer {
 #[derive(Debug, Clone)]
 pub struct Claim {
     pub key: IdempotencyKey,
+    /// What the request asks for (`http/v1/claims.rs`); stored with its answer.
     pub request_hash: Vec<u8>,
+    /// SHA-256 of the route and the body's bytes: how servers before ce30929
+    /// stored requests. An answer they stored is kept 48 hours, and a retry
+    /// of it is still the same request. Drop it once no such answer is left.
+    pub body_hash: Vec<u8>,
+}
+
+impl Claim {
+    /// Whether `stored`, the hash kept with a first answer, is this request's.
+    pub fn is_of(&self, stored: &[u8]) -> bool {
+        stored == self.request_hash || stored == self.body_hash
+    }
 }
 
 /// One request's awards: applied together or not at all.

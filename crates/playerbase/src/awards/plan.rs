@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::job::{Answer, AwardJob, FromTwitch, PlayerRef, Reply};
+use super::job::{Answer, AwardJob, Claim, FromTwitch, PlayerRef, Reply};
 use crate::domain::{FastMap, Period, PeriodKey, StatCatalog};
 use crate::leaderboards::Change;
 use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply};
@@ -97,7 +97,7 @@ pub fn plan(jobs: &[AwardJob], snapshot: Snapshot, catalog: &StatCatalog, period
     for job in jobs {
         if let Some(claim) = &job.claim {
             if let Some(first) = planner.snapshot.replies.get(&claim.key) {
-                plan.replies.push(replay(first, &claim.request_hash));
+                plan.replies.push(replay(first, claim));
                 continue;
             }
         }
@@ -145,8 +145,8 @@ pub fn plan(jobs: &[AwardJob], snapshot: Snapshot, catalog: &StatCatalog, period
 }
 
 /// The first answer again for the same request; 409 for another.
-pub fn replay(first: &StoredReply, request_hash: &[u8]) -> Reply {
-    if first.request_hash != request_hash {
+pub fn replay(first: &StoredReply, claim: &Claim) -> Reply {
+    if !claim.is_of(&first.request_hash) {
         return Reply::error(
             StatusCode::CONFLICT,
             "idempotency_key_reused",

@@ -24,6 +24,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// A JSON body and the bytes it came as.
+pub struct JsonBytes<T> {
+    pub value: T,
+    pub bytes: Bytes,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBytes<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = body_bytes(req, state).await?;
+        Ok(Self { value: parse_json(&bytes)?, bytes })
+    }
+}
+
 /// The body exactly as sent (signatures are computed over the raw bytes).
 pub struct RawBody(pub Bytes);
 

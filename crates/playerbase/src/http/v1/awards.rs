@@ -12,9 +12,9 @@ use crate::auth::ApiKey;
 use crate::auth::extract::AwardsWrite;
 use crate::awards::{Answer, Award, AwardJob, Claim, PlayerRef, Reply, replay};
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::http::extract::{Json, Path, Query};
+use crate::http::extract::{Json, JsonBytes, Path, Query};
 use crate::http::paging;
-use crate::http::v1::claims::claim;
+use crate::http::v1::claims::{Asked, claim};
 use crate::http::views::rfc3339;
 use crate::state::AppState;
 use crate::store::awards::LedgerRow;
@@ -65,7 +65,7 @@ async fn over_limit(state: &AppState, key_id: i64, claim: &Option<Claim>, count:
     let Err(retry_after) = state.limits.awards(key_id, count, state.clock.now()) else { return Ok(None) };
     if let Some(claim) = claim {
         if let Some(first) = state.store.stored_reply(&claim.key).await? {
-            return Ok(Some(replay(&first, &claim.request_hash)));
+            return Ok(Some(replay(&first, claim)));
         }
     }
     Err(retry_after.into())
@@ -91,7 +91,7 @@ async fn award_player(
     api_key: ApiKey<AwardsWrite>,
     Path(player_id): Path<i64>,
     headers: HeaderMap,
-    Json(request): Json<PlayerAwards>,
+    JsonBytes { value: request, bytes }: JsonBytes<PlayerAwards>,
 ) -> AppResult<Reply> {
     check_reason(&request.reason)?;
     if request.stats.is_empty() {
@@ -109,7 +109,8 @@ async fn award_player(
     let mut asked = awards.clone();
     asked.sort_by(|a, b| a.stat.cmp(&b.stat));
     let route = format!("players/{player_id}/awards");
-    let claim = claim(&headers, api_key.key.id, &route, &asked, request.reason.as_deref())?;
+    let asked = Asked { route: &route, awards: &asked, reason: request.reason.as_deref(), body: &bytes };
+    let claim = claim(&headers, api_key.key.id, asked)?;
     let source = format!("api:{}", api_key.key.name);
     if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
         return Ok(first);
@@ -167,7 +168,7 @@ async fn award_batch(
     state: State<AppState>,
     api_key: ApiKey<AwardsWrite>,
     headers: HeaderMap,
-    Json(request): Json<AwardBatch>,
+    JsonBytes { value: request, bytes }: JsonBytes<AwardBatch>,
 ) -> AppResult<Reply> {
     check_reason(&request.reason)?;
     if request.awards.len() > MAX_BATCH {
@@ -191,7 +192,8 @@ async fn award_batch(
         check_stat(&state, &award.stat)?;
         awards.push(Award { player, stat: award.stat, amount: award.amount });
     }
-    let claim = claim(&headers, api_key.key.id, "awards", &awards, request.reason.as_deref())?;
+    let asked = Asked { route: "awards", awards: &awards, reason: request.reason.as_deref(), body: &bytes };
+    let claim = claim(&headers, api_key.key.id, asked)?;
     let source = format!("api:{}", api_key.key.name);
     if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
         return Ok(first);

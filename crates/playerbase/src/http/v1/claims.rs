@@ -12,15 +12,17 @@ use crate::store::awards::IdempotencyKey;
 
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
-/// The request's claim on its `Idempotency-Key`, if it sent one. `route`
-/// and `awards` (in the order they apply) and `reason` are what it asks for.
-pub fn claim(
-    headers: &HeaderMap,
-    owner: i64,
-    route: &str,
-    awards: &[Award],
-    reason: Option<&str>,
-) -> AppResult<Option<Claim>> {
+/// What a request asks for: `route`, `awards` (in the order they apply)
+/// and `reason`; and its `body` as sent.
+pub struct Asked<'a> {
+    pub route: &'a str,
+    pub awards: &'a [Award],
+    pub reason: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// The request's claim on its `Idempotency-Key`, if it sent one.
+pub fn claim(headers: &HeaderMap, owner: i64, asked: Asked<'_>) -> AppResult<Option<Claim>> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
     let key = value
         .to_str()
@@ -33,7 +35,11 @@ pub fn claim(
             )
         })?;
     let key = IdempotencyKey { owner, key: key.to_owned() };
-    Ok(Some(Claim { key, request_hash: fingerprint(route, awards, reason) }))
+    let Asked { route, awards, reason, body } = asked;
+    let request_hash = fingerprint(route, awards, reason);
+    let body_hash =
+        Sha256::new().chain_update(route.as_bytes()).chain_update([0]).chain_update(body).finalize().to_vec();
+    Ok(Some(Claim { key, request_hash, body_hash }))
 }
 
 /// SHA-256 over every field, each text preceded by its length, so that no

@@ -134,3 +134,35 @@ async fn a_retry_spelled_differently_is_the_same_request() {
     assert_eq!((retry.status, &retry.body), (StatusCode::OK, &first.body));
     assert_eq!(g.value(id, "blockXp").await, 7);
 }
+
+/// An answer stored by a server before requests were compared by their
+/// awards (its hash is of the body's bytes) is still the first answer to
+/// the same bytes, for the 48 hours it is kept.
+#[tokio::test]
+async fn an_answer_stored_by_the_earlier_servers_is_still_replayed() {
+    use sha2::{Digest, Sha256};
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let body = format!(r#"{{"awards":[{{"player_id":{id},"stat":"blockXp","amount":3}}]}}"#);
+    let old_hash = Sha256::new().chain_update(b"awards").chain_update([0]).chain_update(body.as_bytes()).finalize();
+    let db = g.t.db().await;
+    let owner: i64 =
+        sqlx::query_scalar("SELECT id FROM api_keys WHERE name = 'game-server'").fetch_one(&db).await.unwrap();
+    sqlx::query(
+        "INSERT INTO idempotency_keys (owner, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(owner)
+    .bind("before-the-upgrade")
+    .bind(old_hash.to_vec())
+    .bind(200i64)
+    .bind(r#"{"applied":1}"#)
+    .bind(g.t.state.clock.now())
+    .execute(&db)
+    .await
+    .unwrap();
+    let auth = crate::support::bearer(&g.key);
+    let headers = [("authorization", auth.as_str()), ("idempotency-key", "before-the-upgrade")];
+    let retry = g.t.send_with(axum::http::Method::POST, "/api/v1/awards", &headers, Some(body.into_bytes())).await;
+    assert_eq!((retry.status, &retry.body), (StatusCode::OK, &json!({"applied": 1})), "the stored answer");
+    assert_eq!(g.value(id, "blockXp").await, 0, "applied nothing");
+}
