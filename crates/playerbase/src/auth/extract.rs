@@ -145,15 +145,21 @@ pub struct ApiKey<S> {
 impl<S: RequiredScope> FromRequestParts<AppState> for ApiKey<S> {
     type Rejection = AppError;
 
-    /// A player's valid credentials are 403, not 401: the caller is known,
-    /// just not allowed, and a client that renews its token after a 401
-    /// would otherwise retry for ever.
+    /// A player's valid token is 403, not 401: the caller is known, just not
+    /// allowed, and a client that renews its token after a 401 would
+    /// otherwise retry for ever. A password is not checked here (an argon2
+    /// hash, and a login, for a request that is refused anyway): 401.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let key = match credentials::from_headers(&parts.headers)? {
             None => return Err(AppError::unauthorized("an API key is required (Authorization: Bearer pbk_…)")),
             Some(Credentials::Token(token)) if token.starts_with(API_KEY_PREFIX) => live_api_key(state, &token)
                 .await?
                 .ok_or_else(|| AppError::unauthorized("the API key is unknown or revoked"))?,
+            Some(Credentials::Password { .. }) => {
+                return Err(AppError::unauthorized(
+                    "this route takes an API key (Authorization: Bearer pbk_…), not a player's password",
+                ));
+            }
             Some(player) => {
                 CurrentPlayer::from_credentials(state, parts, player).await?;
                 return Err(AppError::forbidden(

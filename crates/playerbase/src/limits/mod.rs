@@ -45,8 +45,9 @@ impl Limits {
 
     /// Counts a password attempt from `ip` for `account`, or refuses it.
     pub fn login_attempt(&self, ip: IpAddr, account: &str, now: i64) -> Result<(), RetryAfter> {
-        self.login_failures.check(account, ip, now)?;
-        take(&self.login_per_ip, network_of(ip), 1.0, now)
+        let network = network_of(ip);
+        self.login_failures.check(account, network, now)?;
+        take(&self.login_per_ip, network, 1.0, now)
     }
 
     /// Counts a failed password for `account`. A name longer than any
@@ -58,8 +59,10 @@ impl Limits {
         }
     }
 
+    /// The address becomes known to the account: by its /64 for IPv6, whose
+    /// privacy addresses change within it from day to day.
     pub fn login_succeeded(&self, ip: IpAddr, account: &str, now: i64) {
-        self.login_failures.succeeded(account, ip, now);
+        self.login_failures.succeeded(account, network_of(ip), now);
     }
 
     pub fn sign_up(&self, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
@@ -120,6 +123,18 @@ mod tests {
         assert!(limits.sign_up(ip("192.0.2.7"), 0).is_ok());
         assert!(limits.sign_up(ip("::ffff:192.0.2.7"), 0).is_ok());
         assert!(limits.sign_up(ip("192.0.2.7"), 0).is_err(), "an IPv4-mapped address is that IPv4 address");
+    }
+
+    #[test]
+    fn an_owner_known_by_one_ipv6_address_is_known_across_its_64() {
+        let limits = limits(|c| c.login_failures_per_account = 1);
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        limits.login_succeeded(ip("2001:db8:1:2::aaaa"), "owner", 0);
+        for _ in 0..5 {
+            limits.login_failed("owner", 1);
+        }
+        assert!(limits.login_attempt(ip("2001:db8:9:9::1"), "owner", 1).is_err(), "an attacker is held back");
+        assert!(limits.login_attempt(ip("2001:db8:1:2::bbbb"), "owner", 1).is_ok(), "the owner's next privacy address");
     }
 
     #[test]

@@ -39,8 +39,6 @@ pub enum Trigger {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
-    /// Its place in `[[twitch.rules]]`, from 1: what its cooldown is kept under.
-    pub number: usize,
     pub trigger: Trigger,
     pub stat: String,
     pub amount: Option<i64>,
@@ -78,9 +76,7 @@ impl Rules {
         let rules = specs
             .iter()
             .enumerate()
-            .map(|(i, spec)| {
-                compile_one(i + 1, spec, catalog).map_err(|why| format!("twitch.rules entry {}: {why}", i + 1))
-            })
+            .map(|(i, spec)| compile_one(spec, catalog).map_err(|why| format!("twitch.rules entry {}: {why}", i + 1)))
             .collect::<Result<_, _>>()?;
         Ok(Self(rules))
     }
@@ -118,17 +114,20 @@ impl Rule {
             _ => return None,
         };
         let cooldown = match self.trigger {
-            // Each rule its own: two chat rules on one stat must not hold each other back.
-            Trigger::Chat { cooldown_seconds } if cooldown_seconds > 0 => {
-                Some((format!("{CHAT_MESSAGE}:{}:rule {}", self.stat, self.number), cooldown_seconds))
-            }
+            // Each rule its own, named by what it does, not where it stands in
+            // the file: two chat rules on one stat must not hold each other back,
+            // and reordering the rules must not move cooldowns between them.
+            Trigger::Chat { cooldown_seconds } if cooldown_seconds > 0 => Some((
+                format!("{CHAT_MESSAGE}:{}:{}/{cooldown_seconds}s", self.stat, self.amount.unwrap_or(0)),
+                cooldown_seconds,
+            )),
             _ => None,
         };
         Some(Earned { stat: self.stat.clone(), amount, cooldown })
     }
 }
 
-fn compile_one(number: usize, spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
+fn compile_one(spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
     let Some(&(event, takes)) = EVENTS.iter().find(|(name, _)| *name == spec.event) else {
         let known: Vec<_> = EVENTS.iter().map(|(name, _)| *name).collect();
         return Err(format!("unknown event {:?}; rules can name {}", spec.event, known.join(", ")));
@@ -190,7 +189,6 @@ fn compile_one(number: usize, spec: &RuleSpec, catalog: &StatCatalog) -> Result<
         return Err(missing());
     }
     Ok(Rule {
-        number,
         trigger,
         stat: spec.stat.clone(),
         amount: spec.amount,
@@ -257,7 +255,7 @@ mod tests {
         assert_eq!(amounts(Occurrence::Raid { viewers: 10 }), [130]);
         assert_eq!(amounts(Occurrence::Follow), [0; 0]);
         let chat = rules.earned(Occurrence::Chat);
-        assert_eq!(chat[0].cooldown, Some(("channel.chat.message:meleeAtkXp:rule 5".into(), 60)));
+        assert_eq!(chat[0].cooldown, Some(("channel.chat.message:meleeAtkXp:1/60s".into(), 60)));
         assert_eq!(amounts(Occurrence::Cheer { bits: i64::MAX }), [0; 0], "an overflowing award is dropped");
     }
 

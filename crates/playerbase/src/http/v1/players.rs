@@ -126,7 +126,7 @@ async fn player_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> App
         (status = 204, description = "the player is gone"),
         (status = 400, body = ErrorBody, description = "the id is not a number"),
         (status = 401, body = ErrorBody, description = "no or invalid API key"),
-        (status = 403, body = ErrorBody, description = "the API key lacks the admin scope"),
+        (status = 403, body = ErrorBody, description = "`missing_scope`: the API key lacks the admin scope, or a player's token was sent instead of a key"),
         (status = 404, body = ErrorBody, description = "no such player"),
     ))]
 async fn delete_player(

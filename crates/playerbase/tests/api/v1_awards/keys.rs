@@ -31,6 +31,11 @@ async fn only_live_keys_with_the_scope_may_award() {
         StatusCode::UNAUTHORIZED,
         "an unknown player token is still 401"
     );
+    let path = format!("/api/v1/players/{id}/awards");
+    let auth = crate::support::basic("kicksent", crate::v1_accounts::PASSWORD);
+    let password = g.t.send(axum::http::Method::POST, &path, Some(&auth), Some(body.to_string().into_bytes())).await;
+    assert_eq!(password.status, StatusCode::UNAUTHORIZED, "a password is not even checked here");
+    assert!(password.body["error"]["message"].as_str().unwrap().contains("API key"), "{}", password.body);
     assert_eq!(
         g.award_with("pbk_made_up_key_000000000000000000000000000", id, body.clone(), None).await.status,
         StatusCode::UNAUTHORIZED
