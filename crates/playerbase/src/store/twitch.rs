@@ -1,5 +1,7 @@
 //! What the EventSub receiver, its worker and the stream period need of a store.
 
+use super::StoreResult;
+
 /// A notification as received, stored before it is answered.
 #[derive(Debug, Clone)]
 pub struct NewEventSubMessage {
@@ -75,4 +77,54 @@ pub struct ViewerRename {
     pub player_id: i64,
     pub twitch_login: String,
     pub username: Option<(String, String)>,
+}
+
+/// Ends any stream still open, then starts this one. Twitch delivers at
+/// least once and in no promised order: a stream seen before, or one that
+/// started before the open one, is a late delivery and changes nothing.
+/// One function for both stores: the SQL is the same.
+pub async fn start_stream<DB>(conn: &mut DB::Connection, stream_id: &str, started_at: i64) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let late: Option<String> = sqlx::query_scalar(
+        "SELECT stream_id FROM twitch_streams WHERE (stream_id = $1 AND stream_id <> '') \
+         OR (ended_at IS NULL AND started_at > $2) LIMIT 1",
+    )
+    .bind(stream_id)
+    .bind(started_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if late.is_some() {
+        return Ok(());
+    }
+    end_stream::<DB>(&mut *conn, started_at).await?;
+    sqlx::query("INSERT INTO twitch_streams (stream_id, started_at) VALUES ($1, $2)")
+        .bind(stream_id)
+        .bind(started_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends the open stream, unless it started after `at`: then the offline
+/// is a late delivery about the stream before it, which is ended already.
+pub async fn end_stream<DB>(conn: &mut DB::Connection, at: i64) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("UPDATE twitch_streams SET ended_at = $1 WHERE ended_at IS NULL AND started_at <= $1")
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -77,40 +77,6 @@ pub async fn stream_on(conn: &mut PgConnection) -> StoreResult<Option<Stream>> {
     Ok(sqlx::query_as(LAST_STREAM).fetch_optional(conn).await?)
 }
 
-/// Ends any stream still open, then starts this one. Twitch delivers at
-/// least once and in no promised order: a stream seen before, or one that
-/// started before the open one, is a late delivery and changes nothing.
-pub async fn start_stream(conn: &mut PgConnection, stream_id: &str, started_at: i64) -> StoreResult<()> {
-    let late: Option<String> = sqlx::query_scalar(
-        "SELECT stream_id FROM twitch_streams WHERE (stream_id = $1 AND stream_id <> '') \
-         OR (ended_at IS NULL AND started_at > $2) LIMIT 1",
-    )
-    .bind(stream_id)
-    .bind(started_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if late.is_some() {
-        return Ok(());
-    }
-    end_stream(&mut *conn, started_at).await?;
-    sqlx::query("INSERT INTO twitch_streams (stream_id, started_at) VALUES ($1, $2)")
-        .bind(stream_id)
-        .bind(started_at)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Ends the open stream, unless it started after `at`: then the offline
-/// is a late delivery about the stream before it, which is ended already.
-pub async fn end_stream(conn: &mut PgConnection, at: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE twitch_streams SET ended_at = $1 WHERE ended_at IS NULL AND started_at <= $1")
-        .bind(at)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 pub async fn applied_messages(conn: &mut PgConnection, ids: &[String]) -> StoreResult<HashSet<String>> {
     let mut applied = HashSet::new();
     for chunk in ids.chunks(CHUNK) {

@@ -214,11 +214,11 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()> {
-        twitch::start_stream(&mut self.tx, stream_id, started_at).await
+        crate::store::twitch::start_stream::<sqlx::Sqlite>(&mut self.tx, stream_id, started_at).await
     }
 
     async fn end_stream(&mut self, at: i64) -> StoreResult<()> {
-        twitch::end_stream(&mut self.tx, at).await
+        crate::store::twitch::end_stream::<sqlx::Sqlite>(&mut self.tx, at).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
