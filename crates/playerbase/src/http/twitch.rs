@@ -52,8 +52,17 @@ const SUBSCRIPTION_TYPE: &str = "twitch-eventsub-subscription-type";
         (status = 503, body = ErrorBody, description = "twitch.eventsub_secret is not set (eventsub_not_configured)"),
     ))]
 async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): RawBody) -> AppResult<Response> {
+    // For the metrics only, and not signed: the signed body says the type once
+    // it is trusted. A type playerbase does not know counts as "unknown", so
+    // forged headers cannot add metric series without end.
+    let claimed_type = headers
+        .get(SUBSCRIPTION_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|claimed| KNOWN_TYPES.into_iter().find(|known| *known == claimed))
+        .unwrap_or("unknown");
     let secret = state.config.twitch.eventsub_secret.expose();
     if secret.is_empty() {
+        state.metrics.eventsub_message(claimed_type, "not_configured");
         return Ok(not_configured());
     }
     let header = |name: &'static str| {
@@ -64,14 +73,6 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
     let signature = headers.get(MESSAGE_SIGNATURE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (message_id, timestamp, message_type) =
         (header(MESSAGE_ID)?, header(MESSAGE_TIMESTAMP)?, header(MESSAGE_TYPE)?);
-    // For the metrics only, and not signed: the signed body says the type once
-    // it is trusted. A type playerbase does not know counts as "unknown", so
-    // forged headers cannot add metric series without end.
-    let claimed_type = headers
-        .get(SUBSCRIPTION_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|claimed| KNOWN_TYPES.into_iter().find(|known| *known == claimed))
-        .unwrap_or("unknown");
     if !verify::signature_matches(secret.as_bytes(), message_id, timestamp, &body, signature) {
         state.metrics.eventsub_message(claimed_type, "invalid_signature");
         tracing::warn!(message_id, "an EventSub delivery with a wrong signature was refused");

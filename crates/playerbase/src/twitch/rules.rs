@@ -102,7 +102,8 @@ impl Rule {
                 None => self.amount?,
             },
             (Trigger::Redemption { reward }, Occurrence::Redemption { reward_id, reward_title }) => {
-                if reward != reward_id && reward != reward_title {
+                // The title as the streamer remembers it: "hydrate" is their "Hydrate" reward.
+                if reward != reward_id && reward.to_lowercase() != reward_title.to_lowercase() {
                     return None;
                 }
                 self.amount?
@@ -250,6 +251,8 @@ mod tests {
         assert_eq!(amounts(Occurrence::Subscribe { tier: Some("1000") }), [0; 0]);
         assert_eq!(amounts(Occurrence::Subscribe { tier: Some("3000") }), [500]);
         assert_eq!(amounts(Occurrence::Redemption { reward_id: "x", reward_title: "Hydrate" }), [7]);
+        assert_eq!(amounts(Occurrence::Redemption { reward_id: "x", reward_title: "HYDRATE" }), [7], "any case");
+        assert_eq!(amounts(Occurrence::Redemption { reward_id: "hydrate", reward_title: "y" }), [0; 0], "ids exactly");
         assert_eq!(amounts(Occurrence::Redemption { reward_id: "Hydrate", reward_title: "y" }), [7]);
         assert_eq!(amounts(Occurrence::Redemption { reward_id: "x", reward_title: "y" }), [0; 0]);
         assert_eq!(amounts(Occurrence::Raid { viewers: 10 }), [130]);

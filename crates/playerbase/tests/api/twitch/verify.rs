@@ -165,4 +165,7 @@ async fn without_a_secret_the_route_says_it_is_not_configured() {
     let reply = deliver_signed(&t, "notification", "m-1", &now, body.as_bytes(), SECRET).await;
     assert_eq!((reply.status.as_u16(), reply.code()), (503, "eventsub_not_configured"));
     assert!(reply.body["error"]["message"].as_str().unwrap().contains("twitch.eventsub_secret"));
+    let metrics = String::from_utf8(t.get("/metrics").await.raw).unwrap();
+    let counted = r#"playerbase_eventsub_messages_total{type="channel.follow",outcome="not_configured"} 1"#;
+    assert!(metrics.contains(counted), "an operator sees the deliveries it turns away: {metrics}");
 }
