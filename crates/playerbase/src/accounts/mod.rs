@@ -74,13 +74,12 @@ async fn delete_held_player(state: &AppState, player_id: i64) -> AppResult<()> {
     state.boards.hold_player(player_id);
     let entries = match read_then_delete(state, player_id).await {
         Ok(Some(entries)) => entries,
-        Ok(None) => {
+        not_deleted => {
             state.boards.release_player(player_id);
-            return Err(AppError::not_found("player_not_found", format!("no player {player_id}")));
-        }
-        Err(err) => {
-            state.boards.release_player(player_id);
-            return Err(err.into());
+            return Err(match not_deleted {
+                Err(err) => err.into(),
+                Ok(_) => AppError::not_found("player_not_found", format!("no player {player_id}")),
+            });
         }
     };
     state.boards.remove_player(player_id, &entries);

@@ -226,17 +226,17 @@ async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) ->
             None => Json(LinkCode { link_code, expires_in: login::CODE_SECONDS }).into_response(),
         });
     }
-    let completed = login::log_in(state, &user).await?;
+    let player = login::log_in(state, &user).await?;
     Ok(match &pending.redirect {
         Some(redirect) => {
-            let code = login::issue_code(state, completed.player.id, pending.code_challenge.clone()).await?;
+            let code = login::issue_code(state, player.id, pending.code_challenge.clone()).await?;
             Redirect::to(&login::with_param(redirect, "code", &code)).into_response()
         }
         // The website's "Log in with Twitch": a website session, then the account page.
         None if pending.in_browser => {
-            (crate::web::start_session(state, completed.player.id).await?, Redirect::to("/account")).into_response()
+            (crate::web::start_session(state, player.id).await?, Redirect::to("/account")).into_response()
         }
-        None => sessions::start(state, completed.player.id).await?.into_response(),
+        None => sessions::start(state, player.id).await?.into_response(),
     })
 }
 
@@ -275,9 +275,8 @@ async fn confirm_link(
     caller: CurrentPlayer,
     Json(body): Json<ConfirmLink>,
 ) -> AppResult<Json<PrivatePlayer>> {
-    let completed =
-        login::confirm_link(&state, caller.player.id, &body.link_code, body.code_verifier.as_deref()).await?;
-    Ok(Json(PrivatePlayer::new(&completed.player, &state.stats)))
+    let player = login::confirm_link(&state, caller.player.id, &body.link_code, body.code_verifier.as_deref()).await?;
+    Ok(Json(PrivatePlayer::new(&player, &state.stats)))
 }
 
 /// The `code` of an error's JSON body, for `error=` on a redirect.

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use super::client::TwitchUser;
 use crate::accounts::twitch::{find_or_create_player, is_viewer_only, parse_user_id};
 use crate::auth::token::{self, TokenHash};
+use crate::domain::TwitchUserId;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{PlayerRecord, TwitchLogin, TwitchLoginKind};
@@ -33,7 +34,7 @@ pub const CODE_SECONDS: i64 = 120;
 pub const CODE_PREFIX: &str = "pbc_";
 const STATE_PREFIX: &str = "pbs_";
 /// Prefix of the one-time codes a linking player trades to finish the link.
-pub const LINK_PREFIX: &str = "pbl_";
+const LINK_PREFIX: &str = "pbl_";
 
 /// What a login started for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,24 +79,6 @@ pub struct Pending {
     pub in_browser: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The Twitch account's player (made earlier from its events, or by an earlier login).
-    LoggedIn,
-    /// A player made just now for the Twitch account.
-    Created,
-    /// The Twitch account is now the player's.
-    Linked,
-}
-
-/// The end of a login: who, and what happened. The caller starts its
-/// session its own way (v1 tokens, a one-time code, a website cookie).
-#[derive(Debug)]
-pub struct Completed {
-    pub player: PlayerRecord,
-    pub outcome: Outcome,
-}
-
 /// The `redirect_uri` registered in the Twitch console.
 pub fn callback_url(state: &AppState) -> String {
     format!("{}/auth/twitch/callback", state.config.public_url.trim_end_matches('/'))
@@ -112,7 +95,7 @@ pub async fn begin(state: &AppState, start: Start<'_>) -> AppResult<Started> {
     let redirect = start.redirect.filter(|r| !r.is_empty()).map(|r| checked_redirect(state, r)).transpose()?;
     let code_challenge = start.code_challenge.filter(|c| !c.is_empty()).map(checked_challenge).transpose()?;
     let scope = checked_scope(start.scope.unwrap_or(""))?;
-    let secret = token::generate(STATE_PREFIX);
+    let secret = token::generate(prefix_of(TwitchLoginKind::State));
     let player_id = match start.intent {
         Intent::LogIn => None,
         Intent::Link { player_id } => Some(player_id),
@@ -155,7 +138,7 @@ pub async fn take_state(state: &AppState, raw: Option<&str>, browser: Option<&st
             "this login's state is unknown, already used or expired; start again from /auth/twitch",
         )
     };
-    if !raw.starts_with(STATE_PREFIX) {
+    if !raw.starts_with(prefix_of(TwitchLoginKind::State)) {
         return Err(refused());
     }
     let row = state
@@ -195,12 +178,11 @@ pub async fn identify(state: &AppState, code: &str) -> AppResult<TwitchUser> {
 
 /// The last step of a login, shared by the API and the website: the
 /// player of the Twitch account, created if need be. The caller starts its
-/// session its own way.
-pub async fn log_in(state: &AppState, user: &TwitchUser) -> AppResult<Completed> {
+/// session its own way (v1 tokens, a one-time code, a website cookie).
+pub async fn log_in(state: &AppState, user: &TwitchUser) -> AppResult<PlayerRecord> {
     let (player, created) = find_or_create_player(state, user).await?;
-    let outcome = if created { Outcome::Created } else { Outcome::LoggedIn };
-    tracing::info!(player_id = player.id, ?outcome, "logged in with Twitch");
-    Ok(Completed { player, outcome })
+    tracing::info!(player_id = player.id, created, "logged in with Twitch");
+    Ok(player)
 }
 
 /// The last step of a link at the callback: the Twitch account is kept
@@ -215,19 +197,9 @@ pub async fn issue_link_code(
     user: &TwitchUser,
     code_challenge: Option<String>,
 ) -> AppResult<String> {
-    refuse_if_held(state, player_id, user).await?;
-    let secret = token::generate(LINK_PREFIX);
-    let row = TwitchLogin {
-        kind: TwitchLoginKind::Link,
-        player_id: Some(player_id),
-        redirect: None,
-        code_challenge,
-        browser: None,
-        twitch: Some((user.user_id.clone(), user.login.clone())),
-        expires_at: state.clock.now() + CODE_SECONDS,
-    };
-    state.store.put_twitch_login(&secret.hash, &row).await?;
-    Ok(secret.text)
+    refuse_if_held(state, player_id, &parse_user_id(&user.user_id)?).await?;
+    let twitch = Some((user.user_id.clone(), user.login.clone()));
+    put_code(state, TwitchLoginKind::Link, player_id, code_challenge, twitch).await
 }
 
 /// Links the Twitch account a link code holds to `caller`, who must be the
@@ -239,8 +211,13 @@ pub async fn issue_link_code(
 /// activity: merging two players' stats and ledgers is not something to do
 /// behind a click. Such a viewer logs in with Twitch to play as that player.
 /// Linking a player that had another Twitch account replaces it.
-pub async fn confirm_link(state: &AppState, caller: i64, code: &str, verifier: Option<&str>) -> AppResult<Completed> {
-    let row = take_code(state, code, LINK_PREFIX, TwitchLoginKind::Link, verifier).await?;
+pub async fn confirm_link(
+    state: &AppState,
+    caller: i64,
+    code: &str,
+    verifier: Option<&str>,
+) -> AppResult<PlayerRecord> {
+    let row = take_code(state, code, TwitchLoginKind::Link, verifier).await?;
     if row.player_id != Some(caller) {
         tracing::warn!(player_id = caller, "a Twitch link code was presented by a player other than the one linking");
         return Err(AppError::forbidden("not_your_link", "this link was started by another player"));
@@ -248,10 +225,9 @@ pub async fn confirm_link(state: &AppState, caller: i64, code: &str, verifier: O
     let Some((user_id, login)) = row.twitch else {
         return Err(AppError::Internal(anyhow::anyhow!("a Twitch link code without a Twitch account")));
     };
-    let user = TwitchUser { user_id, login };
-    refuse_if_held(state, caller, &user).await?;
-    let twitch_user_id = parse_user_id(&user.user_id)?;
-    if !state.store.link_twitch(caller, &twitch_user_id, &user.login).await? {
+    let user_id = parse_user_id(&user_id)?;
+    refuse_if_held(state, caller, &user_id).await?;
+    if !state.store.link_twitch(caller, &user_id, &login).await? {
         return Err(AppError::not_found("player_not_found", "the player who started this link is gone"));
     }
     state.profiles.forget(caller);
@@ -261,13 +237,12 @@ pub async fn confirm_link(state: &AppState, caller: i64, code: &str, verifier: O
         .await?
         .ok_or_else(|| AppError::not_found("player_not_found", "the player who started this link is gone"))?;
     tracing::info!(player_id = caller, "Twitch account linked");
-    Ok(Completed { player, outcome: Outcome::Linked })
+    Ok(player)
 }
 
 /// 409 `twitch_user_taken` if a player other than `player_id` holds the Twitch account.
-async fn refuse_if_held(state: &AppState, player_id: i64, user: &TwitchUser) -> AppResult<()> {
-    let user_id = parse_user_id(&user.user_id)?;
-    let holder = state.store.player_by_twitch_id(&user_id).await?;
+async fn refuse_if_held(state: &AppState, player_id: i64, user_id: &TwitchUserId) -> AppResult<()> {
+    let holder = state.store.player_by_twitch_id(user_id).await?;
     let Some(holder) = holder.filter(|holder| holder.id != player_id) else { return Ok(()) };
     let message = if is_viewer_only(&holder) {
         format!(
@@ -283,18 +258,38 @@ async fn refuse_if_held(state: &AppState, player_id: i64, user: &TwitchUser) -> 
 
 /// A one-time code for the player, to be traded at `/api/v1/auth/twitch/exchange`.
 pub async fn issue_code(state: &AppState, player_id: i64, code_challenge: Option<String>) -> AppResult<String> {
-    let secret = token::generate(CODE_PREFIX);
+    put_code(state, TwitchLoginKind::Code, player_id, code_challenge, None).await
+}
+
+/// Keeps a fresh one-time code of `kind` for `player_id` ([`CODE_SECONDS`]); returns its text.
+async fn put_code(
+    state: &AppState,
+    kind: TwitchLoginKind,
+    player_id: i64,
+    code_challenge: Option<String>,
+    twitch: Option<(String, String)>,
+) -> AppResult<String> {
+    let secret = token::generate(prefix_of(kind));
     let row = TwitchLogin {
-        kind: TwitchLoginKind::Code,
+        kind,
         player_id: Some(player_id),
         redirect: None,
         code_challenge,
         browser: None,
-        twitch: None,
+        twitch,
         expires_at: state.clock.now() + CODE_SECONDS,
     };
     state.store.put_twitch_login(&secret.hash, &row).await?;
     Ok(secret.text)
+}
+
+/// The prefix a one-time secret of `kind` carries, which tells them apart at a glance.
+fn prefix_of(kind: TwitchLoginKind) -> &'static str {
+    match kind {
+        TwitchLoginKind::State => STATE_PREFIX,
+        TwitchLoginKind::Code => CODE_PREFIX,
+        TwitchLoginKind::Link => LINK_PREFIX,
+    }
 }
 
 /// Takes a one-time code and checks the PKCE verifier: required if the
@@ -303,7 +298,7 @@ pub async fn issue_code(state: &AppState, player_id: i64, code_challenge: Option
 /// was planted, by someone else's login. Returns the player it logs in. A
 /// failed try spends the code too.
 pub async fn redeem_code(state: &AppState, code: &str, verifier: Option<&str>) -> AppResult<i64> {
-    let row = take_code(state, code, CODE_PREFIX, TwitchLoginKind::Code, verifier).await?;
+    let row = take_code(state, code, TwitchLoginKind::Code, verifier).await?;
     row.player_id.ok_or_else(|| AppError::Internal(anyhow::anyhow!("a Twitch login code without a player")))
 }
 
@@ -311,12 +306,11 @@ pub async fn redeem_code(state: &AppState, code: &str, verifier: Option<&str>) -
 async fn take_code(
     state: &AppState,
     code: &str,
-    prefix: &str,
     kind: TwitchLoginKind,
     verifier: Option<&str>,
 ) -> AppResult<TwitchLogin> {
     let refused = || AppError::bad_request("invalid_code", "the code is unknown, already used or expired");
-    if !code.starts_with(prefix) {
+    if !code.starts_with(prefix_of(kind)) {
         return Err(refused());
     }
     let row =

@@ -105,11 +105,9 @@ async fn award_player(
         check_stat(&state, &stat)?;
         awards.push(Award { player: PlayerRef::Id(player_id), stat, amount });
     }
-    // The stats of one player are independent of each other: their order is no part of the request.
-    let mut asked = awards.clone();
-    asked.sort_by(|a, b| a.stat.cmp(&b.stat));
     let route = format!("players/{player_id}/awards");
-    let asked = Asked { route: &route, awards: &asked, reason: request.reason.as_deref(), body: &bytes };
+    let reason = request.reason.as_deref();
+    let asked = Asked { route: &route, awards: &awards, any_order: true, reason, body: &bytes };
     let claim = claim(&headers, api_key.key.id, asked)?;
     let source = format!("api:{}", api_key.key.name);
     if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {
@@ -192,7 +190,8 @@ async fn award_batch(
         check_stat(&state, &award.stat)?;
         awards.push(Award { player, stat: award.stat, amount: award.amount });
     }
-    let asked = Asked { route: "awards", awards: &awards, reason: request.reason.as_deref(), body: &bytes };
+    let reason = request.reason.as_deref();
+    let asked = Asked { route: "awards", awards: &awards, any_order: false, reason, body: &bytes };
     let claim = claim(&headers, api_key.key.id, asked)?;
     let source = format!("api:{}", api_key.key.name);
     if let Some(first) = over_limit(&state, api_key.key.id, &claim, awards.len()).await? {

@@ -12,11 +12,13 @@ use crate::store::awards::IdempotencyKey;
 
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
-/// What a request asks for: `route`, `awards` (in the order they apply)
+/// What a request asks for: `route`, `awards` (in the order they apply,
+/// unless `any_order`: one player's stats are independent of each other)
 /// and `reason`; and its `body` as sent.
 pub struct Asked<'a> {
     pub route: &'a str,
     pub awards: &'a [Award],
+    pub any_order: bool,
     pub reason: Option<&'a str>,
     pub body: &'a [u8],
 }
@@ -35,7 +37,11 @@ pub fn claim(headers: &HeaderMap, owner: i64, asked: Asked<'_>) -> AppResult<Opt
             )
         })?;
     let key = IdempotencyKey { owner, key: key.to_owned() };
-    let Asked { route, awards, reason, body } = asked;
+    let Asked { route, awards, any_order, reason, body } = asked;
+    let mut awards: Vec<&Award> = awards.iter().collect();
+    if any_order {
+        awards.sort_by(|a, b| a.stat.cmp(&b.stat));
+    }
     let request_hash = fingerprint(route, awards, reason);
     let body_hash =
         Sha256::new().chain_update(route.as_bytes()).chain_update([0]).chain_update(body).finalize().to_vec();
@@ -44,7 +50,7 @@ pub fn claim(headers: &HeaderMap, owner: i64, asked: Asked<'_>) -> AppResult<Opt
 
 /// SHA-256 over every field, each text preceded by its length, so that no
 /// two different requests run together into the same bytes.
-fn fingerprint(route: &str, awards: &[Award], reason: Option<&str>) -> Vec<u8> {
+fn fingerprint<'a>(route: &str, awards: impl IntoIterator<Item = &'a Award>, reason: Option<&str>) -> Vec<u8> {
     let mut hash = Sha256::new();
     let text = |hash: &mut Sha256, text: &str| {
         hash.update((text.len() as u64).to_le_bytes());
