@@ -5,6 +5,7 @@ pub mod input;
 pub mod twitch;
 pub mod viewers;
 
+use crate::awards::feed::Announcement;
 use crate::domain::{PeriodKey, periods};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -100,5 +101,6 @@ async fn read_then_delete(state: &AppState, player_id: i64) -> StoreResult<Optio
             }
         }
     }
-    Ok(state.store.delete_player(player_id).await?.then_some(entries))
+    let deleted = state.store.delete_player(player_id, state.clock.now(), &Announcement::deletion).await?;
+    Ok(deleted.then_some(entries))
 }

@@ -1,6 +1,6 @@
 //! When several instances share one database, each one's leaderboards and
-//! live events follow every instance's award commits, in commit order,
-//! through the store's announcements (PostgreSQL LISTEN/NOTIFY).
+//! live events follow every instance's award commits and player deletions,
+//! in commit order, through the store's announcements (PostgreSQL LISTEN/NOTIFY).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::events::{AwardEvent, Events};
 use crate::leaderboards::{Change, Leaderboards};
-use crate::store::Store;
+use crate::store::{BoardValue, Store};
 
 /// What one commit changed, as announced to every instance. It names
 /// players by id only: announcements outlive a deletion by up to an hour
@@ -19,6 +19,16 @@ use crate::store::Store;
 pub struct Announcement {
     pub changes: Vec<Change>,
     pub awards: Vec<AnnouncedAward>,
+    /// Players deleted, with the values they had on the running boards.
+    /// Absent from announcements of award commits (and from those of older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<DeletedPlayer>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeletedPlayer {
+    pub player_id: i64,
+    pub values: Vec<BoardValue>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,7 +53,14 @@ impl Announcement {
                 value: e.value,
             })
             .collect();
-        Self { changes, awards }
+        Self { changes, awards, deleted: Vec::new() }
+    }
+
+    /// The announcement of a player's deletion, as the store writes it.
+    pub fn deletion(player_id: i64, values: &[BoardValue]) -> String {
+        let deleted = vec![DeletedPlayer { player_id, values: values.to_vec() }];
+        let announcement = Self { changes: Vec::new(), awards: Vec::new(), deleted };
+        serde_json::to_string(&announcement).expect("ids, strings and numbers serialise")
     }
 }
 
@@ -101,6 +118,9 @@ async fn apply(store: &dyn Store, boards: &Leaderboards, events: &Events, id: i6
         }
     };
     boards.apply(&announcement.changes);
+    for deleted in &announcement.deleted {
+        boards.remove_player(deleted.player_id, &deleted.values);
+    }
     let mut ids: Vec<i64> = announcement.awards.iter().map(|a| a.player_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -123,5 +143,30 @@ async fn apply(store: &dyn Store, boards: &Leaderboards, events: &Events, id: i6
                 value: award.value,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Period, PeriodKey};
+
+    #[test]
+    fn announcements_written_before_deletions_were_announced_still_read() {
+        let older = r#"{"changes":[],"awards":[{"id":1,"player_id":2,"stat":"xp","amount":3,"value":3}]}"#;
+        let announcement: Announcement = serde_json::from_str(older).unwrap();
+        assert_eq!(announcement.awards.len(), 1);
+        assert!(announcement.deleted.is_empty());
+    }
+
+    #[test]
+    fn a_deletion_carries_the_player_and_its_board_values() {
+        let day = PeriodKey { period: Period::Day, starts_at: 86_400 };
+        let values = vec![("xp".to_owned(), PeriodKey::ALL_TIME, 5), ("xp".to_owned(), day, 2)];
+        let announcement: Announcement = serde_json::from_str(&Announcement::deletion(7, &values)).unwrap();
+        assert!(announcement.changes.is_empty() && announcement.awards.is_empty());
+        assert_eq!(announcement.deleted.len(), 1);
+        assert_eq!(announcement.deleted[0].player_id, 7);
+        assert_eq!(announcement.deleted[0].values, values);
     }
 }

@@ -7,7 +7,7 @@
 //! and [`crate::accounts`] forgets a player it deletes. Any new way of
 //! changing a player's name or Twitch account must also call
 //! [`Profiles::forget`]. Where several instances share the database
-//! (PostgreSQL), names and deletions change elsewhere with no announcement,
+//! (PostgreSQL), names change elsewhere with no announcement,
 //! so there is no directory and reads go to the store. As with the
 //! leaderboards, a SQLite file changed behind the server's back (by hand, by
 //! another process) shows in profiles only after a restart.

@@ -282,6 +282,12 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A value a player has on a board: `(stat, period, value)`.
+pub type BoardValue = (String, PeriodKey, i64);
+
+/// Writes the announcement of a player's deletion from its id and its values on the boards.
+pub type AnnounceDeletion = dyn Fn(i64, &[BoardValue]) -> String + Send + Sync;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn create_player(&self, player: NewPlayer) -> StoreResult<PlayerRecord>;
@@ -307,8 +313,11 @@ pub trait Store: Send + Sync + 'static {
     /// (PostgreSQL: other instances change players unannounced).
     async fn public_profiles(&self, each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send)) -> StoreResult<bool>;
     /// Deletes the player with its stats, sessions and tokens; false if there was none.
+    /// Where other instances follow this one's changes (PostgreSQL), the
+    /// deletion is announced to them in its own transaction, as `announce`
+    /// writes it from the player's values on the running boards at that moment.
     /// Call it only through `accounts::delete_player`, which also clears what lives outside the store.
-    async fn delete_player(&self, player_id: i64) -> StoreResult<bool>;
+    async fn delete_player(&self, player_id: i64, now: i64, announce: &AnnounceDeletion) -> StoreResult<bool>;
 
     /// Starts a session holding `tokens`; returns its id.
     async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64>;

@@ -182,14 +182,7 @@ impl WriteTx for PgWriteTx {
     }
 
     async fn announce(&mut self, body: &str, at: i64) -> StoreResult<Option<i64>> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO announcements (body, at) VALUES ($1, $2) RETURNING id")
-            .bind(body)
-            .bind(at)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        // Delivered at commit, and only then.
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(id.to_string()).execute(&mut *self.tx).await?;
-        Ok(Some(id))
+        announce_on(&mut self.tx, body, at).await.map(Some)
     }
 
     async fn applied_messages(&mut self, message_ids: &[String]) -> StoreResult<HashSet<String>> {
@@ -352,6 +345,19 @@ pub async fn delete_replies_before(pool: &PgPool, before: i64) -> StoreResult<u6
 
 /// The LISTEN/NOTIFY channel award commits are announced on.
 const CHANNEL: &str = "playerbase_awards";
+
+/// Adds an announcement to the transaction on `conn`, which must hold the
+/// writers' lock (ids then grow in commit order); returns its id.
+pub async fn announce_on(conn: &mut PgConnection, body: &str, at: i64) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO announcements (body, at) VALUES ($1, $2) RETURNING id")
+        .bind(body)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await?;
+    // Delivered at commit, and only then.
+    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(id.to_string()).execute(&mut *conn).await?;
+    Ok(id)
+}
 
 pub async fn announcements_after(pool: &PgPool, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>> {
     Ok(sqlx::query_as("SELECT id, body FROM announcements WHERE id > $1 ORDER BY id LIMIT $2")

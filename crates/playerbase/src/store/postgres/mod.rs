@@ -24,8 +24,8 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::{
-    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, PublicProfileRow, Rotation, Store,
-    StoreError, StoreResult, TokenKind, TokenOwner, TwitchLogin, TwitchLoginKind,
+    AccountChange, AnnounceDeletion, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, PublicProfileRow,
+    Rotation, Store, StoreError, StoreResult, TokenKind, TokenOwner, TwitchLogin, TwitchLoginKind,
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
@@ -134,13 +134,13 @@ impl Store for PgStore {
     }
 
     async fn public_profiles(&self, _each: &mut (dyn for<'r> FnMut(PublicProfileRow<'r>) + Send)) -> StoreResult<bool> {
-        // Several instances may share the database, and a name or a deletion
-        // made through another one is not announced: no directory here.
+        // Several instances may share the database, and a name changed
+        // through another one is not announced: no directory here.
         Ok(false)
     }
 
-    async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {
-        players::delete(&self.pool, player_id).await
+    async fn delete_player(&self, player_id: i64, now: i64, announce: &AnnounceDeletion) -> StoreResult<bool> {
+        players::delete(&self.pool, player_id, now, announce).await
     }
 
     async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {

@@ -1,9 +1,11 @@
 use std::collections::HashMap;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
-use crate::domain::{Email, TwitchUserId, Username};
-use crate::store::{AccountChange, ImportedPlayer, NewPlayer, PlayerRecord, StoreError, StoreResult};
+use crate::domain::{Email, Period, PeriodKey, TwitchUserId, Username};
+use crate::store::{
+    AccountChange, AnnounceDeletion, BoardValue, ImportedPlayer, NewPlayer, PlayerRecord, StoreError, StoreResult,
+};
 
 /// A player's columns, with the stored stats as one JSON object: one row
 /// per player, as on SQLite.
@@ -169,13 +171,42 @@ pub async fn import(pool: &PgPool, players: &[ImportedPlayer], reason: &str, now
 /// its chat cooldowns (keyed by Twitch id) are deleted here. Under the
 /// award writers' lock, as on SQLite's one writer connection: a
 /// group never sees a player that is gone by the time it writes the ledger.
-pub async fn delete(pool: &PgPool, player_id: i64) -> StoreResult<bool> {
+/// The other instances learn of it from an announcement in the same
+/// transaction, after every award group that came before it.
+pub async fn delete(pool: &PgPool, player_id: i64, now: i64, announce: &AnnounceDeletion) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
     super::lock_writers(&mut tx).await?;
+    let values = board_values(&mut tx, player_id).await?;
     sqlx::query(FORGET_COOLDOWNS).bind(player_id).execute(&mut *tx).await?;
     let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(&mut *tx).await?;
+    if done.rows_affected() > 0 && !values.is_empty() {
+        super::awards::announce_on(&mut tx, &announce(player_id, &values), now).await?;
+    }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// The player's values that may be on a board: all-time, and each period
+/// kind's latest (boards are kept for running periods only).
+async fn board_values(conn: &mut PgConnection, player_id: i64) -> StoreResult<Vec<BoardValue>> {
+    let all_time: Vec<(String, i64)> = sqlx::query_as("SELECT stat, value FROM player_stats WHERE player_id = $1")
+        .bind(player_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let latest: Vec<(String, i64, String, i64)> = sqlx::query_as(
+        "SELECT kind, starts_at, stat, value FROM period_stats p WHERE player_id = $1 \
+         AND starts_at = (SELECT MAX(starts_at) FROM period_stats q WHERE q.player_id = $1 AND q.kind = p.kind)",
+    )
+    .bind(player_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut values: Vec<BoardValue> =
+        all_time.into_iter().map(|(stat, value)| (stat, PeriodKey::ALL_TIME, value)).collect();
+    for (kind, starts_at, stat, value) in latest {
+        let period = kind.parse::<Period>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        values.push((stat, PeriodKey { period, starts_at }, value));
+    }
+    Ok(values)
 }
 
 const FORGET_COOLDOWNS: &str =

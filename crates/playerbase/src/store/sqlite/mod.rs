@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    AccountChange, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, PublicProfileRow, Rotation, Store,
-    StoreError, StoreResult, TokenKind, TokenOwner, TwitchLogin, TwitchLoginKind,
+    AccountChange, AnnounceDeletion, ApiKeyRecord, ImportedPlayer, NewPlayer, NewToken, PlayerRecord, PublicProfileRow,
+    Rotation, Store, StoreError, StoreResult, TokenKind, TokenOwner, TwitchLogin, TwitchLoginKind,
 };
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
@@ -135,7 +135,8 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn delete_player(&self, player_id: i64) -> StoreResult<bool> {
+    async fn delete_player(&self, player_id: i64, _now: i64, _announce: &AnnounceDeletion) -> StoreResult<bool> {
+        // One server per SQLite database: nobody else to tell.
         players::delete(&self.writer, player_id).await
     }
 

@@ -6,9 +6,12 @@ use std::time::{Duration, Instant};
 use axum::http::Method;
 use serde_json::{Value, json};
 
+use playerbase::domain::Scope;
+
 use super::Game;
 use super::events::EventStream;
 use crate::support::{TestApp, bearer};
+use crate::v1_accounts::api_key;
 
 async fn board(t: &TestApp) -> Value {
     t.get("/api/v1/leaderboards/meleeAtkXp?limit=100").await.body
@@ -62,5 +65,37 @@ async fn leaderboards_and_live_events_follow_every_instances_awards() {
     let rank_there = other.get(&format!("/api/v1/leaderboards/meleeAtkXp/players/{a}")).await.body;
     assert_eq!(rank_here, rank_there);
     assert_eq!(rank_here["rank"], 2);
+    drop(other);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_deletion_through_one_instance_leaves_every_instances_boards() {
+    let g = Game::new().await;
+    if !g.t.on_postgres() {
+        eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
+        return;
+    }
+    let a = g.player("alpha").await;
+    let b = g.player("bravo").await;
+    let other = g.t.another_instance().await;
+    g.award(a, json!({"meleeAtkXp": 50})).await;
+    g.award(b, json!({"meleeAtkXp": 30})).await;
+    eventually_equal(&other, &board(&g.t).await).await;
+
+    let admin = api_key(&g.t, "ops", &[Scope::Admin]).await;
+    let deleted = g.t.send(Method::DELETE, &format!("/api/v1/players/{a}"), Some(&bearer(&admin)), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let here = board(&g.t).await;
+    assert_eq!(here["total"], 1, "{here}");
+    assert_eq!(here["entries"][0]["player_id"], b);
+    eventually_equal(&other, &here).await;
+    for period in ["day", "week", "month"] {
+        let path = format!("/api/v1/leaderboards/meleeAtkXp?period={period}");
+        let there = other.get(&path).await.body;
+        assert_eq!(there, g.t.get(&path).await.body, "the {period} boards differ");
+        assert_eq!(there["total"], 1, "{there}");
+    }
+    let rank_there = other.get(&format!("/api/v1/leaderboards/meleeAtkXp/players/{b}")).await.body;
+    assert_eq!(rank_there["rank"], 1, "{rank_there}");
     drop(other);
 }
