@@ -5,6 +5,8 @@ pub mod input;
 pub mod twitch;
 pub mod viewers;
 
+use std::net::IpAddr;
+
 use crate::awards::feed::Announcement;
 use crate::domain::{PeriodKey, periods};
 use crate::error::{AppError, AppResult};
@@ -44,6 +46,25 @@ pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<Playe
         .await?;
     tracing::info!(player_id = player.id, "player created");
     Ok(player)
+}
+
+/// [`create_player`] for an anonymous caller at `ip`, counted against
+/// `[limits] register_per_ip`. Bad input and a taken username give the
+/// sign-up back: a player trying names is not locked out by them. A taken
+/// email still counts, so that emails, which are private, cannot be probed
+/// without limit.
+pub async fn sign_up_from(state: &AppState, ip: IpAddr, sign_up: SignUp) -> AppResult<PlayerRecord> {
+    state.limits.sign_up(ip, state.clock.now())?;
+    let result = create_player(state, sign_up).await;
+    let refused_before_hashing = match &result {
+        Err(AppError::BadRequest { .. }) => true,
+        Err(AppError::Conflict { code, .. }) => *code == UniqueField::Username.error_code(),
+        _ => false,
+    };
+    if refused_before_hashing {
+        state.limits.sign_up_refused(ip);
+    }
+    result
 }
 
 /// Checks a new password against the rules and hashes it.

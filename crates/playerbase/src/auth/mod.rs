@@ -12,9 +12,11 @@ pub mod token;
 pub use extract::{ApiKey, Caller, CurrentPlayer, PasswordLogin};
 pub use passwords::{Passwords, Verdict};
 
+use std::net::IpAddr;
+
 use crate::domain::Username;
 use crate::error::{AppError, AppResult};
-use crate::limits::ClientIp;
+use crate::limits::{self, ClientIp};
 use crate::state::AppState;
 use crate::store::PlayerRecord;
 
@@ -25,14 +27,40 @@ use crate::store::PlayerRecord;
 /// limited by address and by account (`[limits]`) before any hash is computed.
 pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let now = state.clock.now();
+    if state.limits.login_held_back(ip.0, username, now) {
+        recall_known_address(state, ip, username, now).await;
+    }
     state.limits.login_attempt(ip.0, username, now)?;
     let result = check_password(state, username, password).await;
     match &result {
-        Ok(_) => state.limits.login_succeeded(ip.0, username, now),
+        Ok(player) => {
+            if let Some((network, until)) = state.limits.login_succeeded(ip.0, username, now) {
+                remember_address(state, player.id, network, until).await;
+            }
+        }
         Err(AppError::Unauthorized(_)) => state.limits.login_failed(username, now),
         Err(_) => {}
     }
     result
+}
+
+/// The back-off holds the address back, but the owner may have logged in
+/// from it before this instance started, or through another one: the store knows.
+async fn recall_known_address(state: &AppState, ip: ClientIp, username: &str, now: i64) {
+    let Ok(name) = Username::parse(username) else { return };
+    let network = limits::network_of(ip.0).to_string();
+    match state.store.known_address(&name.key(), &network, now).await {
+        Ok(Some(until)) => state.limits.login_address_known(ip.0, username, until, now),
+        Ok(None) => {}
+        Err(err) => tracing::warn!(error = %err, "could not read the account's known addresses; the back-off holds"),
+    }
+}
+
+/// Failing to keep it costs the owner only the exemption after a restart: logged, and the login goes on.
+async fn remember_address(state: &AppState, player_id: i64, network: IpAddr, until: i64) {
+    if let Err(err) = state.store.remember_address(player_id, &network.to_string(), until).await {
+        tracing::warn!(player_id, error = %err, "could not keep the address the player logged in from");
+    }
 }
 
 async fn check_password(state: &AppState, username: &str, password: &str) -> AppResult<PlayerRecord> {

@@ -90,6 +90,13 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "known_addresses",
+        columns: &[("player_id", Int), ("network", Text), ("known_until", Int)],
+        order_by: "player_id, network",
+        identity: false,
+        sqlite_only: NONE,
+    },
+    Table {
         name: "sessions",
         columns: &[("id", Int), ("player_id", Int), ("created_at", Int)],
         order_by: "id",

@@ -83,10 +83,9 @@ async fn create_user(
     if state.config.auth.registration == Registration::Closed {
         return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
     }
-    state.limits.sign_up(ip.0, state.clock.now())?;
     let sign_up =
         SignUp { username: body.username, password: Some(body.password), email: body.email, twitch_user_id: None };
-    let player = accounts::create_player(&state, sign_up).await?;
+    let player = accounts::sign_up_from(&state, ip.0, sign_up).await?;
     let location = format!("/api/users/{}", player.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserRef::from(&player))))
 }

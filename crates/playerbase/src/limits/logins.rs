@@ -1,6 +1,8 @@
 //! Failed logins per account, with exponential back-off that cannot lock
 //! the owner out: addresses the account has logged in from recently are
-//! not held back by failures that came from elsewhere.
+//! not held back by failures that came from elsewhere. Failures are counted
+//! per instance; the known addresses are also kept in the store (see
+//! `auth::verify_login`), so a restart or another instance knows them too.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -14,6 +16,10 @@ const FAILURE_MEMORY: i64 = 15 * 60;
 const MAX_BACKOFF: i64 = 15 * 60;
 /// How long a successful login makes an address known to the account.
 const KNOWN_FOR: i64 = 30 * 86_400;
+/// A login from a known address tells the store again once this much of
+/// [`KNOWN_FOR`] has passed, not at every request (legacy clients send
+/// their password with each one).
+const REFRESH_AFTER: i64 = 86_400;
 const MAX_KNOWN_ADDRESSES: usize = 8;
 
 #[derive(Default)]
@@ -26,6 +32,19 @@ struct Account {
 impl Account {
     fn knows(&self, ip: IpAddr, now: i64) -> bool {
         self.known.iter().any(|&(known, until)| known == ip && until > now)
+    }
+
+    fn known_until(&self, ip: IpAddr) -> Option<i64> {
+        self.known.iter().find(|&&(known, _)| known == ip).map(|&(_, until)| until)
+    }
+
+    /// Known until `until`: replaces an older entry of `ip`, and the oldest beyond the limit.
+    fn know(&mut self, ip: IpAddr, until: i64, now: i64) {
+        self.known.retain(|&(known, known_until)| known != ip && known_until > now);
+        if self.known.len() == MAX_KNOWN_ADDRESSES {
+            self.known.remove(0);
+        }
+        self.known.push((ip, until));
     }
 
     fn is_idle(&self, now: i64) -> bool {
@@ -44,7 +63,8 @@ impl LoginFailures {
         Self { allowed, accounts: Mutex::new(HashMap::new()) }
     }
 
-    /// Whether a password may be tried for `account` from `ip` now.
+    /// Whether a password may be tried for `account` from `ip` now: the
+    /// wait, if the back-off holds `ip` back.
     pub fn check(&self, account: &str, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
         if self.allowed == 0 {
             return Ok(());
@@ -73,19 +93,29 @@ impl LoginFailures {
         state.last_failure = now;
     }
 
-    pub fn succeeded(&self, account: &str, ip: IpAddr, now: i64) {
+    /// The owner logged in from `ip`: it is known for [`KNOWN_FOR`]. Returns
+    /// until when, if the store should be told (a new address, or a day since it was).
+    pub fn succeeded(&self, account: &str, ip: IpAddr, now: i64) -> Option<i64> {
         if self.allowed == 0 {
-            return;
+            return None;
         }
         let mut accounts = self.accounts.lock().expect("login lock poisoned");
         // The failures stay: forgetting them at the owner's login would hand an
         // attacker a fresh allowance each time. The owner's address is known now.
         let state = accounts.entry(account.to_lowercase()).or_default();
-        state.known.retain(|&(known, until)| known != ip && until > now);
-        if state.known.len() == MAX_KNOWN_ADDRESSES {
-            state.known.remove(0);
+        let until = now + KNOWN_FOR;
+        let told_until = state.known_until(ip).filter(|&told| told > now);
+        if told_until.is_some_and(|told| told + REFRESH_AFTER > until) {
+            return None;
         }
-        state.known.push((ip, now + KNOWN_FOR));
+        state.know(ip, until, now);
+        Some(until)
+    }
+
+    /// `ip` is known to `account` until `until`, as the store says.
+    pub fn known(&self, account: &str, ip: IpAddr, until: i64, now: i64) {
+        let mut accounts = self.accounts.lock().expect("login lock poisoned");
+        accounts.entry(account.to_lowercase()).or_default().know(ip, until, now);
     }
 
     pub fn forget_idle(&self, now: i64) {
@@ -138,6 +168,28 @@ mod tests {
         logins.succeeded("victim", OWNER, 100);
         assert!(logins.check("victim", ATTACKER, 100).is_err(), "the owner's login does not reset the attacker");
         assert!(logins.check("victim", OWNER, 100 + KNOWN_FOR + 1).is_ok());
+    }
+
+    #[test]
+    fn the_store_is_told_of_a_new_address_and_again_a_day_later() {
+        let logins = LoginFailures::new(2);
+        assert_eq!(logins.succeeded("owner", OWNER, 0), Some(KNOWN_FOR));
+        assert_eq!(logins.succeeded("Owner", OWNER, 3_600), None, "not at every request");
+        assert_eq!(logins.succeeded("owner", ATTACKER, 3_600), Some(3_600 + KNOWN_FOR), "another address");
+        let a_day_later = REFRESH_AFTER + 1;
+        assert_eq!(logins.succeeded("owner", OWNER, a_day_later), Some(a_day_later + KNOWN_FOR));
+        assert_eq!(LoginFailures::new(0).succeeded("owner", OWNER, 0), None, "no back-off, nothing to keep");
+    }
+
+    #[test]
+    fn an_address_the_store_knows_is_let_through() {
+        let logins = LoginFailures::new(1);
+        logins.failed("victim", 10);
+        logins.failed("victim", 10);
+        assert!(logins.check("victim", OWNER, 10).is_err());
+        logins.known("Victim", OWNER, 1_000, 10);
+        assert!(logins.check("victim", OWNER, 10).is_ok());
+        assert!(logins.check("victim", ATTACKER, 10).is_err());
     }
 
     #[test]

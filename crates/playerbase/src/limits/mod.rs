@@ -60,13 +60,36 @@ impl Limits {
     }
 
     /// The address becomes known to the account: by its /64 for IPv6, whose
-    /// privacy addresses change within it from day to day.
-    pub fn login_succeeded(&self, ip: IpAddr, account: &str, now: i64) {
-        self.login_failures.succeeded(account, network_of(ip), now);
+    /// privacy addresses change within it from day to day. Returns the
+    /// network and until when it is known, if the store should be told.
+    ///
+    /// The attempt is given back to the address: the limit is on guesses,
+    /// and a client that sends its password with every request (the Flask
+    /// API's way) must not run into it, nor make others behind its address do so.
+    pub fn login_succeeded(&self, ip: IpAddr, account: &str, now: i64) -> Option<(IpAddr, i64)> {
+        let network = network_of(ip);
+        give_back(&self.login_per_ip, network, 1.0);
+        self.login_failures.succeeded(account, network, now).map(|until| (network, until))
+    }
+
+    /// Whether failed passwords hold `ip` back from trying `account` now:
+    /// then it is worth asking the store whether the address is known.
+    pub fn login_held_back(&self, ip: IpAddr, account: &str, now: i64) -> bool {
+        self.login_failures.check(account, network_of(ip), now).is_err()
+    }
+
+    /// The store knows the address (`network_of`) for the account until `until`.
+    pub fn login_address_known(&self, ip: IpAddr, account: &str, until: i64, now: i64) {
+        self.login_failures.known(account, network_of(ip), until, now);
     }
 
     pub fn sign_up(&self, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
         take(&self.register_per_ip, network_of(ip), 1.0, now)
+    }
+
+    /// A sign-up refused before it cost a hash (bad input, a taken name) does not count.
+    pub fn sign_up_refused(&self, ip: IpAddr) {
+        give_back(&self.register_per_ip, network_of(ip), 1.0);
     }
 
     pub fn awards(&self, key_id: i64, count: usize, now: i64) -> Result<(), RetryAfter> {
@@ -88,7 +111,7 @@ impl Limits {
 /// What per-address limits count by: an IPv4 address, or an IPv6 address's
 /// /64. One subscriber is handed a whole /64 and could otherwise take a new
 /// address, and a new allowance, for every request.
-fn network_of(ip: IpAddr) -> IpAddr {
+pub fn network_of(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
@@ -100,6 +123,12 @@ fn network_of(ip: IpAddr) -> IpAddr {
 
 fn take<K: std::hash::Hash + Eq>(buckets: &Option<Buckets<K>>, key: K, cost: f64, now: i64) -> Result<(), RetryAfter> {
     buckets.as_ref().map_or(Ok(()), |buckets| buckets.take(key, cost, now as f64))
+}
+
+fn give_back<K: std::hash::Hash + Eq>(buckets: &Option<Buckets<K>>, key: K, cost: f64) {
+    if let Some(buckets) = buckets {
+        buckets.give_back(key, cost);
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod api_key_rows;
 pub mod awards;
+mod known_addresses;
 mod postgres;
 mod sqlite;
 pub mod twitch;
@@ -328,6 +329,12 @@ pub trait Store: Send + Sync + 'static {
     /// Ends a session and every token in it.
     async fn end_session(&self, session_id: i64) -> StoreResult<()>;
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64>;
+    /// Until when `network` (an address, or an IPv6 /64, as text) is known to
+    /// the player whose username key is `username_key`, if it still is at `now`.
+    async fn known_address(&self, username_key: &str, network: &str, now: i64) -> StoreResult<Option<i64>>;
+    /// The player logged in from `network`: known until `until`. A player keeps
+    /// its eight latest; `delete_expired_tokens` also forgets expired ones.
+    async fn remember_address(&self, player_id: i64, network: &str, until: i64) -> StoreResult<()>;
 
     /// Links a Twitch account to the player (replacing any other), or updates
     /// its login; false if there is no such player. `Taken(TwitchUserId)` if

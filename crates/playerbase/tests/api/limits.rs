@@ -6,7 +6,7 @@ use playerbase::Config;
 use playerbase::domain::Scope;
 use serde_json::json;
 
-use crate::support::{Reply, TestApp};
+use crate::support::{Reply, TestApp, basic};
 use crate::v1_accounts::{PASSWORD, api_key};
 
 fn config(edit: impl FnOnce(&mut playerbase::config::LimitsConfig)) -> Config {
@@ -71,6 +71,29 @@ async fn a_thousand_guesses_from_many_addresses_are_throttled_and_the_owner_stil
 }
 
 #[tokio::test]
+async fn the_owners_addresses_stay_known_after_a_restart() {
+    let t = TestApp::with_config(config(|limits| limits.login_failures_per_account = 2)).await;
+    t.register("victim", PASSWORD).await;
+    assert_eq!(login_from(&t, "198.51.100.7", "victim", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(login_from(&t, "2001:db8:1:2::aaaa", "Victim", PASSWORD).await.status, StatusCode::OK);
+
+    // A new process on the same database: no failures, no addresses in memory.
+    let restarted = t.another_instance().await;
+    restarted.state.clock.pause();
+    for n in 0..2 {
+        let guess = login_from(&restarted, &format!("10.0.0.{n}"), "victim", "wrong-guess").await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    retry_after(&login_from(&restarted, "192.0.2.50", "victim", PASSWORD).await);
+    let owner = login_from(&restarted, "198.51.100.7", "victim", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "the owner's address is known from the database: {}", owner.body);
+    let same_network = login_from(&restarted, "2001:db8:1:2::bbbb", "VICTIM", PASSWORD).await;
+    assert_eq!(same_network.status, StatusCode::OK, "an IPv6 address is known by its /64: {}", same_network.body);
+    retry_after(&login_from(&restarted, "2001:db8:1:3::aaaa", "victim", PASSWORD).await);
+    drop(restarted);
+}
+
+#[tokio::test]
 async fn guessing_the_current_password_with_a_stolen_token_is_limited_too() {
     let t = TestApp::with_config(config(|limits| limits.login_failures_per_account = 2)).await;
     t.state.clock.pause();
@@ -112,6 +135,48 @@ async fn sign_ups_are_limited_per_address_but_not_for_api_keys() {
             StatusCode::CREATED
         );
     }
+}
+
+#[tokio::test]
+async fn refused_sign_ups_count_only_when_they_probe_an_email() {
+    let t = TestApp::with_config(config(|limits| limits.register_per_ip = 2)).await;
+    t.state.clock.pause();
+    let sign_up = |name: &str, email: &str| {
+        let body = json!({"username": name, "password": PASSWORD, "email": email}).to_string().into_bytes();
+        let t = &t;
+        async move { t.send_with(Method::POST, "/api/users", &[("x-forwarded-for", "203.0.113.4")], Some(body)).await }
+    };
+    assert_eq!(sign_up("kicksent", "k@example.com").await.status, StatusCode::CREATED);
+    for _ in 0..5 {
+        assert_eq!(sign_up("KickSent", "other@example.com").await.status, StatusCode::CONFLICT, "a taken name");
+        assert_eq!(sign_up("has space", "other@example.com").await.status, StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(sign_up("fresh_name", "k@example.com").await.status, StatusCode::CONFLICT, "a taken email counts");
+    retry_after(&sign_up("another", "another@example.com").await);
+}
+
+#[tokio::test]
+async fn logins_that_succeed_do_not_use_up_the_address_allowance() {
+    let t = TestApp::with_config(config(|limits| limits.login_per_ip = 3)).await;
+    t.state.clock.pause();
+    t.register("kicksent", PASSWORD).await;
+    // The Flask API's clients send their password with every request.
+    let basic = basic("kicksent", PASSWORD);
+    for n in 0..20 {
+        let reply = t
+            .send_with(
+                Method::GET,
+                "/api/resource",
+                &[("authorization", &basic), ("x-forwarded-for", "203.0.113.5")],
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "request {n}: {}", reply.body);
+    }
+    for _ in 0..3 {
+        assert_eq!(login_from(&t, "203.0.113.5", "kicksent", "wrong-guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    retry_after(&login_from(&t, "203.0.113.5", "kicksent", PASSWORD).await);
 }
 
 #[tokio::test]

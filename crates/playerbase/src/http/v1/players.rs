@@ -71,11 +71,8 @@ async fn create_player(
             Caller::Player(_) | Caller::Key(_) => AppError::forbidden("missing_scope", why),
         });
     }
-    if !trusted {
-        if state.config.auth.registration == Registration::Closed {
-            return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
-        }
-        state.limits.sign_up(ip.0, state.clock.now())?;
+    if !trusted && state.config.auth.registration == Registration::Closed {
+        return Err(AppError::forbidden("registration_closed", "sign-up is closed on this server"));
     }
     let sign_up = SignUp {
         username: body.username,
@@ -83,7 +80,11 @@ async fn create_player(
         email: body.email,
         twitch_user_id: body.twitch_user_id,
     };
-    let player = accounts::create_player(&state, sign_up).await?;
+    let player = if trusted {
+        accounts::create_player(&state, sign_up).await?
+    } else {
+        accounts::sign_up_from(&state, ip.0, sign_up).await?
+    };
     let location = format!("/api/v1/players/{}", player.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(PublicPlayer::new(&player, &state.stats))))
 }

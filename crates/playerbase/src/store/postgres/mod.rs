@@ -30,6 +30,7 @@ use super::{
 use crate::auth::token::TokenHash;
 use crate::domain::{Email, PeriodKey, Scope, TwitchUserId, Username};
 use crate::store::awards::{IdempotencyKey, LedgerRow, StoredReply, WriteTx};
+use crate::store::known_addresses;
 use crate::store::twitch::{NewEventSubMessage, PendingMessage, Revocation, Stream};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -157,6 +158,16 @@ impl Store for PgStore {
 
     async fn end_session(&self, session_id: i64) -> StoreResult<()> {
         sessions::end(&self.pool, session_id).await
+    }
+
+    async fn known_address(&self, username_key: &str, network: &str, now: i64) -> StoreResult<Option<i64>> {
+        let mut conn = self.pool.acquire().await?;
+        known_addresses::known_until::<sqlx::Postgres>(&mut conn, username_key, network, now).await
+    }
+
+    async fn remember_address(&self, player_id: i64, network: &str, until: i64) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        known_addresses::remember::<sqlx::Postgres>(&mut conn, player_id, network, until).await
     }
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {

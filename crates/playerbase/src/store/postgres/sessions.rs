@@ -106,6 +106,7 @@ pub async fn delete_expired(pool: &PgPool, now: i64) -> StoreResult<u64> {
     sqlx::query("DELETE FROM sessions WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.session_id = sessions.id)")
         .execute(&mut *tx)
         .await?;
+    crate::store::known_addresses::forget_expired::<sqlx::Postgres>(&mut tx, now).await?;
     tx.commit().await?;
     Ok(deleted.rows_affected())
 }

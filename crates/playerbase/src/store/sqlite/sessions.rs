@@ -99,6 +99,7 @@ pub async fn delete_expired(pool: &SqlitePool, now: i64) -> StoreResult<u64> {
     sqlx::query("DELETE FROM sessions WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.session_id = sessions.id)")
         .execute(&mut *tx)
         .await?;
+    crate::store::known_addresses::forget_expired::<sqlx::Sqlite>(&mut tx, now).await?;
     tx.commit().await?;
     Ok(deleted.rows_affected())
 }

@@ -80,7 +80,6 @@ pub async fn submit(
     if closed(&state) {
         return Ok(show(&state, &headers, StatusCode::FORBIDDEN, form, None));
     }
-    state.limits.sign_up(ip.0, state.clock.now()).map_err(AppError::from)?;
     if form.password != form.confirm {
         let error = Some("The two passwords differ.".to_owned());
         return Ok(show(&state, &headers, StatusCode::BAD_REQUEST, form, error));
@@ -91,7 +90,7 @@ pub async fn submit(
         email: Some(form.email.clone()),
         twitch_user_id: None,
     };
-    match accounts::create_player(&state, sign_up).await {
+    match accounts::sign_up_from(&state, ip.0, sign_up).await {
         Ok(player) => {
             let cookie = start_session(&state, player.id).await?;
             Ok((cookie, Redirect::to(&format!("/players/{}", player.username))).into_response())

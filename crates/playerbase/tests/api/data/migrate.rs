@@ -14,9 +14,10 @@ use crate::database::{FreshDatabase, postgres_url};
 use crate::support::{TestApp, basic, bearer};
 use crate::v1_accounts::{PASSWORD, api_key, create_player, login, login_with, me_status, refresh, refresh_reply};
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "players",
     "player_stats",
+    "known_addresses",
     "sessions",
     "tokens",
     "api_keys",
