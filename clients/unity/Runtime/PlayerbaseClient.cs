@@ -175,7 +175,7 @@ namespace Playerbase
 
         /// <summary>
         /// Changes the email and/or password (null leaves either as it is).
-        /// 401 when <paramref name="currentPassword"/> is wrong. A new password
+        /// 401 <c>wrong_password</c> when <paramref name="currentPassword"/> is wrong. A new password
         /// ends the player's other sessions; this one stays.
         /// </summary>
         public async Task<Player> UpdateMeAsync(string currentPassword, string newEmail = null, string newPassword = null, CancellationToken cancel = default(CancellationToken))
@@ -216,7 +216,8 @@ namespace Playerbase
             }
             catch (PlayerbaseException e)
             {
-                if (e.Status != 401 || Session == null) throw;
+                // wrong_password: the token is fine, the password sent to confirm a change is not.
+                if (e.Status != 401 || e.Code == "wrong_password" || Session == null) throw;
             }
             // A concurrent request may have refreshed meanwhile; then its tokens are the new ones.
             if (ReferenceEquals(Session, refused)) await RefreshAsync(cancel);

@@ -15,6 +15,10 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     Unauthorized(String),
+    /// The caller's credentials are fine, but the current password it sent
+    /// to confirm a change is wrong: a client must not refresh and retry.
+    #[error("{0}")]
+    WrongPassword(String),
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
     #[error("{message}")]
@@ -59,6 +63,7 @@ impl AppError {
         match self {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::WrongPassword(_) => (StatusCode::UNAUTHORIZED, "wrong_password"),
             Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::NotFound { code, .. } => (StatusCode::NOT_FOUND, code),
             Self::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),

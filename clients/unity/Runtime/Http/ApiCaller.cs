@@ -103,8 +103,9 @@ namespace Playerbase
             string code = "http_" + response.Status, message = response.Body;
             try
             {
-                var body = Json.Parse<ErrorBody>(response.Body);
-                if (body.error != null && !string.IsNullOrEmpty(body.error.code))
+                // Unity's JsonUtility gives null for an empty body (a proxy's 502, say).
+                var body = string.IsNullOrEmpty(response.Body) ? null : Json.Parse<ErrorBody>(response.Body);
+                if (body != null && body.error != null && !string.IsNullOrEmpty(body.error.code))
                 {
                     code = body.error.code;
                     message = body.error.message;

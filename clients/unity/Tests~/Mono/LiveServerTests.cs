@@ -138,11 +138,13 @@ namespace Playerbase.Tests
 
             Add(tests, "update the account: email, then password", async () =>
             {
-                var players = client();
+                var recorder = new RecordingTransport(new HttpClientTransport());
+                var players = new PlayerbaseClient(baseUrl, recorder);
                 var name = Name("update");
                 await players.CreatePlayerAsync(name, Password);
                 await players.LoginAsync(name, Password);
-                await Check.Fails(401, "unauthorized", () => players.UpdateMeAsync("wrong-password", newEmail: name + "@example.org"), "a wrong current password");
+                await Check.Fails(401, "wrong_password", () => players.UpdateMeAsync("wrong-password", newEmail: name + "@example.org"), "a wrong current password");
+                Check.That(!recorder.Requests.Any(r => r.Url.EndsWith("/api/v1/auth/refresh")), "a wrong password is not a token to refresh: " + recorder.PathsAndStatuses());
                 var updated = await players.UpdateMeAsync(Password, newEmail: name + "@example.org");
                 Check.Equal((name + "@example.org").ToLowerInvariant(), updated.email.ToLowerInvariant(), "the new email");
                 await players.UpdateMeAsync(Password, newPassword: "n3w-secret-pw");
@@ -157,7 +159,7 @@ namespace Playerbase.Tests
                 var name = Name("delete");
                 var created = await players.CreatePlayerAsync(name, Password);
                 await players.LoginAsync(name, Password);
-                await Check.Fails(401, "unauthorized", () => players.DeleteMeAsync("wrong-password"), "a wrong password");
+                await Check.Fails(401, "wrong_password", () => players.DeleteMeAsync("wrong-password"), "a wrong password");
                 await players.DeleteMeAsync(Password);
                 Check.Equal(null, players.Session, "session after deleting");
                 await Check.Fails(404, "player_not_found", () => client().GetPlayerAsync(created.id), "the deleted player");

@@ -50,6 +50,16 @@ namespace Playerbase.Tests
                     Check.Equal(2, fake.Requests.Count, "requests");
                 }
             }));
+            tests.Add(Test("an error with an empty body (a proxy's 502) is a PlayerbaseException, not a NullReferenceException", async () =>
+            {
+                using (var fake = new FakeServer(n => new FakeServer.Answer { Status = 502, Body = "" }))
+                {
+                    var client = new PlayerbaseClient(fake.BaseUrl, null, new NullOnEmptyParser());
+                    var error = await Check.Fails(502, "http_502", () => client.LoginAsync("a", "b"), "an empty 502");
+                    Check.Equal(1, fake.Requests.Count, "a login is not repeated");
+                    Check.Equal(TimeSpan.Zero, error.RetryAfter, "no wait to keep");
+                }
+            }));
             tests.Add(Test("429: a wait longer than MaxRetryAfter is not waited out", async () =>
             {
                 using (var fake = new FakeServer(n => FakeServer.TooManyRequests("3600")))
@@ -62,6 +72,15 @@ namespace Playerbase.Tests
                     Check.That(clock.Elapsed < TimeSpan.FromSeconds(5), "answered at once");
                 }
             }));
+        }
+
+        /// <summary>As Unity's JsonUtility: null for an empty text, where the field reader throws.</summary>
+        private sealed class NullOnEmptyParser : IJsonParser
+        {
+            public T Parse<T>(string json) where T : new()
+            {
+                return string.IsNullOrEmpty(json) ? default(T) : new FieldJsonParser().Parse<T>(json);
+            }
         }
 
         private static KeyValuePair<string, Func<Task>> Test(string name, Func<Task> body)

@@ -73,6 +73,15 @@ pub async fn hash_new_password(state: &AppState, password: String) -> AppResult<
     Ok(state.passwords.hash(password).await?)
 }
 
+/// [`hash_new_password`] for an optional new password: absent or empty is
+/// none, as Unity's `JsonUtility` sends `""` for unset strings.
+pub async fn hash_optional_new_password(state: &AppState, password: Option<String>) -> AppResult<Option<String>> {
+    match password.filter(|password| !password.is_empty()) {
+        Some(password) => Ok(Some(hash_new_password(state, password).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Whether `password` is the player's; a player without one never matches.
 pub async fn password_matches(state: &AppState, player: &PlayerRecord, password: &str) -> AppResult<bool> {
     Ok(state.passwords.verify(password.to_owned(), player.password_hash.clone()).await?)

@@ -187,7 +187,9 @@ pub struct UpdateUser {
     username: String,
     /// The current password; must be right.
     password: String,
+    /// Absent, null or `""` leaves the password as it is.
     new_password: Option<String>,
+    /// Absent, null or `""` leaves the email as it is.
     email: Option<String>,
 }
 
@@ -208,10 +210,7 @@ async fn update_user(
 ) -> AppResult<Json<UserRef>> {
     let player = authn::verify_login(&state, ip, &body.username, &body.password).await?;
     let email = parse_optional_email(body.email.as_deref())?;
-    let password_hash = match body.new_password {
-        Some(new_password) => Some(accounts::hash_new_password(&state, new_password).await?),
-        None => None,
-    };
+    let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
     let ends_sessions = password_hash.is_some();
     state.store.update_account(player.id, AccountChange { email, password_hash, keep_session: None }).await?;
     if ends_sessions {

@@ -160,6 +160,17 @@ async fn defect_update_needs_the_right_password_and_applies_both_changes() {
     let me = t.get_as("/api/resource", &basic("kicksent", "brand-new-pw")).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["email"], "k@example.com");
+
+    // A Unity class serialised with JsonUtility sends "" for the fields it leaves unset.
+    let email_only = t
+        .post(
+            "/api/users/update/",
+            json!({"username": "kicksent", "password": "brand-new-pw", "new_password": "", "email": "kk@example.com"}),
+        )
+        .await;
+    assert_eq!(email_only.status, StatusCode::OK, "{}", email_only.body);
+    let me = t.get_as("/api/resource", &basic("kicksent", "brand-new-pw")).await;
+    assert_eq!(me.body["email"], "kk@example.com", "the email changed, the password did not");
 }
 
 #[tokio::test]

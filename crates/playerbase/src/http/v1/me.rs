@@ -39,7 +39,8 @@ pub struct UpdateMe {
     current_password: String,
     /// A new email; absent, null or `""` leaves it as it is.
     email: Option<String>,
-    /// Ends every other session of the player; the caller's stays.
+    /// Ends every other session of the player; the caller's stays. Absent,
+    /// null or `""` leaves the password as it is.
     new_password: Option<String>,
 }
 
@@ -53,7 +54,7 @@ async fn require_password(state: &AppState, ip: ClientIp, caller: &CurrentPlayer
         Ok(())
     } else {
         state.limits.login_failed(&player.username, now);
-        Err(AppError::unauthorized("the current password is wrong, or the account has none"))
+        Err(AppError::WrongPassword("the current password is wrong, or the account has none".into()))
     }
 }
 
@@ -63,7 +64,7 @@ async fn require_password(state: &AppState, ip: ClientIp, caller: &CurrentPlayer
     responses(
         (status = 200, body = PrivatePlayer),
         (status = 400, body = ErrorBody, description = "invalid new password or email, malformed JSON"),
-        (status = 401, body = ErrorBody, description = "bad credentials, or wrong current password"),
+        (status = 401, body = ErrorBody, description = "`unauthorized`: no, invalid or expired credentials; `wrong_password`: the current password is wrong (the token is fine: do not refresh)"),
         (status = 409, body = ErrorBody, description = "email taken"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
     ))]
@@ -75,10 +76,7 @@ async fn update_me(
 ) -> AppResult<Json<PrivatePlayer>> {
     require_password(&state, ip, &caller, &body.current_password).await?;
     let email = parse_optional_email(body.email.as_deref())?;
-    let password_hash = match body.new_password {
-        Some(new_password) => Some(accounts::hash_new_password(&state, new_password).await?),
-        None => None,
-    };
+    let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
     let player_id = caller.player.id;
     state
         .store
@@ -103,7 +101,7 @@ pub struct DeleteMe {
     responses(
         (status = 204, description = "the account is gone"),
         (status = 400, body = ErrorBody, description = "missing field, malformed JSON"),
-        (status = 401, body = ErrorBody, description = "bad credentials, or wrong current password"),
+        (status = 401, body = ErrorBody, description = "`unauthorized`: no, invalid or expired credentials; `wrong_password`: the current password is wrong (the token is fine: do not refresh)"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
     ))]
 async fn delete_me(

@@ -47,6 +47,7 @@ async fn patch_changes_the_email_with_the_current_password() {
 
     let wrong = patch_me(&t, &auth, json!({"current_password": "wrong password", "email": "k@example.com"})).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.code(), "wrong_password", "not a token's failure: a client must not refresh and retry");
     let missing = patch_me(&t, &auth, json!({"email": "k@example.com"})).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     let invalid = patch_me(&t, &auth, json!({"current_password": PASSWORD, "email": "nope"})).await;
@@ -62,6 +63,13 @@ async fn patch_changes_the_email_with_the_current_password() {
     assert_eq!(t.get_as("/api/v1/me", &auth).await.body["email"], "k@example.com");
     let kept = patch_me(&t, &auth, json!({"current_password": PASSWORD, "email": ""})).await;
     assert_eq!(kept.body["email"], "k@example.com", "an empty email leaves it as it is");
+
+    // Unity's JsonUtility sends "" for every unset string.
+    let unity = json!({"current_password": PASSWORD, "email": "kk@example.com", "new_password": ""});
+    let email_only = patch_me(&t, &auth, unity).await;
+    assert_eq!(email_only.status, StatusCode::OK, "{}", email_only.body);
+    assert_eq!(email_only.body["email"], "kk@example.com");
+    assert_eq!(login_reply(&t, "kicksent", PASSWORD).await.status, StatusCode::OK, "the password is as it was");
 }
 
 #[tokio::test]
