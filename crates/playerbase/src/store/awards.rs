@@ -98,6 +98,17 @@ pub trait WriteTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
+/// The id of the ledger's newest row (0 for none), from either store.
+pub async fn last_ledger_id<'c, DB>(executor: impl sqlx::Executor<'c, Database = DB>) -> StoreResult<i64>
+where
+    DB: sqlx::Database,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ledger").fetch_one(executor).await?)
+}
+
 /// The first answer given under `key`, from either store: the query is the same SQL on both.
 pub async fn stored_reply<'c, DB>(
     executor: impl sqlx::Executor<'c, Database = DB>,

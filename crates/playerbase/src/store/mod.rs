@@ -369,8 +369,10 @@ pub trait Store: Send + Sync + 'static {
     async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>>;
     /// A player's ledger, newest first, below the id `before`.
     async fn ledger_page(&self, player_id: i64, before: Option<i64>, limit: u32) -> StoreResult<Vec<LedgerRow>>;
-    /// The ledger after the id `after`, oldest first.
-    async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>>;
+    /// The newest `limit` rows of the ledger after the id `after`, oldest first.
+    async fn ledger_tail(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>>;
+    /// The id of the ledger's newest row; 0 while it is empty.
+    async fn last_ledger_id(&self) -> StoreResult<i64>;
     async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>>;
     /// Calls `each(period, stat, player_id, value)` for every stored value of
     /// `periods`, all read in one snapshot; returns the id of the last

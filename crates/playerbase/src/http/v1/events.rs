@@ -24,7 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// A live stream of `award` events. Reconnect with `Last-Event-ID` to get
-/// what was missed (up to 1,000). A reader too slow to keep up is sent
+/// what was missed (the newest 1,000; `event: lagged` with `{"missed": N}`
+/// first if there were more). A reader too slow to keep up is sent
 /// `event: lagged` with `{"missed": N}` and skipped ahead.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<i64>, Header, description = "the last event id seen")),
@@ -40,16 +41,37 @@ async fn events(
     let live = state.events.subscribe();
     let last_seen =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
-    let backlog = match last_seen {
-        Some(after) => state.store.ledger_after(after, CATCH_UP).await?,
-        None => Vec::new(),
+    let (backlog, last_sent) = match last_seen {
+        Some(after) => catch_up(&state, after).await?,
+        None => (Vec::new(), 0),
     };
-    let last_sent = backlog.last().map(|row| row.id).or(last_seen).unwrap_or(0);
-    let backlog = backlog.into_iter().filter_map(from_ledger).map(|e| award_event(&e)).collect::<Vec<_>>();
     let stream = futures_util::stream::iter(backlog.into_iter().map(Ok))
         .chain(live_events(live, last_sent))
         .take_until(state.events.closed());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// What a client that last saw `after` missed, and the last id that covers.
+/// Past [`CATCH_UP`] events it is told how many it missed before the newest
+/// ones. An id beyond the ledger's newest (a client of a database since
+/// restored or replaced) would mute the stream until the ledger caught up
+/// with it: the stream starts from the newest instead.
+async fn catch_up(state: &AppState, after: i64) -> AppResult<(Vec<Event>, i64)> {
+    let rows = state.store.ledger_tail(after, CATCH_UP).await?;
+    let Some(last) = rows.last().map(|row| row.id) else {
+        return Ok((Vec::new(), after.min(state.store.last_ledger_id().await?)));
+    };
+    let mut events = Vec::with_capacity(rows.len() + 1);
+    let skipped = rows[0].id - after - 1;
+    if rows.len() == CATCH_UP as usize && skipped > 0 {
+        events.push(lagged(skipped as u64));
+    }
+    events.extend(rows.into_iter().filter_map(from_ledger).map(|event| award_event(&event)));
+    Ok((events, last))
+}
+
+fn lagged(missed: u64) -> Event {
+    Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"))
 }
 
 fn from_ledger(row: LedgerRow) -> Option<AwardEvent> {
@@ -76,10 +98,7 @@ fn live_events(
             match receiver.recv().await {
                 Ok(event) if event.id <= last_sent => continue,
                 Ok(event) => return Some((Ok(award_event(&event)), (receiver, event.id))),
-                Err(RecvError::Lagged(missed)) => {
-                    let lagged = Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"));
-                    return Some((Ok(lagged), (receiver, last_sent)));
-                }
+                Err(RecvError::Lagged(missed)) => return Some((Ok(lagged(missed)), (receiver, last_sent))),
                 Err(RecvError::Closed) => return None,
             }
         }

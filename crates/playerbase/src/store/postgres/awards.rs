@@ -255,10 +255,10 @@ pub async fn ledger_page(
     .await?)
 }
 
-pub async fn ledger_after(pool: &PgPool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+pub async fn ledger_tail(pool: &PgPool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {LEDGER_COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
-         WHERE l.id > $1 ORDER BY l.id LIMIT $2"
+        "SELECT * FROM (SELECT {LEDGER_COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
+         WHERE l.id > $1 ORDER BY l.id DESC LIMIT $2) AS tail ORDER BY id"
     ))
     .bind(after)
     .bind(i64::from(limit))

@@ -227,8 +227,12 @@ impl Store for PgStore {
         awards::ledger_page(&self.pool, player_id, before, limit).await
     }
 
-    async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
-        awards::ledger_after(&self.pool, after, limit).await
+    async fn ledger_tail(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+        awards::ledger_tail(&self.pool, after, limit).await
+    }
+
+    async fn last_ledger_id(&self) -> StoreResult<i64> {
+        crate::store::awards::last_ledger_id(&self.pool).await
     }
 
     async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {

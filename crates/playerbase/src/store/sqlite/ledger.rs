@@ -114,11 +114,11 @@ async fn start_below(conn: &mut SqliteConnection, player_id: i64, before: Option
     .await?)
 }
 
-/// Every row after `after`, oldest first, for replaying live events.
-pub async fn after(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+/// The newest `limit` rows after `after`, oldest first, for replaying live events.
+pub async fn tail(pool: &SqlitePool, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
-         WHERE l.id > $1 ORDER BY l.id LIMIT $2"
+        "SELECT * FROM (SELECT {COLUMNS} FROM ledger l LEFT JOIN players p ON p.id = l.player_id \
+         WHERE l.id > $1 ORDER BY l.id DESC LIMIT $2) AS tail ORDER BY id"
     ))
     .bind(after)
     .bind(limit)

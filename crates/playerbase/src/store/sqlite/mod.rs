@@ -223,8 +223,12 @@ impl Store for SqliteStore {
         ledger::page(&self.readers, player_id, before, limit).await
     }
 
-    async fn ledger_after(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
-        ledger::after(&self.readers, after, limit).await
+    async fn ledger_tail(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>> {
+        ledger::tail(&self.readers, after, limit).await
+    }
+
+    async fn last_ledger_id(&self) -> StoreResult<i64> {
+        crate::store::awards::last_ledger_id(&self.readers).await
     }
 
     async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>> {

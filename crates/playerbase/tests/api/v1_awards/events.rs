@@ -100,6 +100,43 @@ async fn a_reconnecting_client_gets_what_it_missed() {
 }
 
 #[tokio::test]
+async fn a_client_that_missed_more_than_the_catch_up_is_told_how_many_then_sent_the_newest() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    g.award(id, json!({"meleeAtkXp": 1})).await;
+    let seen = g.t.get(&format!("/api/v1/players/{id}/awards")).await.body["awards"][0]["id"].as_i64().unwrap();
+    let awards: Vec<Value> = (0..1_500).map(|_| json!({"player_id": id, "stat": "meleeAtkXp", "amount": 1})).collect();
+    assert_eq!(g.batch(json!({"awards": awards}), None).await.body, json!({"applied": 1_500}));
+
+    let mut stream = EventStream::open(&g, Some(&seen.to_string())).await;
+    g.award(id, json!({"meleeAtkXp": 1})).await;
+    let lagged = stream.next().await;
+    assert_eq!((lagged.event.as_str(), &lagged.data), ("lagged", &json!({"missed": 500})));
+    let first = stream.next().await;
+    assert_eq!((first.id, first.data["value"].as_i64()), (Some(seen + 501), Some(502)), "the newest 1,000 follow");
+    let mut last = first;
+    for _ in 1..1_000 {
+        let next = stream.next().await;
+        assert_eq!(next.id, last.id.map(|id| id + 1), "in order, none skipped");
+        last = next;
+    }
+    let live = stream.next().await;
+    assert_eq!((live.event.as_str(), live.data["value"].as_i64()), ("award", Some(1_502)), "then the live one");
+}
+
+#[tokio::test]
+async fn a_last_event_id_from_beyond_the_ledger_does_not_mute_the_stream() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    g.award(id, json!({"meleeAtkXp": 1})).await;
+    // An overlay reconnecting to a database restored from an older backup.
+    let mut stream = EventStream::open(&g, Some("99999999")).await;
+    g.award(id, json!({"meleeAtkXp": 2})).await;
+    let live = stream.next().await;
+    assert_eq!((live.event.as_str(), live.data["amount"].as_i64()), ("award", Some(2)));
+}
+
+#[tokio::test]
 async fn a_slow_reader_is_told_it_lagged_and_never_slows_the_writer() {
     let g = Game::new().await;
     let id = g.player("kicksent").await;
