@@ -27,6 +27,7 @@ use crate::http::v1::auth::TokenPair;
 use crate::http::views::PrivatePlayer;
 use crate::state::AppState;
 use crate::twitch::login::{self, Intent, Pending, Start, Started};
+use crate::web::errors::WebError;
 
 const TAG: &str = "Log in with Twitch";
 
@@ -185,6 +186,7 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(param
     // here (in this browser, when it started at /auth/twitch), and says what for.
     let pending = match login::take_state(&state, params.state.as_deref(), browser_binding(&headers)).await {
         Ok(pending) => pending,
+        Err(err) if is_browser(&headers) => return private(&state, web_error(err).into_response()),
         Err(err) => return private(&state, err.into_response()),
     };
     let finished = finish(&state, &pending, &params).await;
@@ -199,9 +201,41 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(param
                 }
                 Redirect::to(&login::with_param(redirect, "error", code)).into_response()
             }
+            (Err(err), None) if pending.in_browser => web_error(err).into_response(),
             (Err(err), None) => err.into_response(),
         },
     )
+}
+
+/// A person's browser on the website's "Log in with Twitch", not a game: it
+/// carries the cookie the website's start set, or asks for a page.
+fn is_browser(headers: &HeaderMap) -> bool {
+    let asks_for_html =
+        headers.get(header::ACCEPT).and_then(|accept| accept.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    browser_binding(headers).is_some() || asks_for_html
+}
+
+/// The website's page for a failed Twitch login, saying what to do next.
+fn web_error(err: AppError) -> WebError {
+    use axum::http::StatusCode;
+    match error_code(&err) {
+        "twitch_access_denied" => WebError::new(
+            StatusCode::FORBIDDEN,
+            "Twitch login cancelled",
+            "Twitch was not allowed to log you in. Log in with your password, or try Twitch again.",
+        ),
+        "missing_state" | "invalid_state" => WebError::new(
+            StatusCode::BAD_REQUEST,
+            "This Twitch login has expired",
+            "It was started too long ago, or already used. Start it again from the login page.",
+        ),
+        "twitch_login_failed" => WebError::new(
+            StatusCode::BAD_GATEWAY,
+            "Twitch did not answer",
+            "Twitch could not confirm the login just now. Try again in a moment.",
+        ),
+        _ => WebError::from(err),
+    }
 }
 
 async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) -> AppResult<Response> {

@@ -228,7 +228,9 @@ async fn twitch_login_started_in_a_browser_finishes_only_in_that_browser() {
     let state = param(started.header("location"), "state").unwrap();
     let path = format!("/auth/twitch/callback?code={}&state={state}", fake.consent(VIEWER_ID, VIEWER_LOGIN));
     let other = t.send_with(axum::http::Method::GET, &path, &[("cookie", "playerbase_twitch_login=other")], None).await;
-    assert_eq!(other.code(), "invalid_state");
+    assert_eq!(other.status, StatusCode::BAD_REQUEST);
+    assert!(other.header("content-type").starts_with("text/html"), "a browser gets a page");
+    assert!(String::from_utf8_lossy(&other.raw).contains("This Twitch login has expired"));
 
     let started = t.get("/auth/twitch").await;
     let cookie_header = format!("theme=dark; {}", cookie_of(started.header("set-cookie")));
@@ -250,4 +252,27 @@ async fn twitch_login_started_in_a_browser_finishes_only_in_that_browser() {
     assert_eq!(account.status, StatusCode::OK);
     let page = String::from_utf8(account.raw).unwrap();
     assert!(page.contains(VIEWER_LOGIN), "the account page of the Twitch account's player");
+}
+
+#[tokio::test]
+async fn a_website_twitch_login_that_fails_ends_on_a_page_not_json() {
+    let (fake, t) = app().await;
+    let started = t.get("/auth/twitch").await;
+    let cookie = cookie_of(started.header("set-cookie")).to_owned();
+    let state = param(started.header("location"), "state").unwrap();
+    let cancelled = format!("/auth/twitch/callback?error=access_denied&state={state}");
+    let page = t.send_with(axum::http::Method::GET, &cancelled, &[("cookie", &cookie)], None).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.header("content-type").starts_with("text/html"), "{:?}", page.headers);
+    let text = String::from_utf8_lossy(&page.raw);
+    assert!(text.contains("Twitch login cancelled") && text.contains("try Twitch again"), "{text}");
+
+    // Used once: the same state again, from a browser asking for a page.
+    let path = format!("/auth/twitch/callback?code={}&state={state}", fake.consent(VIEWER_ID, VIEWER_LOGIN));
+    let again = t.send_with(axum::http::Method::GET, &path, &[("accept", "text/html,*/*;q=0.8")], None).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&again.raw).contains("Start it again from the login page"));
+    // A game's client asking for JSON still gets the API's error shape.
+    let api = t.get(&path).await;
+    assert_eq!(api.code(), "invalid_state");
 }
