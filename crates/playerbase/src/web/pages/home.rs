@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::standings::{self, Row};
-use crate::domain::PeriodKey;
+use crate::domain::{Period, PeriodKey};
 use crate::state::AppState;
 use crate::web::errors::WebError;
 use crate::web::layout::{Layout, render};
@@ -36,7 +36,7 @@ pub async fn page(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewe
         .map(|(def, top)| Card {
             key: def.key.clone(),
             label: def.label.clone(),
-            rows: standings::rows(def, top, &names),
+            rows: standings::rows(def, Period::All, top, &names),
         })
         .collect();
     Ok(render(&HomePage { layout: Layout::new(&state, "Top players", viewer.as_ref()), cards }))

@@ -117,7 +117,7 @@ pub async fn page(
         layout: Layout::new(&state, format!("{} · {}", def.label, period_label(period)), viewer.as_ref()),
         label: def.label.clone(),
         period_label: period_label(period),
-        has_levels: def.levels.is_some(),
+        has_levels: def.levels.is_some() && period == Period::All,
         periods: Period::ALL
             .into_iter()
             .map(|p| Link { label: period_label(p).into(), href: href(&stat, p, 1), current: p == period })
@@ -127,7 +127,7 @@ pub async fn page(
             .iter()
             .map(|d| Link { label: d.label.clone(), href: href(&d.key, period, 1), current: d.key == stat })
             .collect(),
-        rows: standings::rows(def, &top, &names),
+        rows: standings::rows(def, period, &top, &names),
         total: grouped(total as i64),
         page,
         pages,

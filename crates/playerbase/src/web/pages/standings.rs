@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::domain::Period;
 use crate::domain::stats::StatDef;
 use crate::error::AppResult;
 use crate::leaderboards::Standing;
@@ -28,7 +29,10 @@ pub async fn names<'a>(
 }
 
 /// Rows of `def`'s board; a player deleted since the board was read drops out.
-pub fn rows(def: &StatDef, standings: &[Standing], names: &HashMap<i64, String>) -> Vec<Row> {
+/// A level is of an all-time value: the rows of a period's board (today's
+/// gains, say) have none, or a level-99 player would show level 1 there.
+pub fn rows(def: &StatDef, period: Period, standings: &[Standing], names: &HashMap<i64, String>) -> Vec<Row> {
+    let levels = def.levels.as_ref().filter(|_| period == Period::All);
     standings
         .iter()
         .filter_map(|s| {
@@ -36,7 +40,7 @@ pub fn rows(def: &StatDef, standings: &[Standing], names: &HashMap<i64, String>)
                 rank: s.rank,
                 username: names.get(&s.player_id)?.clone(),
                 value: grouped(s.value),
-                level: def.levels.as_ref().map(|curve| curve.level(s.value)),
+                level: levels.map(|curve| curve.level(s.value)),
             })
         })
         .collect()

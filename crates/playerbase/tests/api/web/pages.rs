@@ -105,6 +105,25 @@ async fn static_files_are_embedded_and_cached_by_version() {
 }
 
 #[tokio::test]
+async fn a_periods_board_shows_no_level_of_its_gains() {
+    let t = app_with_players(3).await;
+    let key = api_key(&t, "game", &[Scope::AwardsWrite]).await;
+    let body = json!({"stats": {"meleeAtkXp": 5}}).to_string().into_bytes();
+    let reply = t.send(axum::http::Method::POST, "/api/v1/players/3/awards", Some(&bearer(&key)), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut visitor = Visitor::new(&t);
+    let all_time = visitor.get("/leaderboards/meleeAtkXp").await;
+    assert!(all_time.html.contains("<th scope=\"col\">Level</th>"), "levels of all-time values");
+    let today = visitor.get("/leaderboards/meleeAtkXp?period=day").await;
+    assert!(
+        today.html.contains("<a href=\"/players/p3\">p3</a></td>\n      \n      <td class=\"num\">5</td>"),
+        "{}",
+        today.html
+    );
+    assert!(!today.html.contains(">Level</th>"), "5 XP today is not the player's level");
+}
+
+#[tokio::test]
 async fn overlays_need_no_login_and_follow_their_query() {
     let t = TestApp::new().await;
     let key = api_key(&t, "game", &[Scope::AwardsWrite]).await;
