@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::domain::Op;
 use crate::state::AppState;
 use crate::web::assets;
 use crate::web::errors::WebError;
@@ -14,6 +15,8 @@ use crate::web::layout::render;
 struct StatLabel {
     key: String,
     label: String,
+    /// An `add` stat's award is shown as the amount gained; others as the value they leave.
+    adds: bool,
 }
 
 #[derive(Template)]
@@ -48,6 +51,10 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<Params>) -
         limit: number(params.limit.as_deref(), 5, 1..=50, "limit")?,
         // 0 keeps awards until newer ones push them out.
         seconds: number(params.seconds.as_deref(), 20, 0..=3600, "seconds")?,
-        labels: state.stats.iter().map(|def| StatLabel { key: def.key.clone(), label: def.label.clone() }).collect(),
+        labels: state
+            .stats
+            .iter()
+            .map(|def| StatLabel { key: def.key.clone(), label: def.label.clone(), adds: def.op == Op::Add })
+            .collect(),
     }))
 }

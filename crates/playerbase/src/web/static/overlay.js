@@ -23,12 +23,23 @@
   var limit = Number(body.dataset.limit) || 5;
   var seconds = Number(body.dataset.seconds);
   var labels = {};
-  document.querySelectorAll("#stat-labels li").forEach(function (li) { labels[li.dataset.key] = li.textContent; });
+  var adds = {};
+  document.querySelectorAll("#stat-labels li").forEach(function (li) {
+    labels[li.dataset.key] = li.textContent;
+    adds[li.dataset.key] = li.hasAttribute("data-adds");
+  });
   events.addEventListener("award", function (e) {
     var award = JSON.parse(e.data);
     var item = document.createElement("li");
-    var sign = award.amount >= 0 ? "+" : "";
-    item.textContent = award.username + " " + sign + award.amount.toLocaleString("en") + " " + (labels[award.stat] || award.stat);
+    var label = labels[award.stat] || award.stat;
+    // What was gained, for an `add` stat; for max, min and set an award's
+    // amount is not a gain, so where the stat now stands.
+    if (adds[award.stat]) {
+      var sign = award.amount >= 0 ? "+" : "";
+      item.textContent = award.username + " " + sign + award.amount.toLocaleString("en") + " " + label;
+    } else {
+      item.textContent = award.username + " " + label + " " + award.value.toLocaleString("en");
+    }
     ticker.prepend(item);
     while (ticker.children.length > limit) ticker.lastElementChild.remove();
     if (seconds > 0) {

@@ -122,6 +122,11 @@ fn url_encoded(fields: &[(&str, &str)]) -> String {
 /// passwords, where `pN` has `N * 10` meleeAtkXp (so `p{count}` leads).
 /// Imported before the app starts, as `import-flask` would: thousands in seconds.
 pub async fn app_with_players(count: usize) -> TestApp {
+    app_with_players_in(count, playerbase::Config::default()).await
+}
+
+/// [`app_with_players`] with `config`.
+pub async fn app_with_players_in(count: usize, config: playerbase::Config) -> TestApp {
     let fresh = FreshDatabase::new().await;
     let store = playerbase::store::open(&fresh.database).await.unwrap();
     let players: Vec<ImportedPlayer> = (1..=count as i64)
@@ -138,5 +143,5 @@ pub async fn app_with_players(count: usize) -> TestApp {
         store.import_players(chunk, "test players", 1_796_412_602).await.unwrap();
     }
     store.close().await;
-    TestApp::on(fresh).await
+    TestApp::on_with(fresh, config).await
 }

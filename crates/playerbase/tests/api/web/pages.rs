@@ -148,7 +148,7 @@ async fn overlays_need_no_login_and_follow_their_query() {
     assert_eq!(obs.get("/overlay/leaderboard/nothing").await.status, StatusCode::NOT_FOUND);
     let ticker = obs.get("/overlay/awards?limit=3&seconds=0").await;
     assert!(ticker.html.contains("data-limit=\"3\" data-seconds=\"0\""));
-    assert!(ticker.html.contains("<li data-key=\"speedXp\">Speed XP</li>"));
+    assert!(ticker.html.contains("<li data-key=\"speedXp\" data-adds>Speed XP</li>"));
     assert_eq!(obs.get("/overlay/awards?seconds=-1").await.status, StatusCode::BAD_REQUEST);
 }
 

@@ -14,7 +14,7 @@ use playerbase::domain::Scope;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use super::app_with_players;
+use super::app_with_players_in;
 use crate::support::{TestApp, bearer};
 use crate::v1_accounts::api_key;
 
@@ -100,7 +100,10 @@ async fn register_log_in_change_the_password_and_log_in_again_in_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaderboards_page_fit_phones_and_desktops_and_update_live_in_chromium() {
     let Some(chromium) = chromium() else { return };
-    let t = app_with_players(60).await;
+    let mut config = playerbase::Config::default();
+    let best_lap = json!({"key": "bestLap", "label": "Best lap", "op": "max"});
+    config.stats.push(serde_json::from_value(best_lap).unwrap());
+    let t = app_with_players_in(60, config).await;
     let key = api_key(&t, "game", &[Scope::AwardsWrite]).await;
     let base = serve(&t).await;
     let mut browser = Browser::launch(&chromium).await;
@@ -159,6 +162,13 @@ async fn leaderboards_page_fit_phones_and_desktops_and_update_live_in_chromium()
     let award = json!({"stats": {"speedXp": 25}}).to_string().into_bytes();
     t.send(Method::POST, "/api/v1/players/7/awards", Some(&bearer(&key)), Some(award)).await;
     browser.wait_for("document.querySelector('#ticker li')?.textContent === 'p7 +25 Speed XP'").await;
+    // A max stat: an award that does not beat the best shows where it stands, not "+amount".
+    for lap in [300, 200] {
+        let award = json!({"stats": {"bestLap": lap}}).to_string().into_bytes();
+        t.send(Method::POST, "/api/v1/players/7/awards", Some(&bearer(&key)), Some(award)).await;
+    }
+    browser.wait_for("document.querySelectorAll('#ticker li').length === 3").await;
+    assert_eq!(browser.text("#ticker li").await, "p7 Best lap 300");
     assert_eq!(browser.eval("getComputedStyle(document.body).backgroundColor").await, json!("rgba(0, 0, 0, 0)"));
 
     // The leaderboard overlay redraws when its stat changes.
