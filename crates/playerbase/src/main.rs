@@ -137,6 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::ImportFlask { flask_db, dry_run } => {
                 let catalog = config.stat_catalog()?;
+                let flask = commands::import_flask::read_flask(&flask_db).await?;
                 // A dry run writes nothing: where the database is not there yet, it
                 // checks against an empty one of its own, in a private directory
                 // (a random name, only ours to read) that goes when dropped.
@@ -147,15 +148,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let store = playerbase::store::open(&database).await?;
                 let now = playerbase::Clock::default().now();
-                let result = commands::import_flask::run(
-                    store.as_ref(),
-                    &catalog,
-                    &flask_db,
-                    dry_run,
-                    now,
-                    &mut std::io::stdout(),
-                )
-                .await;
+                let result =
+                    commands::import_flask::run(store.as_ref(), &catalog, &flask, dry_run, now, &mut std::io::stdout())
+                        .await;
                 store.close().await;
                 drop(scratch);
                 result.map(|_| ())

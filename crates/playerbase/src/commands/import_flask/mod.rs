@@ -20,20 +20,29 @@ use crate::store::Store;
 pub use rows::{Existing, FlaskRow, Raw, Report};
 use rows::{FLASK_STATS, LEDGER_REASON};
 
-/// Imports (or, with `dry_run`, only checks) the Flask database at
-/// `flask_db`, writes the report to `out` and returns it.
+/// The Flask database's `users` table, as read.
+pub struct FlaskDatabase {
+    /// Where it was read from, for the report.
+    pub source: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<FlaskRow>,
+}
+
+/// Imports (or, with `dry_run`, only checks) the Flask database read by
+/// [`read_flask`], writes the report to `out` and returns it. Read the
+/// Flask database before opening the store: one that cannot be read then
+/// leaves no new, empty target database behind.
 pub async fn run(
     store: &dyn Store,
     catalog: &StatCatalog,
-    flask_db: &Path,
+    flask: &FlaskDatabase,
     dry_run: bool,
     now: i64,
     out: &mut impl Write,
 ) -> anyhow::Result<Report> {
-    let (columns, rows) = read_flask(flask_db).await?;
-    let existing = existing(store, &rows).await?;
-    let (players, mut report) = rows::plan(&rows, &columns, catalog, &existing, now);
-    report.source = flask_db.display().to_string();
+    let existing = existing(store, &flask.rows).await?;
+    let (players, mut report) = rows::plan(&flask.rows, &flask.columns, catalog, &existing, now);
+    report.source = flask.source.clone();
     report.dry_run = dry_run;
     if !dry_run && !players.is_empty() {
         store
@@ -46,7 +55,7 @@ pub async fn run(
 }
 
 /// The `users` table's column names and rows, by id.
-pub async fn read_flask(path: &Path) -> anyhow::Result<(Vec<String>, Vec<FlaskRow>)> {
+pub async fn read_flask(path: &Path) -> anyhow::Result<FlaskDatabase> {
     if !path.is_file() {
         bail!("{} is not a file", path.display());
     }
@@ -60,14 +69,14 @@ pub async fn read_flask(path: &Path) -> anyhow::Result<(Vec<String>, Vec<FlaskRo
         .with_context(|| format!("cannot read {}", path.display()))?;
     for required in ["id", "username", "password_hash"] {
         if !columns.iter().any(|c| c == required) {
-            bail!("{} has no users table with a {required} column: is it the Flask API's database?", path.display());
+            bail!("{} has no users table with the column {required}: is it the Flask API's database?", path.display());
         }
     }
     let has_email = columns.iter().any(|c| c == "email");
     let stat_columns: Vec<&str> =
         FLASK_STATS.iter().map(|(column, _)| *column).filter(|c| columns.iter().any(|have| have == c)).collect();
     let mut sql = format!(
-        "SELECT id, CAST(username AS TEXT), {}, CAST(password_hash AS TEXT)",
+        "SELECT typeof(id), CAST(id AS TEXT), CAST(username AS TEXT), {}, CAST(password_hash AS TEXT)",
         if has_email { "CAST(email AS TEXT)" } else { "NULL" }
     );
     for column in &stat_columns {
@@ -79,20 +88,30 @@ pub async fn read_flask(path: &Path) -> anyhow::Result<(Vec<String>, Vec<FlaskRo
     for record in records {
         let mut stats = Vec::with_capacity(stat_columns.len());
         for (i, column) in stat_columns.iter().enumerate() {
-            let kind: String = record.try_get(4 + 2 * i)?;
-            let text: Option<String> = record.try_get(5 + 2 * i)?;
+            let kind: String = record.try_get(5 + 2 * i)?;
+            let text: Option<String> = record.try_get(6 + 2 * i)?;
             stats.push(((*column).to_owned(), raw(&kind, text)));
         }
+        let (id_kind, id_text): (String, Option<String>) = (record.try_get(0)?, record.try_get(1)?);
+        let id = match id_text.as_deref().map(str::parse::<i64>) {
+            Some(Ok(id)) => id,
+            _ => bail!(
+                "{}: a users.id of {} ({id_kind}) is not a whole number; the Flask API's ids are integers, \
+                 so this is not its database or it was changed by hand",
+                path.display(),
+                id_text.as_deref().unwrap_or("NULL"),
+            ),
+        };
         rows.push(FlaskRow {
-            id: record.try_get(0)?,
-            username: record.try_get(1)?,
-            email: record.try_get(2)?,
-            password_hash: record.try_get(3)?,
+            id,
+            username: record.try_get(2)?,
+            email: record.try_get(3)?,
+            password_hash: record.try_get(4)?,
             stats,
         });
     }
     conn.close().await?;
-    Ok((columns, rows))
+    Ok(FlaskDatabase { source: path.display().to_string(), columns, rows })
 }
 
 /// A cell from its SQLite type name and its text.

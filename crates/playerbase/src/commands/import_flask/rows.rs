@@ -177,6 +177,9 @@ pub fn column_notes(columns: &[String], rows: &[FlaskRow], catalog: &StatCatalog
             notes.push(format!("{column}: imported as {key}"));
         }
     }
+    if !columns.iter().any(|c| c == "email") {
+        notes.push("email: no such column in users; every player is imported without one".to_owned());
+    }
     for column in columns {
         let known = FLASK_ACCOUNT_COLUMNS.contains(&column.as_str()) || FLASK_STATS.iter().any(|(c, _)| c == column);
         if !known {
@@ -267,7 +270,8 @@ pub fn check_row(
         return Err(format!("the same username ignoring case as users.id {first}, imported before it"));
     }
 
-    let email = match row.email.as_deref() {
+    // Flask stored what the form sent: spaces around an email are a typo, not part of it.
+    let email = match row.email.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => match Email::parse(raw) {
             Err(_) => {
@@ -404,6 +408,15 @@ mod tests {
     }
 
     #[test]
+    fn spaces_around_an_email_are_trimmed_not_a_reason_to_drop_it() {
+        let mut spaced = row(1, "a");
+        spaced.email = Some(" five@example.com ".into());
+        let (players, report) = plan(&[spaced], &columns(), &catalog(), &Existing::default(), 0);
+        assert_eq!(players[0].email.as_ref().unwrap().as_str(), "five@example.com");
+        assert_eq!(report.notes_of(1), Some(&[][..]), "nothing to say about it");
+    }
+
+    #[test]
     fn malformed_emails_are_dropped_and_said() {
         let mut bad = row(1, "badmail");
         bad.email = Some("not-an-email".into());
@@ -444,7 +457,7 @@ mod tests {
         specs.retain(|spec| spec.key != "speedXp");
         let catalog = StatCatalog::from_specs(&specs).unwrap();
         let mut columns = columns();
-        columns.retain(|c| c != "sizeXp");
+        columns.retain(|c| c != "sizeXp" && c != "email");
         columns.push("luckXp".into());
         let rows = [with_stat(row(1, "a"), "speedXp", Raw::Integer(3)), row(2, "b")];
         let (players, report) = plan(&rows, &columns, &catalog, &Existing::default(), 0);
@@ -455,6 +468,7 @@ mod tests {
                 "magicAtkXp: imported as mageAtkXp",
                 "sizeXp: no such column in users; every player keeps the default",
                 "speedXp: speedXp is not a configured stat; 1 rows hold a value, not imported",
+                "email: no such column in users; every player is imported without one",
                 "luckXp: not a column of the Flask API; ignored",
             ]
         );

@@ -6,6 +6,8 @@ use std::process::Command;
 use axum::http::StatusCode;
 use serde_json::json;
 
+use playerbase::commands::import_flask;
+
 use super::{FLASK_DB, count, import, stored_hash};
 use crate::support::{TestApp, basic, bearer};
 use crate::v1_accounts::login_reply;
@@ -204,6 +206,20 @@ fn the_binary_imports_dry_runs_and_backs_up() {
         .output()
         .unwrap();
     assert!(!missing.status.success());
+    // A source that cannot be read leaves no empty target database behind.
+    let never_made = dir.path().join("never-made.db");
+    let not_flask = dir.path().join("not-flask.db");
+    std::fs::write(&not_flask, b"").unwrap();
+    for source in ["/nonexistent/flask.db", not_flask.to_str().unwrap()] {
+        let output = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .arg("--database")
+            .arg(&never_made)
+            .args(["import-flask", source])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{source}");
+        assert!(!never_made.exists(), "{source}: {}", String::from_utf8_lossy(&output.stderr));
+    }
 
     // `playerbase backup` of the imported database: written once, never over a file, never for PostgreSQL.
     let backup = dir.path().join("copy.db");
@@ -237,4 +253,19 @@ fn the_binary_imports_dry_runs_and_backs_up() {
     assert!(!postgres.status.success());
     assert!(String::from_utf8_lossy(&postgres.stderr).contains("pg_dump"));
     assert!(!backup.exists());
+}
+
+#[tokio::test]
+async fn an_id_that_is_not_a_whole_number_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edited.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT, password_hash TEXT); \
+         INSERT INTO users VALUES ('7', 'seven', 'x'), ('abc', 'letters', 'y');",
+    )
+    .unwrap();
+    drop(db);
+    let err = import_flask::read_flask(&path).await.err().expect("refused").to_string();
+    assert!(err.contains("a users.id of abc (text) is not a whole number"), "{err}");
 }

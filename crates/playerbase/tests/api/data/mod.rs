@@ -18,10 +18,10 @@ pub const FLASK_DB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/
 /// Runs `playerbase import-flask` on the fixture against the test's store; returns the report and what was printed.
 pub async fn import(t: &TestApp, dry_run: bool) -> (Report, String) {
     let mut out = Vec::new();
-    let report =
-        import_flask::run(&*t.state.store, &t.state.stats, Path::new(FLASK_DB), dry_run, t.state.clock.now(), &mut out)
-            .await
-            .unwrap();
+    let flask = import_flask::read_flask(Path::new(FLASK_DB)).await.unwrap();
+    let report = import_flask::run(&*t.state.store, &t.state.stats, &flask, dry_run, t.state.clock.now(), &mut out)
+        .await
+        .unwrap();
     (report, String::from_utf8(out).unwrap())
 }
 
