@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::extract::{Json, Path, Query};
 use super::paging;
-use super::views::{PrivatePlayer, PublicPlayer};
+use super::views::{NoStore, PrivatePlayer, PublicPlayer};
 use crate::accounts::input::parse_optional_email;
 use crate::accounts::{self, SignUp};
 use crate::auth::token::{self, LEGACY_PREFIX};
@@ -163,13 +163,13 @@ pub struct TokenGrant {
 async fn get_token(
     state: axum::extract::State<AppState>,
     PasswordLogin(player): PasswordLogin,
-) -> AppResult<Json<TokenGrant>> {
+) -> AppResult<NoStore<Json<TokenGrant>>> {
     let duration = state.config.auth.token_seconds;
     let now = state.clock.now();
     let secret = token::generate(LEGACY_PREFIX);
     let token = NewToken { hash: secret.hash, kind: TokenKind::Legacy, expires_at: now + i64::from(duration) };
     state.store.create_session(player.id, &[token], now).await?;
-    Ok(Json(TokenGrant { token: secret.text, duration }))
+    Ok(NoStore(Json(TokenGrant { token: secret.text, duration })))
 }
 
 /// The caller's own player, with email.
@@ -178,8 +178,8 @@ async fn get_token(
         (status = 200, body = PrivatePlayer),
         (status = 401, body = ErrorBody, description = "no, wrong or expired credentials"),
     ))]
-async fn get_resource(state: axum::extract::State<AppState>, caller: CurrentPlayer) -> Json<PrivatePlayer> {
-    Json(PrivatePlayer::new(&caller.player, &state.stats))
+async fn get_resource(state: axum::extract::State<AppState>, caller: CurrentPlayer) -> NoStore<Json<PrivatePlayer>> {
+    NoStore(Json(PrivatePlayer::new(&caller.player, &state.stats)))
 }
 
 #[derive(Deserialize, ToSchema)]

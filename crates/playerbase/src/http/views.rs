@@ -11,6 +11,18 @@ use crate::profiles::Profile;
 use crate::store::PlayerRecord;
 use crate::timestamps::push_rfc3339;
 
+/// A response for its caller only (a secret, an email): never kept by a
+/// cache between the server and the game or browser.
+pub struct NoStore<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TwitchAccount {
     /// The Twitch identity; never changes.

@@ -553,3 +553,17 @@ fn toml_stats(text: &str) -> Vec<playerbase::domain::stats::StatSpec> {
     }
     toml::from_str::<File>(text).unwrap().stats
 }
+
+#[tokio::test]
+async fn tokens_and_private_data_are_never_cached() {
+    let t = TestApp::new().await;
+    t.register("kicksent", "python3x").await;
+    let auth = basic("kicksent", "python3x");
+    for path in ["/api/token", "/api/resource", "/api/v1/me"] {
+        let reply = t.get_as(path, &auth).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert_eq!(reply.header("cache-control"), "no-store", "{path}");
+    }
+    let public = t.get("/api/users/kicksent").await;
+    assert!(public.headers.get("cache-control").is_none_or(|v| v != "no-store"), "public profiles may be cached");
+}

@@ -1,7 +1,7 @@
 //! Logging in, refreshing and logging out.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,6 +12,7 @@ use crate::auth::sessions::{self, IssuedTokens};
 use crate::auth::{CurrentPlayer, verify_login};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::extract::Json;
+use crate::http::views::NoStore;
 use crate::limits::ClientIp;
 use crate::state::AppState;
 
@@ -53,10 +54,7 @@ impl IntoResponse for IssuedTokens {
             expires_in: self.access_seconds,
             refresh_token: self.refresh.text,
         };
-        let mut response = Json(pair).into_response();
-        // Secrets must not linger in caches between the server and the game.
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
+        NoStore(Json(pair)).into_response()
     }
 }
 

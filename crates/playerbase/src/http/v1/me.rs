@@ -13,7 +13,7 @@ use crate::auth::CurrentPlayer;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::Json;
 use crate::http::v1::awards::LedgerEntry;
-use crate::http::views::{PrivatePlayer, rfc3339};
+use crate::http::views::{NoStore, PrivatePlayer, rfc3339};
 use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::AccountChange;
@@ -30,8 +30,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         (status = 200, body = PrivatePlayer),
         (status = 401, body = ErrorBody, description = "no, invalid or expired credentials"),
     ))]
-async fn get_me(State(state): State<AppState>, caller: CurrentPlayer) -> Json<PrivatePlayer> {
-    Json(PrivatePlayer::new(&caller.player, &state.stats))
+async fn get_me(State(state): State<AppState>, caller: CurrentPlayer) -> NoStore<Json<PrivatePlayer>> {
+    NoStore(Json(PrivatePlayer::new(&caller.player, &state.stats)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -73,7 +73,7 @@ async fn update_me(
     ip: ClientIp,
     caller: CurrentPlayer,
     Json(body): Json<UpdateMe>,
-) -> AppResult<Json<PrivatePlayer>> {
+) -> AppResult<NoStore<Json<PrivatePlayer>>> {
     require_password(&state, ip, &caller, &body.current_password).await?;
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
@@ -87,7 +87,7 @@ async fn update_me(
         .player_by_id(player_id)
         .await?
         .ok_or_else(|| AppError::not_found("player_not_found", "the account was deleted meanwhile"))?;
-    Ok(Json(PrivatePlayer::new(&player, &state.stats)))
+    Ok(NoStore(Json(PrivatePlayer::new(&player, &state.stats))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -154,13 +154,11 @@ async fn export_me(State(state): State<AppState>, caller: CurrentPlayer) -> AppR
     let ledger = rows.into_iter().map(LedgerEntry::from).collect();
     let export =
         Export { exported_at: rfc3339(state.clock.now()), player: PrivatePlayer::new(player, &state.stats), ledger };
-    let mut response = Json(export).into_response();
-    let headers = response.headers_mut();
+    let mut response = NoStore(Json(export)).into_response();
     // Usernames are A-Z a-z 0-9 _ only, so the name needs no quoting.
     let disposition = format!("attachment; filename=\"playerbase-export-{}.json\"", player.username);
     if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
