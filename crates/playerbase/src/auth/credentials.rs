@@ -44,7 +44,12 @@ pub fn from_headers(headers: &HeaderMap) -> Result<Option<Credentials>, AppError
     }
     let decoded = STANDARD.decode(rest).map_err(|_| malformed())?;
     let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
-    let (user, password) = decoded.split_once(':').ok_or_else(malformed)?;
+    let (user, password) = match decoded.split_once(':') {
+        Some(pair) => pair,
+        // Flask's werkzeug reads `Basic base64(TOKEN)`, without the colon, as the token alone.
+        None if decoded.len() > MAX_USERNAME_LEN => return Ok(Some(Credentials::Token(decoded))),
+        None => return Err(malformed()),
+    };
     // Tokens are longer than any username, which tells the two apart.
     if user.len() > MAX_USERNAME_LEN {
         return Ok(Some(Credentials::Token(user.to_owned())));
@@ -76,7 +81,8 @@ mod tests {
             Some(Credentials::Password { username: "kicksent".into(), password: "pass:with:colons".into() })
         );
         let token = format!("pbt_{}", "x".repeat(43));
-        assert_eq!(parse(&basic(&format!("{token}:unused"))).unwrap(), Some(Credentials::Token(token)));
+        assert_eq!(parse(&basic(&format!("{token}:unused"))).unwrap(), Some(Credentials::Token(token.clone())));
+        assert_eq!(parse(&basic(&token)).unwrap(), Some(Credentials::Token(token)), "a token without the colon");
     }
 
     #[test]

@@ -113,6 +113,9 @@ pub async fn page(
         _ => None,
     };
     let pages = total.div_ceil(PAGE_SIZE).max(1);
+    if page > pages {
+        return Err(WebError::not_found(format!("There is no page {page}: this board has {pages}.")));
+    }
     let board = BoardPage {
         layout: Layout::new(&state, format!("{} · {}", def.label, period_label(period)), viewer.as_ref()),
         label: def.label.clone(),

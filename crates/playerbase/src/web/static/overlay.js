@@ -1,22 +1,27 @@
 // The overlays' live part. Leaderboard: redrawn (at most once a second)
-// when an award for its stat comes in. Awards: each award added to the
+// when an award for its stat comes in, and each minute, for what no award
+// announces (a new stream's empty board, a player deleted). Awards: each award added to the
 // ticker, the oldest dropped past `limit`, each fading after `seconds`.
 (function () {
   var body = document.body;
   var events = new EventSource("/api/v1/events");
   if (body.dataset.overlay === "leaderboard") {
     var pending = false;
+    var redraw = function () {
+      fetch(location.href).then(function (r) { return r.text(); }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("board");
+        if (fresh) document.getElementById("board").replaceWith(fresh);
+      }).catch(function () {});
+    };
     events.addEventListener("award", function (e) {
       if (JSON.parse(e.data).stat !== body.dataset.stat || pending) return;
       pending = true;
       setTimeout(function () {
         pending = false;
-        fetch(location.href).then(function (r) { return r.text(); }).then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("board");
-          if (fresh) document.getElementById("board").replaceWith(fresh);
-        }).catch(function () {});
+        redraw();
       }, 1000);
     });
+    setInterval(redraw, 60000);
     return;
   }
   var ticker = document.getElementById("ticker");

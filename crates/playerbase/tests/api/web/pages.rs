@@ -64,6 +64,9 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert_eq!(visitor.get("/leaderboards/nothing").await.status, StatusCode::NOT_FOUND);
     assert_eq!(visitor.get("/leaderboards/meleeAtkXp?page=0").await.status, StatusCode::BAD_REQUEST);
+    let past_the_end = visitor.get("/leaderboards/meleeAtkXp?page=99").await;
+    assert_eq!(past_the_end.status, StatusCode::NOT_FOUND, "not an empty \"Page 99 of 1\"");
+    assert!(past_the_end.html.contains("There is no page 99: this board has 1."), "{}", past_the_end.html);
     assert_eq!(visitor.get("/leaderboards/meleeAtkXp?period=year").await.status, StatusCode::NOT_FOUND);
     assert_eq!(visitor.get("/account").await.location(), "/login?next=/account");
     assert_eq!(visitor.post("/account/password", &[]).await.location(), "/login", "a form is not a place to return to");
