@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::auth::Passwords;
 use crate::auth::api_keys::ApiKeyCache;
+use crate::auth::recent_logins::RecentLogins;
 use crate::awards::{Awards, Events, Writer, feed};
 use crate::config::Config;
 use crate::domain::{PasswordRules, StatCatalog, periods};
@@ -30,6 +31,7 @@ pub struct Shared {
     pub password_rules: PasswordRules,
     pub store: Arc<dyn Store>,
     pub passwords: Passwords,
+    pub recent_logins: RecentLogins,
     pub clock: Clock,
     pub boards: Arc<Leaderboards>,
     pub profiles: Arc<Profiles>,
@@ -117,6 +119,7 @@ impl AppState {
             password_rules,
             store,
             passwords: Passwords::new(),
+            recent_logins: RecentLogins::new(),
             clock,
             boards,
             profiles,

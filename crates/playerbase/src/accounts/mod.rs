@@ -8,7 +8,7 @@ pub mod viewers;
 use std::net::IpAddr;
 
 use crate::awards::feed::Announcement;
-use crate::domain::{PeriodKey, periods};
+use crate::domain::{Email, PeriodKey, TwitchUserId, Username, periods};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{NewPlayer, PlayerRecord, StoreError, StoreResult, UniqueField};
@@ -22,9 +22,34 @@ pub struct SignUp {
     pub twitch_user_id: Option<String>,
 }
 
+/// A sign-up whose input passed the checks that cost no hash.
+pub struct CheckedSignUp {
+    username: Username,
+    email: Option<Email>,
+    password: Option<String>,
+    twitch_user_id: Option<TwitchUserId>,
+}
+
 /// Checks the input, hashes the password and stores the player. Who may
 /// sign up with what is the caller's decision, made before this.
 pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<PlayerRecord> {
+    let checked = check_sign_up(state, sign_up).await?;
+    store_sign_up(state, checked).await
+}
+
+/// [`create_player`] for an anonymous caller at `ip`, counted against
+/// `[limits] register_per_ip` once its input has passed the checks that
+/// cost no hash: bad input and a taken username cost the address nothing,
+/// so a player trying names is not locked out by them. A taken email is
+/// found only by the insert, after the hash, and counts, so that emails,
+/// which are private, cannot be probed without limit.
+pub async fn sign_up_from(state: &AppState, ip: IpAddr, sign_up: SignUp) -> AppResult<PlayerRecord> {
+    let checked = check_sign_up(state, sign_up).await?;
+    state.limits.sign_up(ip, state.clock.now())?;
+    store_sign_up(state, checked).await
+}
+
+async fn check_sign_up(state: &AppState, sign_up: SignUp) -> AppResult<CheckedSignUp> {
     let username = input::parse_username(&sign_up.username)?;
     let email = input::parse_optional_email(sign_up.email.as_deref())?;
     if let Some(password) = &sign_up.password {
@@ -35,7 +60,12 @@ pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<Playe
     if state.store.player_by_username(&username).await?.is_some() {
         return Err(AppError::from(StoreError::Taken(UniqueField::Username)));
     }
-    let password_hash = match sign_up.password {
+    Ok(CheckedSignUp { username, email, password: sign_up.password, twitch_user_id })
+}
+
+async fn store_sign_up(state: &AppState, checked: CheckedSignUp) -> AppResult<PlayerRecord> {
+    let CheckedSignUp { username, email, password, twitch_user_id } = checked;
+    let password_hash = match password {
         Some(password) => Some(state.passwords.hash(password).await?),
         None => None,
     };
@@ -46,25 +76,6 @@ pub async fn create_player(state: &AppState, sign_up: SignUp) -> AppResult<Playe
         .await?;
     tracing::info!(player_id = player.id, "player created");
     Ok(player)
-}
-
-/// [`create_player`] for an anonymous caller at `ip`, counted against
-/// `[limits] register_per_ip`. Bad input and a taken username give the
-/// sign-up back: a player trying names is not locked out by them. A taken
-/// email still counts, so that emails, which are private, cannot be probed
-/// without limit.
-pub async fn sign_up_from(state: &AppState, ip: IpAddr, sign_up: SignUp) -> AppResult<PlayerRecord> {
-    state.limits.sign_up(ip, state.clock.now())?;
-    let result = create_player(state, sign_up).await;
-    let refused_before_hashing = match &result {
-        Err(AppError::BadRequest { .. }) => true,
-        Err(AppError::Conflict { code, .. }) => *code == UniqueField::Username.error_code(),
-        _ => false,
-    };
-    if refused_before_hashing {
-        state.limits.sign_up_refused(ip);
-    }
-    result
 }
 
 /// Checks a new password against the rules and hashes it.

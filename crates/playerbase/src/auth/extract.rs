@@ -48,7 +48,7 @@ impl CurrentPlayer {
             }
             Credentials::Password { username, password } => {
                 let ip = ClientIp::of(parts, state.config.limits.trust_forwarded_for);
-                let player = super::verify_login(state, ip, &username, &password).await?;
+                let player = super::verify_basic(state, ip, &username, &password).await?;
                 Ok(Self { player, session_id: None })
             }
         }
@@ -106,7 +106,7 @@ impl FromRequestParts<AppState> for PasswordLogin {
         match credentials::from_headers(&parts.headers)? {
             Some(Credentials::Password { username, password }) => {
                 let ip = ClientIp::of(parts, state.config.limits.trust_forwarded_for);
-                Ok(Self(super::verify_login(state, ip, &username, &password).await?))
+                Ok(Self(super::verify_basic(state, ip, &username, &password).await?))
             }
             Some(Credentials::Token(_)) => {
                 Err(AppError::unauthorized("a new token needs the username and password, not a token"))

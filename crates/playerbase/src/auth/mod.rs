@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod extract;
 pub mod legacy;
 pub mod passwords;
+pub mod recent_logins;
 pub mod sessions;
 pub mod token;
 
@@ -42,6 +43,29 @@ pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, passwo
         Err(_) => {}
     }
     result
+}
+
+/// [`verify_login`] for Basic credentials sent with a request: one that
+/// verified within the last minutes ([`recent_logins`]) is accepted again
+/// without a hash and without counting as an attempt, so a client sending
+/// its password with every request (the Flask API's way) is neither slow
+/// nor limited. A login, a token or a change always checks in full.
+pub async fn verify_basic(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
+    let now = state.clock.now();
+    let name = Username::parse(username).ok();
+    if let Some(name) = &name {
+        if let Some(player) = state.store.player_by_username(name).await? {
+            let hash = player.password_hash.as_deref();
+            if hash.is_some_and(|hash| state.recent_logins.knows(&name.key(), password, hash, now)) {
+                return Ok(player);
+            }
+        }
+    }
+    let player = verify_login(state, ip, username, password).await?;
+    if let (Some(name), Some(hash)) = (&name, &player.password_hash) {
+        state.recent_logins.remember(&name.key(), password, hash, now);
+    }
+    Ok(player)
 }
 
 /// The back-off holds the address back, but the owner may have logged in

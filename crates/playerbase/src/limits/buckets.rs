@@ -59,14 +59,6 @@ impl<K: Hash + Eq> Buckets<K> {
         }
     }
 
-    /// Puts back `cost` tokens taken from `key`'s bucket for something that turned out not to count.
-    pub fn give_back(&self, key: K, cost: f64) {
-        let mut buckets = self.buckets.lock().expect("bucket lock poisoned");
-        if let Some(bucket) = buckets.get_mut(&key) {
-            bucket.tokens = (bucket.tokens + cost).min(self.rate.capacity);
-        }
-    }
-
     /// Forgets buckets that have refilled completely: they hold nothing a new one would not.
     pub fn forget_full(&self, now: f64) {
         let Rate { capacity, per_second } = self.rate;

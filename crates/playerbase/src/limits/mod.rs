@@ -62,13 +62,8 @@ impl Limits {
     /// The address becomes known to the account: by its /64 for IPv6, whose
     /// privacy addresses change within it from day to day. Returns the
     /// network and until when it is known, if the store should be told.
-    ///
-    /// The attempt is given back to the address: the limit is on guesses,
-    /// and a client that sends its password with every request (the Flask
-    /// API's way) must not run into it, nor make others behind its address do so.
     pub fn login_succeeded(&self, ip: IpAddr, account: &str, now: i64) -> Option<(IpAddr, i64)> {
         let network = network_of(ip);
-        give_back(&self.login_per_ip, network, 1.0);
         self.login_failures.succeeded(account, network, now).map(|until| (network, until))
     }
 
@@ -85,11 +80,6 @@ impl Limits {
 
     pub fn sign_up(&self, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
         take(&self.register_per_ip, network_of(ip), 1.0, now)
-    }
-
-    /// A sign-up refused before it cost a hash (bad input, a taken name) does not count.
-    pub fn sign_up_refused(&self, ip: IpAddr) {
-        give_back(&self.register_per_ip, network_of(ip), 1.0);
     }
 
     pub fn awards(&self, key_id: i64, count: usize, now: i64) -> Result<(), RetryAfter> {
@@ -123,12 +113,6 @@ pub fn network_of(ip: IpAddr) -> IpAddr {
 
 fn take<K: std::hash::Hash + Eq>(buckets: &Option<Buckets<K>>, key: K, cost: f64, now: i64) -> Result<(), RetryAfter> {
     buckets.as_ref().map_or(Ok(()), |buckets| buckets.take(key, cost, now as f64))
-}
-
-fn give_back<K: std::hash::Hash + Eq>(buckets: &Option<Buckets<K>>, key: K, cost: f64) {
-    if let Some(buckets) = buckets {
-        buckets.give_back(key, cost);
-    }
 }
 
 #[cfg(test)]

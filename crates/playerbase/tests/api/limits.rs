@@ -138,7 +138,7 @@ async fn sign_ups_are_limited_per_address_but_not_for_api_keys() {
 }
 
 #[tokio::test]
-async fn refused_sign_ups_count_only_when_they_probe_an_email() {
+async fn sign_ups_refused_before_a_hash_cost_nothing_but_a_taken_email_counts() {
     let t = TestApp::with_config(config(|limits| limits.register_per_ip = 2)).await;
     t.state.clock.pause();
     let sign_up = |name: &str, email: &str| {
@@ -156,27 +156,33 @@ async fn refused_sign_ups_count_only_when_they_probe_an_email() {
 }
 
 #[tokio::test]
-async fn logins_that_succeed_do_not_use_up_the_address_allowance() {
+async fn a_client_sending_its_password_with_every_request_is_checked_once_in_a_while() {
     let t = TestApp::with_config(config(|limits| limits.login_per_ip = 3)).await;
     t.state.clock.pause();
     t.register("kicksent", PASSWORD).await;
     // The Flask API's clients send their password with every request.
-    let basic = basic("kicksent", PASSWORD);
+    let resource = |auth: String| {
+        let t = &t;
+        async move {
+            let headers = [("authorization", auth.as_str()), ("x-forwarded-for", "203.0.113.5")];
+            t.send_with(Method::GET, "/api/resource", &headers, None).await
+        }
+    };
     for n in 0..20 {
-        let reply = t
-            .send_with(
-                Method::GET,
-                "/api/resource",
-                &[("authorization", &basic), ("x-forwarded-for", "203.0.113.5")],
-                None,
-            )
-            .await;
+        let reply = resource(basic("kicksent", PASSWORD)).await;
         assert_eq!(reply.status, StatusCode::OK, "request {n}: {}", reply.body);
     }
-    for _ in 0..3 {
-        assert_eq!(login_from(&t, "203.0.113.5", "kicksent", "wrong-guess").await.status, StatusCode::UNAUTHORIZED);
+    // One attempt was counted, for the first: two are left, for guesses.
+    for _ in 0..2 {
+        assert_eq!(resource(basic("kicksent", "wrong-guess")).await.status, StatusCode::UNAUTHORIZED);
     }
+    retry_after(&resource(basic("kicksent", "wrong-guess")).await);
+    assert_eq!(resource(basic("kicksent", PASSWORD)).await.status, StatusCode::OK, "the known credential still works");
+    // A login always checks in full, and counts.
     retry_after(&login_from(&t, "203.0.113.5", "kicksent", PASSWORD).await);
+    // Past the minutes a credential is remembered, it is checked (and counted) again.
+    t.state.clock.advance(playerbase::auth::recent_logins::REMEMBERED_FOR);
+    assert_eq!(resource(basic("kicksent", PASSWORD)).await.status, StatusCode::OK, "the allowance refilled meanwhile");
 }
 
 #[tokio::test]

@@ -246,9 +246,7 @@ async fn website_logins_and_sign_ups_share_the_apis_rate_limits() {
     assert!(sign_up.headers.contains_key("retry-after"));
     assert_eq!(t.get("/api/v1/players/by-name/alice").await.status, StatusCode::NOT_FOUND);
 
-    api_login(&t, "kicksent", PASSWORD).await; // a login that succeeds is given back
-    let failed = t.post("/api/v1/auth/login", json!({"username": "kicksent", "password": "wrong-two!"})).await;
-    assert_eq!(failed.status, StatusCode::UNAUTHORIZED, "one of the two failures a minute");
+    api_login(&t, "kicksent", PASSWORD).await; // one of the two attempts a minute
     assert_eq!(me.log_in("kicksent", "wrong-one!").await.status, StatusCode::UNAUTHORIZED);
     let limited = me.log_in("kicksent", PASSWORD).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
