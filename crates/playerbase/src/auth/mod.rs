@@ -49,7 +49,7 @@ pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, passwo
 /// verified within the last minutes ([`recent_logins`]) is accepted again
 /// without a hash and without counting as an attempt, so a client sending
 /// its password with every request (the Flask API's way) is neither slow
-/// nor limited. A login, a token or a change always checks in full.
+/// nor limited. A login (v1, the website) or an account change always checks in full.
 pub async fn verify_basic(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let now = state.clock.now();
     let name = Username::parse(username).ok();
