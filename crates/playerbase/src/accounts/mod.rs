@@ -8,10 +8,10 @@ pub mod viewers;
 use std::net::IpAddr;
 
 use crate::awards::feed::Announcement;
-use crate::domain::{Email, PeriodKey, TwitchUserId, Username, periods};
+use crate::domain::{Email, TwitchUserId, Username, periods};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{NewPlayer, PlayerRecord, StoreError, StoreResult, UniqueField};
+use crate::store::{AccountChange, BoardValue, NewPlayer, PlayerRecord, StoreError, StoreResult, UniqueField};
 
 /// A request for a new player, as received: checked by [`create_player`].
 pub struct SignUp {
@@ -84,6 +84,18 @@ pub async fn hash_new_password(state: &AppState, password: String) -> AppResult<
     Ok(state.passwords.hash(password).await?)
 }
 
+/// Changes the player's email and/or password. A new password ends the
+/// player's other sessions and forgets the addresses it logged in from,
+/// in the store and in this server's login limits.
+pub async fn change_account(state: &AppState, player: &PlayerRecord, change: AccountChange) -> AppResult<()> {
+    let new_password = change.password_hash.is_some();
+    state.store.update_account(player.id, change).await?;
+    if new_password {
+        state.limits.password_changed(&player.username);
+    }
+    Ok(())
+}
+
 /// [`hash_new_password`] for an optional new password: absent or empty is
 /// none, as Unity's `JsonUtility` sends `""` for unset strings.
 pub async fn hash_optional_new_password(state: &AppState, password: Option<String>) -> AppResult<Option<String>> {
@@ -114,8 +126,8 @@ pub async fn delete_player(state: &AppState, player_id: i64) -> AppResult<()> {
 /// before it left a value the read sees (leaderboards/removals.rs).
 async fn delete_held_player(state: &AppState, player_id: i64) -> AppResult<()> {
     state.boards.hold_player(player_id);
-    let entries = match read_then_delete(state, player_id).await {
-        Ok(Some(entries)) => entries,
+    let (username, entries) = match read_then_delete(state, player_id).await {
+        Ok(Some(deleted)) => deleted,
         not_deleted => {
             state.boards.release_player(player_id);
             return Err(match not_deleted {
@@ -126,13 +138,15 @@ async fn delete_held_player(state: &AppState, player_id: i64) -> AppResult<()> {
     };
     state.boards.remove_player(player_id, &entries);
     state.profiles.forget(player_id);
+    state.limits.account_deleted(&username);
     tracing::info!(player_id, "player deleted");
     Ok(())
 }
 
-/// The player's value on each running board, as stored, then the
-/// deletion; None if there is no such player.
-async fn read_then_delete(state: &AppState, player_id: i64) -> StoreResult<Option<Vec<(String, PeriodKey, i64)>>> {
+/// The player's name and its value on each running board, as stored, then
+/// the deletion; None if there is no such player.
+async fn read_then_delete(state: &AppState, player_id: i64) -> StoreResult<Option<(String, Vec<BoardValue>)>> {
+    let Some(player) = state.store.player_by_id(player_id).await? else { return Ok(None) };
     let stream = crate::store::twitch::Stream::last_start(state.store.stream().await?);
     let mut entries = Vec::new();
     for period in periods::current(state.clock.now(), stream) {
@@ -143,5 +157,5 @@ async fn read_then_delete(state: &AppState, player_id: i64) -> StoreResult<Optio
         }
     }
     let deleted = state.store.delete_player(player_id, state.clock.now(), &Announcement::deletion).await?;
-    Ok(deleted.then_some(entries))
+    Ok(deleted.then_some((player.username, entries)))
 }

@@ -212,7 +212,7 @@ async fn update_user(
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
     let ends_sessions = password_hash.is_some();
-    state.store.update_account(player.id, AccountChange { email, password_hash, keep_session: None }).await?;
+    accounts::change_account(&state, &player, AccountChange { email, password_hash, keep_session: None }).await?;
     if ends_sessions {
         tracing::info!(player_id = player.id, "password changed; sessions ended");
     }

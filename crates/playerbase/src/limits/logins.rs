@@ -118,6 +118,18 @@ impl LoginFailures {
         accounts.entry(account.to_lowercase()).or_default().know(ip, until, now);
     }
 
+    /// The account's password changed: the addresses it logged in from no longer vouch for the owner.
+    pub fn forget_known(&self, account: &str) {
+        if let Some(state) = self.accounts.lock().expect("login lock poisoned").get_mut(&account.to_lowercase()) {
+            state.known.clear();
+        }
+    }
+
+    /// The account is deleted: a new one of the same name starts with nothing of it.
+    pub fn forget(&self, account: &str) {
+        self.accounts.lock().expect("login lock poisoned").remove(&account.to_lowercase());
+    }
+
     pub fn forget_idle(&self, now: i64) {
         self.accounts.lock().expect("login lock poisoned").retain(|_, state| !state.is_idle(now));
     }
@@ -190,6 +202,20 @@ mod tests {
         logins.known("Victim", OWNER, 1_000, 10);
         assert!(logins.check("victim", OWNER, 10).is_ok());
         assert!(logins.check("victim", ATTACKER, 10).is_err());
+    }
+
+    #[test]
+    fn a_new_password_or_a_deletion_forgets_the_known_addresses() {
+        let logins = LoginFailures::new(1);
+        logins.succeeded("victim", ATTACKER, 0);
+        logins.failed("victim", 1);
+        logins.failed("victim", 1);
+        assert!(logins.check("victim", ATTACKER, 1).is_ok(), "known before");
+        logins.forget_known("Victim");
+        assert!(logins.check("victim", ATTACKER, 1).is_err(), "held back after the password changed");
+        logins.succeeded("reused", OWNER, 0);
+        logins.forget("reused");
+        assert!(logins.accounts.lock().unwrap().get("reused").is_none(), "a deleted account's name starts clean");
     }
 
     #[test]

@@ -67,6 +67,16 @@ impl Limits {
         self.login_failures.succeeded(account, network, now).map(|until| (network, until))
     }
 
+    /// The account's password changed: addresses it logged in from no longer vouch for the owner.
+    pub fn password_changed(&self, account: &str) {
+        self.login_failures.forget_known(account);
+    }
+
+    /// The account is deleted: what was kept about its name goes.
+    pub fn account_deleted(&self, account: &str) {
+        self.login_failures.forget(account);
+    }
+
     /// Whether failed passwords hold `ip` back from trying `account` now:
     /// then it is worth asking the store whether the address is known.
     pub fn login_held_back(&self, ip: IpAddr, account: &str, now: i64) -> bool {

@@ -73,3 +73,33 @@ where
     sqlx::query("DELETE FROM known_addresses WHERE known_until <= $1").bind(now).execute(conn).await?;
     Ok(())
 }
+
+/// Forgets every address of the player (its password changed).
+pub async fn forget_player<DB>(conn: &mut DB::Connection, player_id: i64) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("DELETE FROM known_addresses WHERE player_id = $1").bind(player_id).execute(conn).await?;
+    Ok(())
+}
+
+/// The player's addresses, `(network, known until)`, latest first: for its data export.
+pub async fn of_player<DB>(conn: &mut DB::Connection, player_id: i64) -> StoreResult<Vec<(String, i64)>>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    Ok(sqlx::query_as(
+        "SELECT network, known_until FROM known_addresses WHERE player_id = $1 ORDER BY known_until DESC, network",
+    )
+    .bind(player_id)
+    .fetch_all(conn)
+    .await?)
+}

@@ -298,6 +298,9 @@ pub trait Store: Send + Sync + 'static {
     async fn list_usernames(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, String)>>;
     async fn player_by_twitch_id(&self, twitch_user_id: &TwitchUserId) -> StoreResult<Option<PlayerRecord>>;
     async fn player_by_email(&self, email: &Email) -> StoreResult<Option<PlayerRecord>>;
+    /// Applies the change in one transaction; a new password also ends the
+    /// player's other sessions and forgets its known addresses. Call it through
+    /// `accounts::change_account`, which also tells this server's login limits.
     async fn update_account(&self, player_id: i64, change: AccountChange) -> StoreResult<()>;
     /// Sets the password hash to `new` if it still is `old`, keeping every
     /// session (a legacy hash replaced at login); false if it was not `old`.
@@ -335,6 +338,8 @@ pub trait Store: Send + Sync + 'static {
     /// The player logged in from `network`: known until `until`. A player keeps
     /// its eight latest; `delete_expired_tokens` also forgets expired ones.
     async fn remember_address(&self, player_id: i64, network: &str, until: i64) -> StoreResult<()>;
+    /// The player's known addresses, `(network, until)`, latest first (a password change forgets them).
+    async fn known_addresses_of(&self, player_id: i64) -> StoreResult<Vec<(String, i64)>>;
 
     /// Links a Twitch account to the player (replacing any other), or updates
     /// its login; false if there is no such player. `Taken(TwitchUserId)` if

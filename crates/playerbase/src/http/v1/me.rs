@@ -78,10 +78,8 @@ async fn update_me(
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
     let player_id = caller.player.id;
-    state
-        .store
-        .update_account(player_id, AccountChange { email, password_hash, keep_session: caller.session_id })
-        .await?;
+    let change = AccountChange { email, password_hash, keep_session: caller.session_id };
+    accounts::change_account(&state, &caller.player, change).await?;
     let player = state
         .store
         .player_by_id(player_id)
@@ -124,13 +122,25 @@ pub struct Export {
     pub player: PrivatePlayer,
     /// Every award the player ever had, oldest first.
     pub ledger: Vec<LedgerEntry>,
+    /// The addresses the player logged in from lately, which the login
+    /// back-off lets through: kept 30 days, forgotten at a new password.
+    pub known_addresses: Vec<KnownAddress>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KnownAddress {
+    /// An IPv4 address, or an IPv6 /64 (`2001:db8:1:2::`).
+    pub network: String,
+    /// RFC 3339, UTC.
+    pub known_until: String,
 }
 
 /// Rows read per ledger page while exporting.
 const EXPORT_PAGE: u32 = 1000;
 
 /// Download the caller's own data as JSON: profile, email, stats, linked
-/// Twitch account and the whole award ledger.
+/// Twitch account, the whole award ledger and the addresses the login
+/// back-off knows.
 #[utoipa::path(get, path = "/api/v1/me/export", tag = TAG, security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, body = Export, headers(
@@ -152,8 +162,19 @@ async fn export_me(State(state): State<AppState>, caller: CurrentPlayer) -> AppR
     }
     rows.reverse();
     let ledger = rows.into_iter().map(LedgerEntry::from).collect();
-    let export =
-        Export { exported_at: rfc3339(state.clock.now()), player: PrivatePlayer::new(player, &state.stats), ledger };
+    let known_addresses = state
+        .store
+        .known_addresses_of(player.id)
+        .await?
+        .into_iter()
+        .map(|(network, until)| KnownAddress { network, known_until: rfc3339(until) })
+        .collect();
+    let export = Export {
+        exported_at: rfc3339(state.clock.now()),
+        player: PrivatePlayer::new(player, &state.stats),
+        ledger,
+        known_addresses,
+    };
     let mut response = NoStore(Json(export)).into_response();
     // Usernames are A-Z a-z 0-9 _ only, so the name needs no quoting.
     let disposition = format!("attachment; filename=\"playerbase-export-{}.json\"", player.username);

@@ -241,6 +241,8 @@ pub async fn update_account(pool: &PgPool, player_id: i64, change: AccountChange
             .bind(change.keep_session)
             .execute(&mut *tx)
             .await?;
+        // Whoever logged in with the old password no longer counts as the owner.
+        crate::store::known_addresses::forget_player::<sqlx::Postgres>(&mut tx, player_id).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -167,6 +167,11 @@ impl Store for SqliteStore {
         known_addresses::remember::<sqlx::Sqlite>(&mut conn, player_id, network, until).await
     }
 
+    async fn known_addresses_of(&self, player_id: i64) -> StoreResult<Vec<(String, i64)>> {
+        let mut conn = self.readers.acquire().await?;
+        known_addresses::of_player::<sqlx::Sqlite>(&mut conn, player_id).await
+    }
+
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<u64> {
         sessions::delete_expired(&self.writer, now).await
     }

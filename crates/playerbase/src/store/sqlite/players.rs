@@ -236,6 +236,8 @@ pub async fn update_account(pool: &SqlitePool, player_id: i64, change: AccountCh
             .bind(change.keep_session)
             .execute(&mut *tx)
             .await?;
+        // Whoever logged in with the old password no longer counts as the owner.
+        crate::store::known_addresses::forget_player::<sqlx::Sqlite>(&mut tx, player_id).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -150,8 +150,8 @@ pub async fn change_email(
         Err(err) => return form_error(&state, &viewer, Section::Email, err),
     };
     let change = AccountChange { email, password_hash: None, keep_session: Some(viewer.session_id) };
-    if let Err(err) = state.store.update_account(viewer.player.id, change).await {
-        return form_error(&state, &viewer, Section::Email, err.into());
+    if let Err(err) = accounts::change_account(&state, &viewer.player, change).await {
+        return form_error(&state, &viewer, Section::Email, err);
     }
     Ok(Redirect::to("/account?done=email").into_response())
 }
@@ -185,7 +185,7 @@ pub async fn change_password(
     // Ends every other session of the player, website and API alike; this one stays.
     let change =
         AccountChange { email: None, password_hash: Some(password_hash), keep_session: Some(viewer.session_id) };
-    state.store.update_account(viewer.player.id, change).await.map_err(AppError::from)?;
+    accounts::change_account(&state, &viewer.player, change).await?;
     tracing::info!(player_id = viewer.player.id, "password changed on the website");
     Ok(Redirect::to("/account?done=password").into_response())
 }

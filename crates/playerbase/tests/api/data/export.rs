@@ -62,3 +62,38 @@ async fn a_new_player_exports_an_empty_ledger() {
     assert_eq!(export.body["ledger"], json!([]));
     assert_eq!(export.body["player"]["twitch"], json!(null));
 }
+
+#[tokio::test]
+async fn known_addresses_are_exported_forgotten_at_a_new_password_and_deleted_with_the_player() {
+    let mut config = playerbase::Config::default();
+    config.limits.trust_forwarded_for = true;
+    let t = TestApp::with_config(config).await;
+    crate::v1_accounts::sign_up(&t, "kicksent").await;
+    let login_from = |ip: &'static str, password: &'static str| {
+        let t = &t;
+        async move {
+            let body = json!({"username": "kicksent", "password": password}).to_string().into_bytes();
+            t.send_with(Method::POST, "/api/v1/auth/login", &[("x-forwarded-for", ip)], Some(body)).await
+        }
+    };
+    let session = login_from("203.0.113.9", PASSWORD).await;
+    assert_eq!(session.status, StatusCode::OK, "{}", session.body);
+    assert_eq!(login_from("2001:db8:1:2::aaaa", PASSWORD).await.status, StatusCode::OK);
+    let auth = crate::support::bearer(session.body["access_token"].as_str().unwrap());
+    let export = t.get_as("/api/v1/me/export", &auth).await.body;
+    let networks: Vec<&str> =
+        export["known_addresses"].as_array().unwrap().iter().map(|a| a["network"].as_str().unwrap()).collect();
+    assert_eq!(networks, ["2001:db8:1:2::", "203.0.113.9"], "an IPv6 address by its /64");
+    assert!(export["known_addresses"][0]["known_until"].as_str().unwrap().ends_with('Z'));
+
+    let new_password = "another-long-pw";
+    let change = json!({"current_password": PASSWORD, "new_password": new_password}).to_string().into_bytes();
+    assert_eq!(t.send(Method::PATCH, "/api/v1/me", Some(&auth), Some(change)).await.status, StatusCode::OK);
+    assert_eq!(t.get_as("/api/v1/me/export", &auth).await.body["known_addresses"], json!([]), "a new password");
+
+    assert_eq!(login_from("203.0.113.9", new_password).await.status, StatusCode::OK);
+    assert_eq!(super::count(&t, "known_addresses").await, 1);
+    let delete = json!({"current_password": new_password}).to_string().into_bytes();
+    assert_eq!(t.send(Method::DELETE, "/api/v1/me", Some(&auth), Some(delete)).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(super::count(&t, "known_addresses").await, 0, "deleted with the player");
+}
