@@ -24,7 +24,7 @@ use crate::auth::token::{self, TokenHash};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{Json, Query};
 use crate::http::v1::auth::TokenPair;
-use crate::http::views::PrivatePlayer;
+use crate::http::views::{NoStore, PrivatePlayer};
 use crate::state::AppState;
 use crate::twitch::login::{self, Intent, Pending, Start, Started};
 use crate::web::errors::WebError;
@@ -172,11 +172,13 @@ pub struct CallbackParams {
 /// in the Twitch console).
 #[utoipa::path(get, path = "/auth/twitch/callback", tag = TAG, params(CallbackParams),
     responses(
-        (status = 200, body = TokenPair, description = "logged in (a login started without `redirect`); \
-            a link answers `{\"link_code\",\"expires_in\"}` instead"),
-        (status = 303, description = "to the login's `redirect`, with `code=pbc_…`, `link_code=pbl_…` or `error=CODE`"),
+        (status = 200, body = TokenPair, description = "logged in (a login started at `/api/v1/auth/twitch` \
+            without `redirect`); a link answers `{\"link_code\",\"expires_in\"}` instead"),
+        (status = 303, description = "to the login's `redirect`, with `code=pbc_…`, `link_code=pbl_…` or \
+            `error=CODE`; a login started at `/auth/twitch` (the website's) to `/account`, logged in"),
         (status = 400, body = ErrorBody, description = "`missing_state`, `invalid_state` (unknown, used or \
-            expired), `missing_code`"),
+            expired), `missing_code`. To a browser (the website's login, or `Accept: text/html`) every error \
+            here is an HTML page saying what to do instead of this JSON"),
         (status = 403, body = ErrorBody, description = "`twitch_access_denied`: the user declined"),
         (status = 409, body = ErrorBody, description = "`twitch_user_taken`: another player holds the Twitch account"),
         (status = 502, body = ErrorBody, description = "`twitch_login_failed`: Twitch did not confirm the login"),
@@ -308,9 +310,9 @@ async fn confirm_link(
     State(state): State<AppState>,
     caller: CurrentPlayer,
     Json(body): Json<ConfirmLink>,
-) -> AppResult<Json<PrivatePlayer>> {
+) -> AppResult<NoStore<Json<PrivatePlayer>>> {
     let player = login::confirm_link(&state, caller.player.id, &body.link_code, body.code_verifier.as_deref()).await?;
-    Ok(Json(PrivatePlayer::new(&player, &state.stats)))
+    Ok(NoStore(Json(PrivatePlayer::new(&player, &state.stats))))
 }
 
 /// The `code` of an error's JSON body, for `error=` on a redirect.

@@ -109,6 +109,25 @@ where
     Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ledger").fetch_one(executor).await?)
 }
 
+/// How many ledger rows have an id above `after` and below `before`, from either store.
+pub async fn ledger_rows_between<'c, DB>(
+    executor: impl sqlx::Executor<'c, Database = DB>,
+    after: i64,
+    before: i64,
+) -> StoreResult<i64>
+where
+    DB: sqlx::Database,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE id > $1 AND id < $2")
+        .bind(after)
+        .bind(before)
+        .fetch_one(executor)
+        .await?)
+}
+
 /// The first answer given under `key`, from either store: the query is the same SQL on both.
 pub async fn stored_reply<'c, DB>(
     executor: impl sqlx::Executor<'c, Database = DB>,

@@ -564,6 +564,13 @@ async fn tokens_and_private_data_are_never_cached() {
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
         assert_eq!(reply.header("cache-control"), "no-store", "{path}");
     }
+    let change = json!({"current_password": "python3x", "email": "k@example.com"}).to_string().into_bytes();
+    let patched = t.send(axum::http::Method::PATCH, "/api/v1/me", Some(&auth), Some(change)).await;
+    assert_eq!(
+        (patched.status, patched.header("cache-control")),
+        (StatusCode::OK, "no-store"),
+        "PATCH answers the email"
+    );
     let public = t.get("/api/users/kicksent").await;
     assert!(public.headers.get("cache-control").is_none_or(|v| v != "no-store"), "public profiles may be cached");
 }

@@ -57,14 +57,17 @@ async fn events(
 /// restored or replaced) would mute the stream until the ledger caught up
 /// with it: the stream starts from the newest instead.
 async fn catch_up(state: &AppState, after: i64) -> AppResult<(Vec<Event>, i64)> {
+    // Read before the tail: a row committed in between is then above it, and sent live.
+    let newest = state.store.last_ledger_id().await?;
     let rows = state.store.ledger_tail(after, CATCH_UP).await?;
-    let Some(last) = rows.last().map(|row| row.id) else {
-        return Ok((Vec::new(), after.min(state.store.last_ledger_id().await?)));
-    };
+    let Some(last) = rows.last().map(|row| row.id) else { return Ok((Vec::new(), after.min(newest))) };
     let mut events = Vec::with_capacity(rows.len() + 1);
-    let skipped = rows[0].id - after - 1;
-    if rows.len() == CATCH_UP as usize && skipped > 0 {
-        events.push(lagged(skipped as u64));
+    if rows.len() == CATCH_UP as usize {
+        // Counted, not subtracted: ids have gaps (a rolled-back PostgreSQL transaction's).
+        let skipped = state.store.ledger_rows_between(after, rows[0].id).await?;
+        if skipped > 0 {
+            events.push(lagged(skipped as u64));
+        }
     }
     events.extend(rows.into_iter().filter_map(from_ledger).map(|event| award_event(&event)));
     Ok((events, last))

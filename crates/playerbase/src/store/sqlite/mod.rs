@@ -232,6 +232,10 @@ impl Store for SqliteStore {
         ledger::tail(&self.readers, after, limit).await
     }
 
+    async fn ledger_rows_between(&self, after: i64, before: i64) -> StoreResult<i64> {
+        crate::store::awards::ledger_rows_between(&self.readers, after, before).await
+    }
+
     async fn last_ledger_id(&self) -> StoreResult<i64> {
         crate::store::awards::last_ledger_id(&self.readers).await
     }

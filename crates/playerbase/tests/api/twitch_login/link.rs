@@ -43,6 +43,7 @@ async fn twitch_link_links_the_account_to_the_calling_player() {
     assert_eq!(t.get(&profile).await.body["twitch"], Value::Null, "nothing linked before the player confirms");
     let reply = confirm(&t, &session.bearer(), json!({"link_code": link_code})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.header("cache-control"), "no-store", "the private player, email included");
     assert_eq!(t.get(&profile).await.body["twitch"], json!({"user_id": VIEWER_ID, "login": VIEWER_LOGIN}));
     assert_eq!((reply.body["id"].as_i64(), &reply.body["username"]), (Some(id), &json!("alice")));
     assert_eq!(reply.body["twitch"], json!({"user_id": VIEWER_ID, "login": VIEWER_LOGIN}));
