@@ -3,18 +3,32 @@
 //! any route may fail with a 500, or a 503 past `limits.request_timeout_seconds`;
 //! a route that takes credentials may answer 429 (a username and password
 //! count as a login attempt, and those are rate limited); a 401 always carries
-//! `WWW-Authenticate`, a 429 `Retry-After`; all in the one error shape; every
-//! answer carries `x-request-id`.
+//! `WWW-Authenticate`, a 429 `Retry-After`; a path parameter that does not
+//! parse is 400 and a body over the limit 413; all in the one error shape;
+//! every answer carries `x-request-id`.
 
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Type};
 
 pub fn apply(api: &mut OpenApi) {
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in operations.into_iter().flatten() {
+            let takes_body = operation.request_body.is_some();
             let responses = &mut operation.responses.responses;
+            if path.contains('{') {
+                responses.entry("400".into()).or_insert_with(|| {
+                    error(
+                        "`invalid_path`: a path parameter that does not parse (an id that is not a whole number, say)",
+                    )
+                });
+            }
+            if takes_body {
+                responses.entry("413".into()).or_insert_with(|| {
+                    error("`body_too_large`: the body is over 64 KiB (2 MiB for `POST /api/v1/awards`)")
+                });
+            }
             responses.entry("500".into()).or_insert_with(|| {
                 error("a server fault; the body holds no internals, the details are only in the log")
             });

@@ -62,9 +62,46 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(|err| match err.classify() {
-        serde_json::error::Category::Data => AppError::bad_request("invalid_body", err.to_string()),
+        serde_json::error::Category::Data => AppError::bad_request("invalid_body", data_error(bytes, &err)),
         _ => AppError::bad_request("malformed_json", format!("the body is not valid JSON: {err}")),
     })
+}
+
+/// What does not fit in a body of valid JSON, in JSON's words: serde names
+/// the Rust types ("expected struct NewUser with 3 elements", "expected i64").
+/// Only on the way to a 400, so parsing the body again costs nothing that counts.
+fn data_error(bytes: &[u8], err: &serde_json::Error) -> String {
+    if serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|value| !value.is_object()) {
+        return "the body must be a JSON object".to_owned();
+    }
+    let mut words: Vec<String> = Vec::new();
+    let mut rest = err.to_string();
+    while let Some(at) = rest.find("expected ") {
+        let (before, after) = rest.split_at(at + "expected ".len());
+        words.push(before.to_owned());
+        let (name, tail) = after.split_at(after.find([' ', ',']).unwrap_or(after.len()));
+        let tail = if name == "struct" {
+            // "struct NewUser": the type's name goes too.
+            let tail = tail.trim_start();
+            &tail[tail.find([' ', ',']).unwrap_or(tail.len())..]
+        } else {
+            tail
+        };
+        words.push(json_word(name).unwrap_or(name).to_owned());
+        rest = tail.to_owned();
+    }
+    words.push(rest);
+    words.concat()
+}
+
+/// JSON's word for a Rust type serde names.
+fn json_word(rust_type: &str) -> Option<&'static str> {
+    match rust_type {
+        "i64" | "i32" | "i16" | "i8" | "u64" | "u32" | "u16" | "u8" | "usize" | "isize" => Some("a whole number"),
+        "f64" | "f32" => Some("a number"),
+        "struct" | "map" => Some("an object"),
+        _ => None,
+    }
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -121,4 +158,37 @@ fn path_error(rejection: &PathRejection) -> String {
 fn what_is(rust_type: &str) -> &'static str {
     const INTEGERS: [&str; 8] = ["i64", "i32", "i16", "i8", "u64", "u32", "u16", "usize"];
     if INTEGERS.iter().any(|integer| rust_type.ends_with(integer)) { "a whole number" } else { "a valid value" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct NewUser {
+        username: String,
+        password: String,
+        age: Option<i64>,
+    }
+
+    fn message(body: &str) -> String {
+        match parse_json::<NewUser>(body.as_bytes()) {
+            Err(AppError::BadRequest { code: "invalid_body", message }) => message,
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn body_errors_speak_json_not_rust() {
+        assert_eq!(message("[]"), "the body must be a JSON object");
+        assert_eq!(message("\"text\""), "the body must be a JSON object");
+        let wrong_type = message(r#"{"username": "a", "password": "b", "age": "old"}"#);
+        assert!(wrong_type.starts_with("invalid type: string \"old\", expected a whole number"), "{wrong_type}");
+        let missing = message(r#"{"username": "a"}"#);
+        assert!(missing.starts_with("missing field `password`"), "{missing}");
+        for text in [wrong_type, missing] {
+            assert!(!text.contains("i64") && !text.contains("NewUser"), "{text}");
+        }
+    }
 }

@@ -191,7 +191,7 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(param
         Err(err) if is_browser(&headers) => return private(&state, web_error(err).into_response()),
         Err(err) => return private(&state, err.into_response()),
     };
-    let finished = finish(&state, &pending, &params).await;
+    let finished = finish(&state, &headers, &pending, &params).await;
     private(
         &state,
         match (finished, &pending.redirect) {
@@ -240,7 +240,12 @@ fn web_error(err: AppError) -> WebError {
     }
 }
 
-async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) -> AppResult<Response> {
+async fn finish(
+    state: &AppState,
+    headers: &HeaderMap,
+    pending: &Pending,
+    params: &CallbackParams,
+) -> AppResult<Response> {
     if let Some(error) = &params.error {
         tracing::info!(error = error.as_str(), "Twitch login not granted");
         return Err(if error == "access_denied" {
@@ -270,7 +275,7 @@ async fn finish(state: &AppState, pending: &Pending, params: &CallbackParams) ->
         }
         // The website's "Log in with Twitch": a website session, then the account page.
         None if pending.in_browser => {
-            (crate::web::start_session(state, player.id).await?, Redirect::to("/account")).into_response()
+            (crate::web::start_session(state, headers, player.id).await?, Redirect::to("/account")).into_response()
         }
         None => sessions::start(state, player.id).await?.into_response(),
     })

@@ -47,9 +47,14 @@ impl IntoResponseParts for SessionCookie {
 
 /// Starts a website session for a player who has just proved who they are
 /// (a password here, or Twitch's OAuth): answer with the cookie, e.g.
-/// `(start_session(&state, id).await?, Redirect::to("/account"))`.
+/// `(start_session(&state, &headers, id).await?, Redirect::to("/account"))`.
 /// The session lasts `auth.refresh_days`, like an API login's refresh token.
-pub async fn start_session(state: &AppState, player_id: i64) -> AppResult<SessionCookie> {
+/// The browser's session before it (a login over a login) ends: it would
+/// otherwise stay valid, unseen, until it expires.
+pub async fn start_session(state: &AppState, headers: &HeaderMap, player_id: i64) -> AppResult<SessionCookie> {
+    if let Some(previous) = viewer(state, headers).await? {
+        state.store.end_session(previous.session_id).await?;
+    }
     let now = state.clock.now();
     let lifetime = state.config.refresh_seconds();
     let secret = token::generate(WEB_PREFIX);

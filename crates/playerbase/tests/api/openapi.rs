@@ -77,6 +77,28 @@ async fn every_answer_documents_and_carries_the_request_id() {
     assert_eq!(reply.headers["x-request-id"], "unity-7f3a");
 }
 
+#[tokio::test]
+async fn bad_path_parameters_and_oversized_bodies_are_documented_where_they_can_happen() {
+    let t = TestApp::new().await;
+    let doc = t.get("/api/openapi.json").await.body;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = &operation["responses"];
+            if path.contains('{') {
+                assert!(responses["400"].is_object(), "{method} {path} takes a path parameter: 400 undocumented");
+            }
+            if operation["requestBody"].is_object() {
+                assert!(responses["413"].is_object(), "{method} {path} takes a body: 413 undocumented");
+            }
+        }
+    }
+    // What the document now says, the server does.
+    let bad_id = t.get("/api/v1/players/abc").await;
+    assert_eq!((bad_id.status, bad_id.code()), (axum::http::StatusCode::BAD_REQUEST, "invalid_path"));
+    let big = t.send(Method::POST, "/api/users/update", None, Some(vec![b' '; 70 * 1024])).await;
+    assert_eq!((big.status, big.code()), (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"));
+}
+
 /// Routes that are not operations of the API: the document itself and the
 /// page that renders it.
 const NOT_OPERATIONS: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/docs/{*file}"];

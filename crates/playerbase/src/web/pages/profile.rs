@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::domain::{PeriodKey, Username};
+use crate::domain::{Op, PeriodKey, Username};
 use crate::state::AppState;
 use crate::web::assets;
 use crate::web::chart::{self, Chart, Measure};
@@ -67,9 +67,8 @@ pub async fn page(
                 filled: curve.level(value) as f64 / curve.max_level() as f64,
             },
             None => {
-                let top = state.boards.page(&def.key, PeriodKey::ALL_TIME, 0, 1).1.first().map_or(0, |s| s.value);
-                let filled = if top > 0 { value as f64 / top as f64 } else { 0.0 };
-                Measure { label: def.label.clone(), text: grouped(value), filled }
+                let best = state.boards.page(&def.key, PeriodKey::ALL_TIME, 0, 1).1.first().map(|s| s.value);
+                Measure { label: def.label.clone(), text: grouped(value), filled: share_of_best(def.op, value, best) }
             }
         };
         measures.push(measure);
@@ -95,6 +94,22 @@ pub async fn page(
     Ok(render(&profile))
 }
 
+/// How full a stat's bar is: 1 for the all-time leader's value. Where lower
+/// is better (`min`), the leader's value over the player's, so a worse time
+/// is a shorter bar; values at or below zero have no share to show.
+fn share_of_best(op: Op, value: i64, best: Option<i64>) -> f64 {
+    let Some(best) = best else { return 0.0 };
+    if value == best {
+        return 1.0;
+    }
+    match op {
+        Op::Min if best > 0 && value > 0 => best as f64 / value as f64,
+        Op::Min => 0.0,
+        _ if best > 0 => value.max(0) as f64 / best as f64,
+        _ => 0.0,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct Search {
     name: Option<String>,
@@ -104,8 +119,27 @@ pub struct Search {
 pub async fn search(Query(search): Query<Search>) -> Response {
     let name = search.name.unwrap_or_default();
     let name = name.trim();
-    if name.is_empty() || Username::parse(name).is_err() {
+    if name.is_empty() {
+        return WebError::bad_request("Type a name to find a player.").into_response();
+    }
+    if Username::parse(name).is_err() {
         return not_found(name).into_response();
     }
     Redirect::to(&format!("/players/{name}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_leader_fills_the_bar_and_lower_is_better_for_min_stats() {
+        assert_eq!(share_of_best(Op::Add, 50, Some(200)), 0.25);
+        assert_eq!(share_of_best(Op::Add, -5, Some(200)), 0.0);
+        assert_eq!(share_of_best(Op::Min, 300, Some(150)), 0.5, "twice the best time: half a bar");
+        assert_eq!(share_of_best(Op::Min, 150, Some(150)), 1.0);
+        assert_eq!(share_of_best(Op::Min, 0, Some(150)), 0.0);
+        assert_eq!(share_of_best(Op::Max, 7, None), 0.0, "nobody on the board yet");
+        assert_eq!(share_of_best(Op::Set, -3, Some(-3)), 1.0, "the leader, even below zero");
+    }
 }

@@ -92,7 +92,7 @@ pub async fn submit(
     };
     match accounts::sign_up_from(&state, ip.0, sign_up).await {
         Ok(player) => {
-            let cookie = start_session(&state, player.id).await?;
+            let cookie = start_session(&state, &headers, player.id).await?;
             Ok((cookie, Redirect::to(&format!("/players/{}", player.username))).into_response())
         }
         Err(err @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {

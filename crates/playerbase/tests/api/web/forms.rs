@@ -95,6 +95,25 @@ async fn a_login_sets_a_safe_cookie_and_logout_ends_the_session_in_the_store() {
 }
 
 #[tokio::test]
+async fn logging_in_over_a_login_ends_the_browsers_previous_session() {
+    let t = TestApp::new().await;
+    signed_up(&t, "kicksent").await;
+    signed_up(&t, "other").await;
+    let mut me = Visitor::new(&t);
+    // A second tab's login form, opened before the first login.
+    let second_tab = me.get("/login").await.csrf();
+    me.log_in("kicksent", PASSWORD).await;
+    let first = me.cookie("pb_session").unwrap().to_owned();
+    let again = me.post("/login", &[("username", "other"), ("password", PASSWORD), ("csrf", &second_tab)]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    assert_ne!(me.cookie("pb_session").unwrap(), first);
+    assert!(me.get("/account").await.html.contains("Logged in as"));
+    let mut copy = Visitor::new(&t);
+    copy.set_cookie("pb_session", &first);
+    assert_eq!(copy.get("/account").await.location(), "/login?next=/account", "not left valid, unseen");
+}
+
+#[tokio::test]
 async fn https_sites_get_secure_host_only_cookies() {
     let config = Config { public_url: "https://game.example".into(), ..Config::default() };
     let t = TestApp::with_config(config).await;

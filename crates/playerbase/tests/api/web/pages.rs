@@ -59,6 +59,10 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert_eq!(player.status, StatusCode::NOT_FOUND);
     assert!(player.html.contains("No player is called “nobody”"));
     assert!(player.html.contains("id=\"player-search\""), "a way on");
+    let empty_search = visitor.get("/players?name=+").await;
+    assert_eq!(empty_search.status, StatusCode::BAD_REQUEST);
+    assert!(empty_search.html.contains("Type a name to find a player."), "not: No player is called “”");
+    assert_eq!(visitor.get("/players?name=nobody").await.location(), "/players/nobody");
     let page = visitor.get("/no/such/page").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
