@@ -30,16 +30,22 @@ async fn eventually_equal(t: &TestApp, expected: &Value) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn leaderboards_and_live_events_follow_every_instances_awards() {
+/// A game on PostgreSQL, a second instance on its database, and players
+/// alpha and bravo; none on SQLite (one server per database).
+async fn two_instances() -> Option<(Game, TestApp, [i64; 2])> {
     let g = Game::new().await;
     if !g.t.on_postgres() {
         eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
-        return;
+        return None;
     }
-    let a = g.player("alpha").await;
-    let b = g.player("bravo").await;
+    let players = [g.player("alpha").await, g.player("bravo").await];
     let other = g.t.another_instance().await;
+    Some((g, other, players))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn leaderboards_and_live_events_follow_every_instances_awards() {
+    let Some((g, other, [a, b])) = two_instances().await else { return };
     let mut live_on_other = EventStream::open_on(&other, None).await;
 
     g.award(a, json!({"meleeAtkXp": 50})).await;
@@ -70,14 +76,7 @@ async fn leaderboards_and_live_events_follow_every_instances_awards() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_deletion_through_one_instance_leaves_every_instances_boards() {
-    let g = Game::new().await;
-    if !g.t.on_postgres() {
-        eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
-        return;
-    }
-    let a = g.player("alpha").await;
-    let b = g.player("bravo").await;
-    let other = g.t.another_instance().await;
+    let Some((g, other, [a, b])) = two_instances().await else { return };
     g.award(a, json!({"meleeAtkXp": 50})).await;
     g.award(b, json!({"meleeAtkXp": 30})).await;
     eventually_equal(&other, &board(&g.t).await).await;
