@@ -18,6 +18,7 @@ pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod profiles;
+mod server;
 pub mod state;
 pub mod store;
 pub mod timestamps;
@@ -25,13 +26,9 @@ pub mod twitch;
 pub mod web;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::ServiceExt;
-use axum::extract::Request;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::connections::LimitedListener;
@@ -41,17 +38,18 @@ pub use http::{App, build_app};
 pub use state::{AppState, Clock};
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the
-/// requests under way finish. `max_connections` is `limits.max_connections`.
+/// requests under way finish within `time_limit` (`limits.request_timeout_seconds`,
+/// which also bounds how long a connection may take to send a request's
+/// head). `max_connections` is `limits.max_connections`.
 pub async fn serve(
     listener: TcpListener,
     max_connections: usize,
+    time_limit: Duration,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    // `tap_io` is what lets a wrapped listener hand its peer's address to `ConnectInfo`.
-    let listener = LimitedListener::new(listener, max_connections).tap_io(|_| {});
-    let service = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+) {
+    let listener = LimitedListener::new(listener, max_connections);
+    server::serve(listener, app, time_limit, shutdown).await;
 }
 
 /// How often expired tokens, old idempotency answers and ended periods' boards are swept.
@@ -73,12 +71,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let max_connections = state.config.limits.max_connections;
+    let time_limit = Duration::from_secs(state.config.limits.request_timeout_seconds);
     let events = state.events.clone();
     let shutdown = async move {
         shutdown.await;
         events.close();
     };
-    serve(listener, max_connections, build_app(state.clone()), shutdown).await?;
+    serve(listener, max_connections, time_limit, build_app(state.clone()), shutdown).await;
     sweeper.abort();
     state.eventsub.stop().await;
     state.awards.stop().await;

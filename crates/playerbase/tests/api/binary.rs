@@ -343,3 +343,33 @@ async fn a_stop_ends_open_event_streams_instead_of_waiting_for_them() {
     assert!(status.success(), "graceful shutdown exits 0: {status}\n{log}");
     while let Ok(Some(_)) = overlay.chunk().await {}
 }
+
+/// A client that connects and sends nothing, or half a request, must not
+/// keep its connection (and one of `limits.max_connections`) for ever, nor
+/// hold up a stop: the request time limit covers reading a request's head.
+#[tokio::test]
+async fn idle_and_half_sent_connections_are_closed_and_do_not_hold_up_a_stop() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::start(&[
+        ("PLAYERBASE_LIMITS__MAX_CONNECTIONS", "2"),
+        ("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", "1"),
+    ]);
+    let mut idle = tokio::net::TcpStream::connect(server.address()).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(server.address()).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    for (name, socket) in [("idle", &mut idle), ("half-sent", &mut half)] {
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(5), socket.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "the {name} connection was still open after 5 s");
+    }
+    let client = reqwest::Client::new();
+    let health =
+        tokio::time::timeout(std::time::Duration::from_secs(5), client.get(server.url("/healthz")).send()).await;
+    assert_eq!(health.expect("room for a new client").unwrap().status(), 200);
+
+    let mut stuck = tokio::net::TcpStream::connect(server.address()).await.unwrap();
+    stuck.write_all(b"POST /api/users HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let stopped = tokio::task::spawn_blocking(move || server.stop_within(std::time::Duration::from_secs(5)));
+    let (status, log) = stopped.await.unwrap().expect("stopped within 5 s with a half-sent request open");
+    assert!(status.success(), "{status}\n{log}");
+}

@@ -65,6 +65,11 @@ impl Server {
         Server { child, base, log, reader: Some(reader), _database: None }
     }
 
+    /// `host:port` the server listens on.
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -36,7 +36,13 @@ async fn serve(t: &TestApp) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let max_connections = t.state.config.limits.max_connections;
-    tokio::spawn(playerbase::serve(listener, max_connections, t.app.clone(), std::future::pending()));
+    tokio::spawn(playerbase::serve(
+        listener,
+        max_connections,
+        std::time::Duration::from_secs(30),
+        t.app.clone(),
+        std::future::pending(),
+    ));
     base
 }
 
