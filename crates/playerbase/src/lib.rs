@@ -65,6 +65,7 @@ const KEEP_EVENTSUB_MESSAGES: i64 = 24 * 3600;
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let store = store::open(&config.database).await?;
+    tracing::info!(database = %store::location(&config.database), "database opened");
     let listener =
         TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let state = AppState::start(config, store.clone(), Clock::default()).await?;

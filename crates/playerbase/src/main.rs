@@ -119,6 +119,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve { .. } => {
+                // Which file configured this server, if any: the environment and flags may override it.
+                match &cli.config {
+                    Some(path) => tracing::info!(config = %path.display(), "configuration file read"),
+                    None => tracing::info!("no configuration file: defaults, PLAYERBASE_* and flags"),
+                }
                 allocator::return_freed_memory_every(std::time::Duration::from_secs(5));
                 playerbase::run(config, playerbase::shutdown_signal()).await
             }

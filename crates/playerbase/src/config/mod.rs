@@ -133,7 +133,18 @@ const MAX_ACCESS_SECONDS: u32 = 86_400;
 const MAX_REFRESH_DAYS: u32 = 3650;
 
 /// `PLAYERBASE_*` variables that are not configuration keys.
-const NOT_CONFIG_KEYS: [&str; 2] = ["config", "test_postgres"];
+const NOT_CONFIG_KEYS: [&str; 3] = ["config", "test_postgres", "chromium"];
+
+/// Settings that are text even when all digits: figment reads an environment
+/// variable as a number where it can, which would drop a secret's leading
+/// zeros (`0123…` becoming `123…`), so these are taken as written.
+const TEXT_KEYS: [&str; 5] = [
+    "twitch.client_id",
+    "twitch.client_secret",
+    "twitch.eventsub_secret",
+    "twitch.broadcaster_user_id",
+    "twitch.chat.bot_user_id",
+];
 
 impl Config {
     /// Reads the layers: defaults, the TOML file, `PLAYERBASE_*`, the flags.
@@ -146,8 +157,14 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let env = Env::prefixed("PLAYERBASE_").split("__").ignore(&NOT_CONFIG_KEYS);
+        figment = figment.merge(env);
+        for key in TEXT_KEYS {
+            let variable = format!("PLAYERBASE_{}", key.to_uppercase().replace('.', "__"));
+            if let Ok(text) = std::env::var(&variable) {
+                figment = figment.merge(Serialized::default(key, text));
+            }
+        }
         let config: Config = figment
-            .merge(env)
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|err| ConfigError::Invalid(err.to_string()))?;

@@ -445,6 +445,18 @@ pub fn sqlite_file(database: &str) -> anyhow::Result<std::path::PathBuf> {
 
 /// Opens (creating and migrating if need be) the database named by `database`:
 /// a `postgres://` or `postgresql://` URL, else a SQLite file path or `sqlite:` URL.
+/// Where `database` is, for the log: a SQLite file's path, or a PostgreSQL
+/// server's `host:port/database` (never its password).
+pub fn location(database: &str) -> String {
+    if is_postgres(database) {
+        return postgres::location(database);
+    }
+    match sqlite_file(database) {
+        Ok(path) => std::fs::canonicalize(&path).unwrap_or(path).display().to_string(),
+        Err(_) => database.to_owned(),
+    }
+}
+
 pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {
     if is_postgres(database) {
         return Ok(Arc::new(PgStore::open(database).await?));

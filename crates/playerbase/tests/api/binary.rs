@@ -198,6 +198,10 @@ async fn the_binary_serves_from_postgres_when_given_a_url() {
     let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
 
     let server = Server::start_on(fresh, &[]);
+    let opened =
+        server.startup_log.iter().find(|line| line.contains("database opened")).expect("the database is named");
+    assert!(opened.contains("127.0.0.1:5432/") || opened.contains("localhost:5432/"), "{opened}");
+    assert!(!opened.contains('@') && !opened.contains("postgres://"), "no credentials in the log: {opened}");
     let client = reqwest::Client::new();
     let created = client
         .post(server.url("/api/users"))
@@ -354,6 +358,9 @@ async fn idle_and_half_sent_connections_are_closed_and_do_not_hold_up_a_stop() {
         ("PLAYERBASE_LIMITS__MAX_CONNECTIONS", "2"),
         ("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", "1"),
     ]);
+    let opened =
+        server.startup_log.iter().find(|line| line.contains("database opened")).expect("the database is named");
+    assert!(opened.contains(".db") || opened.contains(".sqlite"), "the SQLite file's path: {opened}");
     let mut idle = tokio::net::TcpStream::connect(server.address()).await.unwrap();
     let mut half = tokio::net::TcpStream::connect(server.address()).await.unwrap();
     half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
@@ -372,4 +379,37 @@ async fn idle_and_half_sent_connections_are_closed_and_do_not_hold_up_a_stop() {
     let stopped = tokio::task::spawn_blocking(move || server.stop_within(std::time::Duration::from_secs(5)));
     let (status, log) = stopped.await.unwrap().expect("stopped within 5 s with a half-sent request open");
     assert!(status.success(), "{status}\n{log}");
+}
+
+/// An environment variable of digits is read by figment as a number: a
+/// secret starting with 0 lost it, and every signed EventSub delivery was refused.
+#[tokio::test]
+async fn a_secret_of_digits_from_the_environment_keeps_its_leading_zero() {
+    let secret = "0123456789012";
+    let server = Server::start(&[("PLAYERBASE_TWITCH__EVENTSUB_SECRET", secret)]);
+    let body = json!({
+        "challenge": "zero-kept",
+        "subscription": {"id": "f1c2a387", "status": "webhook_callback_verification_pending", "type": "channel.follow",
+                         "version": "2", "condition": {"broadcaster_user_id": "1000"},
+                         "transport": {"method": "webhook", "callback": "https://example.com/"},
+                         "created_at": "2026-12-04T19:30:02Z", "cost": 1}
+    })
+    .to_string();
+    let now = crate::twitch::timestamp(time::OffsetDateTime::now_utc().unix_timestamp());
+    let signature = playerbase::twitch::eventsub::verify::sign(secret.as_bytes(), "c-0", &now, body.as_bytes());
+    let reply = reqwest::Client::new()
+        .post(server.url("/api/v1/twitch/eventsub"))
+        .header("Twitch-Eventsub-Message-Id", "c-0")
+        .header("Twitch-Eventsub-Message-Retry", "0")
+        .header("Twitch-Eventsub-Message-Type", "webhook_callback_verification")
+        .header("Twitch-Eventsub-Message-Signature", signature)
+        .header("Twitch-Eventsub-Message-Timestamp", now)
+        .header("Twitch-Eventsub-Subscription-Type", "channel.follow")
+        .header("Twitch-Eventsub-Subscription-Version", "1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200, "signed with the secret as written");
+    assert_eq!(reply.text().await.unwrap(), "zero-kept");
 }

@@ -11,6 +11,8 @@ use crate::database::FreshDatabase;
 pub struct Server {
     child: Child,
     base: String,
+    /// What the server logged before it listened.
+    pub startup_log: Vec<String>,
     log: mpsc::Receiver<String>,
     /// Reads the server's stderr into `log` until the process closes it.
     reader: Option<std::thread::JoinHandle<()>>,
@@ -62,7 +64,7 @@ impl Server {
             }
             seen.push(line);
         };
-        Server { child, base, log, reader: Some(reader), _database: None }
+        Server { child, base, startup_log: seen, log, reader: Some(reader), _database: None }
     }
 
     /// `host:port` the server listens on.

@@ -58,6 +58,11 @@ fn describe(options: &PgConnectOptions) -> String {
     format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or_default())
 }
 
+/// `host:port/database` of a URL; the URL as given cannot be read.
+pub fn location(database: &str) -> String {
+    PgConnectOptions::from_str(database).map_or_else(|_| "an unreadable PostgreSQL URL".to_owned(), |o| describe(&o))
+}
+
 impl PgStore {
     pub async fn open(database: &str) -> anyhow::Result<Self> {
         // The URL may hold a password: errors name the server, not the URL.
