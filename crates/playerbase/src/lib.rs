@@ -64,6 +64,7 @@ const KEEP_EVENTSUB_MESSAGES: i64 = 24 * 3600;
 
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let _only_server = one_server_per_sqlite_file(&config.database)?;
     let store = store::open(&config.database).await?;
     tracing::info!(database = %store::location(&config.database), "database opened");
     let listener =
@@ -85,6 +86,37 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A SQLite file is served by one process: each keeps its leaderboards and
+/// profiles in memory, up to date with its own writes only, so a second
+/// would serve stale values (PostgreSQL instances follow each other's
+/// announcements). Held, on a file beside the database, until the returned
+/// file is dropped; the commands (`api-key`, `backup`, …) do not take it.
+fn one_server_per_sqlite_file(database: &str) -> anyhow::Result<Option<std::fs::File>> {
+    if store::is_postgres(database) {
+        return Ok(None);
+    }
+    let file = store::sqlite_file(database)?;
+    let mut lock_path = file.clone().into_os_string();
+    lock_path.push(".serve-lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", std::path::Path::new(&lock_path).display()))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `playerbase serve` is serving {}: one server per SQLite file (each keeps the leaderboards \
+             in memory); stop it first, or move to PostgreSQL for several instances",
+            file.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("cannot lock {}", std::path::Path::new(&lock_path).display()))
+        }
+    }
 }
 
 async fn sweep(state: AppState) {

@@ -413,3 +413,27 @@ async fn a_secret_of_digits_from_the_environment_keeps_its_leading_zero() {
     assert_eq!(reply.status(), 200, "signed with the secret as written");
     assert_eq!(reply.text().await.unwrap(), "zero-kept");
 }
+
+/// Each server keeps the leaderboards and profiles in memory: a second one
+/// on the same SQLite file would serve what it alone wrote. It refuses to start.
+#[tokio::test]
+async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
+    let fresh = FreshDatabase::sqlite();
+    let first = Server::start_at(&fresh.database, &[]);
+    let second = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &fresh.database])
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("another `playerbase serve` is serving"), "{said}");
+    let key = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["--database", &fresh.database, "api-key", "list"])
+        .output()
+        .unwrap();
+    assert!(key.status.success(), "commands still work beside the server: {}", String::from_utf8_lossy(&key.stderr));
+    let (status, log) = first.stop();
+    assert!(status.success(), "{log}");
+    let after = Server::start_at(&fresh.database, &[]);
+    assert!(after.stop().0.success(), "the lock goes with the server");
+}
