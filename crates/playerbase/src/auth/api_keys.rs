@@ -20,10 +20,10 @@ pub struct ApiKeyCache {
 
 impl ApiKeyCache {
     pub async fn live(&self, store: &dyn Store, hash: TokenHash) -> StoreResult<Option<ApiKeyRecord>> {
-        if let Some((key, read_at)) = self.live.lock().expect("not poisoned").get(&hash) {
-            if read_at.elapsed() < FRESH_FOR {
-                return Ok(Some(key.clone()));
-            }
+        if let Some((key, read_at)) = self.live.lock().expect("not poisoned").get(&hash)
+            && read_at.elapsed() < FRESH_FOR
+        {
+            return Ok(Some(key.clone()));
         }
         let found = store.live_api_key(&hash).await?;
         let mut live = self.live.lock().expect("not poisoned");

@@ -53,12 +53,12 @@ pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, passwo
 pub async fn verify_basic(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let now = state.clock.now();
     let name = Username::parse(username).ok();
-    if let Some(name) = &name {
-        if let Some(player) = state.store.player_by_username(name).await? {
-            let hash = player.password_hash.as_deref();
-            if hash.is_some_and(|hash| state.recent_logins.knows(&name.key(), password, hash, now)) {
-                return Ok(player);
-            }
+    if let Some(name) = &name
+        && let Some(player) = state.store.player_by_username(name).await?
+    {
+        let hash = player.password_hash.as_deref();
+        if hash.is_some_and(|hash| state.recent_logins.knows(&name.key(), password, hash, now)) {
+            return Ok(player);
         }
     }
     let player = verify_login(state, ip, username, password).await?;

@@ -95,11 +95,11 @@ pub fn plan(jobs: &[AwardJob], snapshot: Snapshot, catalog: &StatCatalog, period
     let mut planner = Planner { catalog, periods, now, snapshot, before: FastMap::default() };
     let mut plan = Plan::default();
     for job in jobs {
-        if let Some(claim) = &job.claim {
-            if let Some(first) = planner.snapshot.replies.get(&claim.key) {
-                plan.replies.push(replay(first, claim));
-                continue;
-            }
+        if let Some(claim) = &job.claim
+            && let Some(first) = planner.snapshot.replies.get(&claim.key)
+        {
+            plan.replies.push(replay(first, claim));
+            continue;
         }
         let gated;
         let job = match &job.twitch {

@@ -88,10 +88,10 @@ impl StatDef {
                 "stat key {key:?} must be 1-{MAX_STAT_KEY_LEN} of A-Z a-z 0-9 _, not starting with a digit"
             )));
         }
-        if let (Some(min), Some(max)) = (spec.min, spec.max) {
-            if min > max {
-                return Err(Invalid(format!("stat {key}: min {min} is above max {max}")));
-            }
+        if let (Some(min), Some(max)) = (spec.min, spec.max)
+            && min > max
+        {
+            return Err(Invalid(format!("stat {key}: min {min} is above max {max}")));
         }
         let default = spec.default.unwrap_or(0);
         if spec.min.is_some_and(|min| default < min) || spec.max.is_some_and(|max| default > max) {

@@ -157,10 +157,10 @@ fn compile_one(spec: &RuleSpec, catalog: &StatCatalog) -> Result<Rule, String> {
     let trigger = match event {
         FOLLOW => Trigger::Follow,
         SUBSCRIBE => {
-            if let Some(tier) = &spec.tier {
-                if !TIERS.contains(&tier.as_str()) {
-                    return Err(format!("tier {tier:?} is not one of {}", TIERS.join(", ")));
-                }
+            if let Some(tier) = &spec.tier
+                && !TIERS.contains(&tier.as_str())
+            {
+                return Err(format!("tier {tier:?} is not one of {}", TIERS.join(", ")));
             }
             Trigger::Subscribe { tier: spec.tier.clone() }
         }

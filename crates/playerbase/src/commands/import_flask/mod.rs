@@ -132,15 +132,15 @@ async fn existing(store: &dyn Store, rows: &[FlaskRow]) -> anyhow::Result<Existi
         if let Some(player) = store.player_by_id(row.id).await? {
             existing.ids.insert(row.id, player.username.to_ascii_lowercase());
         }
-        if let Some(name) = row.username.as_deref().and_then(|raw| Username::parse(raw).ok()) {
-            if let Some(player) = store.player_by_username(&name).await? {
-                existing.usernames.insert(name.key(), player.id);
-            }
+        if let Some(name) = row.username.as_deref().and_then(|raw| Username::parse(raw).ok())
+            && let Some(player) = store.player_by_username(&name).await?
+        {
+            existing.usernames.insert(name.key(), player.id);
         }
-        if let Some(email) = row.email.as_deref().and_then(|raw| Email::parse(raw).ok()) {
-            if let Some(player) = store.player_by_email(&email).await? {
-                existing.emails.insert(email.key(), player.id);
-            }
+        if let Some(email) = row.email.as_deref().and_then(|raw| Email::parse(raw).ok())
+            && let Some(player) = store.player_by_email(&email).await?
+        {
+            existing.emails.insert(email.key(), player.id);
         }
     }
     Ok(existing)

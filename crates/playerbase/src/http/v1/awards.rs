@@ -63,10 +63,10 @@ fn check_reason(reason: &Option<String>) -> AppResult<()> {
 /// else is refused with its Retry-After.
 async fn over_limit(state: &AppState, key_id: i64, claim: &Option<Claim>, count: usize) -> AppResult<Option<Reply>> {
     let Err(retry_after) = state.limits.awards(key_id, count, state.clock.now()) else { return Ok(None) };
-    if let Some(claim) = claim {
-        if let Some(first) = state.store.stored_reply(&claim.key).await? {
-            return Ok(Some(replay(&first, claim)));
-        }
+    if let Some(claim) = claim
+        && let Some(first) = state.store.stored_reply(&claim.key).await?
+    {
+        return Ok(Some(replay(&first, claim)));
     }
     Err(retry_after.into())
 }

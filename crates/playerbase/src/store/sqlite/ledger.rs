@@ -96,10 +96,10 @@ async fn start_below(conn: &mut SqliteConnection, player_id: i64, before: Option
         .bind(before)
         .fetch_optional(&mut *conn)
         .await?;
-    if let Some((Some(owner), prev)) = row {
-        if owner == player_id {
-            return Ok(prev);
-        }
+    if let Some((Some(owner), prev)) = row
+        && owner == player_id
+    {
+        return Ok(prev);
     }
     Ok(sqlx::query_scalar(
         "WITH RECURSIVE chain (id) AS ( \

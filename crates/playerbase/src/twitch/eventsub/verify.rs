@@ -37,7 +37,7 @@ pub fn sign(secret: &[u8], message_id: &str, timestamp: &str, body: &[u8]) -> St
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
