@@ -175,10 +175,11 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.stat_catalog()?;
         for origin in &self.cors_origins {
-            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
-                return Err(ConfigError::Invalid(format!("cors_origins: {origin:?} is not a valid origin")));
-            }
+            check_origin(origin).map_err(|why| ConfigError::Invalid(format!("cors_origins: {why}")))?;
         }
+        check_web_url("public_url", &self.public_url)?;
+        check_web_url("twitch.oauth_url", &self.twitch.oauth_url)?;
+        check_web_url("twitch.helix_url", &self.twitch.helix_url)?;
         if self.limits.request_timeout_seconds == 0 {
             return Err(ConfigError::Invalid("limits.request_timeout_seconds must be at least 1".into()));
         }
@@ -212,6 +213,32 @@ impl Config {
     }
 }
 
+/// An origin as browsers send it: `scheme://host[:port]`, nothing after.
+/// Anything else never equals a request's `Origin`, and CORS would fail
+/// without a word (a trailing slash, say).
+fn check_origin(origin: &str) -> Result<(), String> {
+    if origin == "*" {
+        return Ok(());
+    }
+    let url =
+        reqwest::Url::parse(origin).map_err(|_| format!("{origin:?} is not an origin such as https://game.example"))?;
+    let exact = url.origin().ascii_serialization();
+    if exact != origin {
+        return Err(format!(
+            "{origin:?} is not an origin as browsers send it: write {exact:?} (no path, no trailing slash)"
+        ));
+    }
+    Ok(())
+}
+
+/// An http(s) URL with a host.
+fn check_web_url(key: &str, value: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(ConfigError::Invalid(format!("{key}: {value:?} is not an http(s) URL such as https://game.example"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +248,23 @@ mod tests {
         let path = dir.path().join("playerbase.toml");
         std::fs::write(&path, text).unwrap();
         Config::load(Some(&path), &Overrides::default())
+    }
+
+    #[test]
+    fn urls_that_could_never_work_are_refused_at_start() {
+        let refused = |text: &str, expected: &str| {
+            let err = load_text(text).expect_err(text).to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+        };
+        refused("cors_origins = [\"https://game.example/\"]", "write \"https://game.example\"");
+        refused("cors_origins = [\"game.example\"]", "is not an origin");
+        refused("public_url = \"not a url\"", "public_url");
+        refused("[twitch]\noauth_url = \"nope\"", "twitch.oauth_url");
+        refused("[twitch]\nlogin_redirects = [\"javascript:alert(1)\"]", "cannot be where a login sends");
+        refused("[twitch]\nlogin_redirects = [\"game.example/auth\"]", "is not a URL");
+        let fine = "public_url = \"https://game.example\"\ncors_origins = [\"https://game.example\", \"http://localhost:8080\", \"*\"]\n\
+                    [twitch]\nlogin_redirects = [\"mygame://auth\", \"https://play.game.example/\"]";
+        load_text(fine).unwrap();
     }
 
     #[test]

@@ -56,6 +56,14 @@ impl TwitchConfig {
                 SECRET_LENGTH.end()
             ));
         }
+        for redirect in &self.login_redirects {
+            // A prefix a login may send the browser to: a URL, and not one that runs code.
+            let url = reqwest::Url::parse(redirect)
+                .map_err(|_| format!("twitch.login_redirects: {redirect:?} is not a URL (mygame://auth, https://…)"))?;
+            if matches!(url.scheme(), "javascript" | "data" | "vbscript" | "file" | "blob") || url.cannot_be_a_base() {
+                return Err(format!("twitch.login_redirects: {redirect:?} cannot be where a login sends the browser"));
+            }
+        }
         crate::twitch::rules::Rules::compile(&self.rules, catalog)?;
         Ok(())
     }
