@@ -64,11 +64,12 @@ const KEEP_EVENTSUB_MESSAGES: i64 = 24 * 3600;
 
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    // Listening first: a wrong --listen touches no database.
+    let listener =
+        TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let _only_server = one_server_per_sqlite_file(&config.database)?;
     let store = store::open(&config.database).await?;
     tracing::info!(database = %store::location(&config.database), "database opened");
-    let listener =
-        TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let state = AppState::start(config, store.clone(), Clock::default()).await?;
     let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);

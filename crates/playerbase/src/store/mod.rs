@@ -445,6 +445,18 @@ pub fn sqlite_file(database: &str) -> anyhow::Result<std::path::PathBuf> {
 
 /// Opens (creating and migrating if need be) the database named by `database`:
 /// a `postgres://` or `postgresql://` URL, else a SQLite file path or `sqlite:` URL.
+/// A migration the database has and this binary lacks means a newer
+/// playerbase wrote it: said so, rather than sqlx's "previously applied but missing".
+pub fn newer_schema(err: sqlx::migrate::MigrateError) -> anyhow::Error {
+    match err {
+        sqlx::migrate::MigrateError::VersionMissing(version) => anyhow::anyhow!(
+            "the database has migration {version}, which this playerbase does not know: a newer version \
+             wrote it. Run that version (or newer); going back needs a backup taken before the upgrade"
+        ),
+        other => other.into(),
+    }
+}
+
 /// Where `database` is, for the log: a SQLite file's path, or a PostgreSQL
 /// server's `host:port/database` (never its password).
 pub fn location(database: &str) -> String {

@@ -87,7 +87,11 @@ impl PgStore {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to PostgreSQL at {server}"))?;
-        MIGRATOR.run(&pool).await.with_context(|| format!("cannot migrate the PostgreSQL database {server}"))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(crate::store::newer_schema)
+            .with_context(|| format!("cannot migrate the PostgreSQL database {server}"))?;
         Ok(Self { pool })
     }
 

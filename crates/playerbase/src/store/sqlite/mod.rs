@@ -40,12 +40,31 @@ pub struct SqliteStore {
     checkpointer: checkpoints::Checkpointer,
 }
 
+/// Creates `file`, empty, readable by its owner alone, unless it is there:
+/// the database and its backups hold password hashes and emails. SQLite
+/// gives its `-wal` and `-shm` files the database's permissions, and
+/// `VACUUM INTO` writes into an empty file.
+fn create_private(file: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 impl SqliteStore {
     pub async fn open(database: &str) -> anyhow::Result<Self> {
         Self::open_with(database, checkpoints::RESTART_AT_FRAMES).await
     }
 
     async fn open_with(database: &str, wal_restart_at_frames: i64) -> anyhow::Result<Self> {
+        if let Ok(file) = crate::store::sqlite_file(database) {
+            create_private(&file).with_context(|| format!("cannot create {}", file.display()))?;
+        }
         let options = if database.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(database).with_context(|| format!("invalid SQLite URL {database}"))?
         } else {
@@ -69,7 +88,11 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .with_context(|| format!("cannot open SQLite database {database}"))?;
-        MIGRATOR.run(&writer).await.context("cannot migrate the SQLite database")?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(crate::store::newer_schema)
+            .context("cannot migrate the SQLite database")?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
@@ -302,7 +325,12 @@ impl Store for SqliteStore {
         let target = path.to_str().ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration("the backup path is not valid UTF-8".into()))
         })?;
-        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.readers).await?;
+        create_private(path).map_err(|err| StoreError::Database(sqlx::Error::Io(err)))?;
+        if let Err(err) = sqlx::query("VACUUM INTO $1").bind(target).execute(&self.readers).await {
+            // Not left behind empty, where the next try would refuse to overwrite it.
+            let _ = std::fs::remove_file(path);
+            return Err(err.into());
+        }
         Ok(())
     }
 
@@ -324,6 +352,42 @@ mod upgrade_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_database_a_newer_version_migrated_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        store.close().await;
+        let err = SqliteStore::open(path.to_str().unwrap()).await.err().expect("refused");
+        let said = format!("{err:#}");
+        assert!(said.contains("migration 9999") && said.contains("a newer version wrote it"), "{said}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_database_is_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+        sqlx::query("INSERT INTO api_keys (name, hash, scopes, created_at) VALUES ('k', x'01', 'admin', 0)")
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        for file in [path.clone(), dir.path().join("p.db-wal")] {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
+        store.close().await;
+    }
 
     #[tokio::test]
     async fn a_failed_commit_does_not_stop_the_next_write() {

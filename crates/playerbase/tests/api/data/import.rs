@@ -238,6 +238,12 @@ fn the_binary_imports_dry_runs_and_backs_up() {
     assert!(!backup.exists() && !dir.path().join("imported-typo.db").exists());
     let first = run_backup(database.as_os_str());
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    #[cfg(unix)]
+    for file in [&database, &backup] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} holds password hashes and emails: the owner's alone", file.display());
+    }
     let copied = Command::new(env!("CARGO_BIN_EXE_playerbase"))
         .arg("--database")
         .arg(&backup)
