@@ -3,9 +3,10 @@
 
 use std::io::Write;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use crate::config::Config;
+use crate::twitch::client::TwitchError;
 use crate::twitch::subscriptions::{self, Wanted};
 use crate::twitch::{SubscriptionOutcome, TwitchClient};
 
@@ -58,7 +59,13 @@ pub async fn run(config: &Config, out: &mut impl Write) -> anyhow::Result<Report
     }
     let client = TwitchClient::new(&config.twitch)?;
     // One clear error for wrong credentials, rather than one per subscription.
-    client.app_token().await.context("cannot get an app access token (check twitch.client_id and client_secret)")?;
+    client.app_token().await.map_err(|err| {
+        let hint = match err {
+            TwitchError::Unreachable(_) => "is Twitch (twitch.oauth_url) reachable from here?",
+            _ => "check twitch.client_id and client_secret",
+        };
+        anyhow::anyhow!("cannot get an app access token ({hint}): {err}")
+    })?;
     let mut report = Report { created: Vec::new(), existing: Vec::new() };
     let mut failed = Vec::new();
     for Wanted { kind, version, condition } in wanted {

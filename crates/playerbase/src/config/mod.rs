@@ -151,6 +151,12 @@ impl Config {
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
         let mut figment = Figment::new();
         if let Some(path) = file {
+            if path.is_dir() {
+                return Err(ConfigError::Invalid(format!(
+                    "{} is a directory, not a configuration file",
+                    path.display()
+                )));
+            }
             if !path.is_file() {
                 return Err(ConfigError::MissingFile(path.to_owned()));
             }
@@ -343,6 +349,9 @@ mod tests {
         }
         let missing = Config::load(Some(Path::new("/nonexistent.toml")), &Overrides::default()).unwrap_err();
         assert!(matches!(missing, ConfigError::MissingFile(_)));
+        let dir = tempfile::tempdir().unwrap();
+        let err = Config::load(Some(dir.path()), &Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("is a directory, not a configuration file"), "{err}");
     }
 
     mod fuzz {

@@ -20,11 +20,19 @@ pub fn init() -> LogGuard {
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = batched::start(std::io::stderr());
     access::install(access::Sink { writer: writer.clone(), ansi });
+    let (filter, unreadable) = match EnvFilter::try_from_default_env() {
+        Ok(filter) => (filter, None),
+        Err(err) => (EnvFilter::new("info"), std::env::var("RUST_LOG").ok().map(|raw| (raw, err))),
+    };
     tracing_subscriber::registry()
-        .with(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with(filter)
         .with(request_span::RequestSpanFields { ansi })
         .with(tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(ansi))
         .init();
+    if let Some((raw, err)) = unreadable {
+        // An unset RUST_LOG is the default; one that does not parse is a mistake to point out.
+        tracing::warn!(rust_log = %raw, error = %err, "RUST_LOG cannot be read; logging at info");
+    }
     LogGuard(guard)
 }
 

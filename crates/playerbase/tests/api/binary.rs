@@ -437,3 +437,11 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
     let after = Server::start_at(&fresh.database, &[]);
     assert!(after.stop().0.success(), "the lock goes with the server");
 }
+
+#[tokio::test]
+async fn a_rust_log_that_cannot_be_read_is_said_not_ignored() {
+    let server = Server::start(&[("RUST_LOG", "nonsense=[")]);
+    let warned = server.startup_log.iter().any(|line| line.contains("RUST_LOG cannot be read; logging at info"));
+    assert!(warned, "{:?}", server.startup_log);
+    assert!(server.stop().0.success());
+}

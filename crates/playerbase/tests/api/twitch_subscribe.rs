@@ -82,8 +82,16 @@ async fn twitch_subscribe_names_what_is_missing() {
     config.twitch.client_secret = Secret::new("wrong-secret");
     let err = format!("{:#}", twitch_subscribe::run(&config, &mut Vec::new()).await.unwrap_err());
     assert!(err.contains("app access token") && err.contains("403"), "{err}");
+    assert!(err.contains("check twitch.client_id and client_secret"), "{err}");
     assert!(!err.contains("wrong-secret"), "{err}");
     assert!(fake.subscriptions().is_empty());
+
+    // Twitch out of reach is not a wrong secret.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.twitch.oauth_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let err = format!("{:#}", twitch_subscribe::run(&config, &mut Vec::new()).await.unwrap_err());
+    assert!(err.contains("reachable from here") && !err.contains("check twitch.client_id"), "{err}");
 }
 
 #[tokio::test]
