@@ -28,10 +28,7 @@ use crate::store::PlayerRecord;
 /// limited by address and by account (`[limits]`) before any hash is computed.
 pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let now = state.clock.now();
-    if state.limits.login_held_back(ip.0, username, now) {
-        recall_known_address(state, ip, username, now).await;
-    }
-    state.limits.login_attempt(ip.0, username, now)?;
+    password_attempt(state, ip, username, now).await?;
     let result = check_password(state, username, password).await;
     match &result {
         Ok(player) => {
@@ -68,15 +65,25 @@ pub async fn verify_basic(state: &AppState, ip: ClientIp, username: &str, passwo
     Ok(player)
 }
 
-/// The back-off holds the address back, but the owner may have logged in
-/// from it before this instance started, or through another one: the store knows.
-async fn recall_known_address(state: &AppState, ip: ClientIp, username: &str, now: i64) {
-    let Ok(name) = Username::parse(username) else { return };
+/// Counts an attempt at `username`'s password from `ip`, or refuses it
+/// (429): the address's allowance, and the account's back-off after failed
+/// passwords, which does not hold back an address the owner logged in from
+/// lately. That the store decides: it is shared by every instance and a
+/// new password clears it. It is asked only while the back-off holds.
+pub async fn password_attempt(state: &AppState, ip: ClientIp, username: &str, now: i64) -> AppResult<()> {
+    let owner_address = state.limits.login_held_back(username, now) && known_address(state, ip, username, now).await;
+    Ok(state.limits.login_attempt(ip.0, username, owner_address, now)?)
+}
+
+async fn known_address(state: &AppState, ip: ClientIp, username: &str, now: i64) -> bool {
+    let Ok(name) = Username::parse(username) else { return false };
     let network = limits::network_of(ip.0).to_string();
     match state.store.known_address(&name.key(), &network, now).await {
-        Ok(Some(until)) => state.limits.login_address_known(ip.0, username, until, now),
-        Ok(None) => {}
-        Err(err) => tracing::warn!(error = %err, "could not read the account's known addresses; the back-off holds"),
+        Ok(known) => known.is_some(),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the account's known addresses; the back-off holds");
+            false
+        }
     }
 }
 

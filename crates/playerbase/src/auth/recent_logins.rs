@@ -17,7 +17,9 @@ use sha2::Sha256;
 
 /// How long a verified credential is accepted without hashing again.
 pub const REMEMBERED_FOR: i64 = 5 * 60;
-/// Credentials kept at most: beyond it, those expired go, then all.
+/// Credentials kept at most: when full, those expired go; if none has,
+/// a new one is not kept (it is checked in full next time), so a burst of
+/// logins cannot push out the credentials of clients in use.
 const MAX_REMEMBERED: usize = 10_000;
 
 type Fingerprint = [u8; 32];
@@ -56,10 +58,10 @@ impl RecentLogins {
     pub fn remember(&self, username_key: &str, password: &str, stored_hash: &str, now: i64) {
         let fingerprint = self.fingerprint(username_key, password, stored_hash);
         let mut verified = self.verified.lock().expect("recent logins lock");
-        if verified.len() >= MAX_REMEMBERED {
+        if verified.len() >= MAX_REMEMBERED && !verified.contains_key(&fingerprint) {
             verified.retain(|_, &mut until| until > now);
             if verified.len() >= MAX_REMEMBERED {
-                verified.clear();
+                return;
             }
         }
         verified.insert(fingerprint, now + REMEMBERED_FOR);
@@ -90,11 +92,14 @@ mod tests {
     }
 
     #[test]
-    fn a_full_memory_drops_what_expired_first() {
+    fn a_full_memory_drops_what_expired_and_keeps_what_is_in_use() {
         let recent = RecentLogins::new();
         for n in 0..MAX_REMEMBERED {
             recent.remember(&format!("p{n}"), "pw", "h", 0);
         }
+        recent.remember("burst", "pw", "h", 1);
+        assert!(!recent.knows("burst", "pw", "h", 1), "full of live ones: not kept");
+        assert!(recent.knows("p0", "pw", "h", 1), "and none of those pushed out");
         recent.remember("fresh", "pw", "h", REMEMBERED_FOR);
         assert_eq!(recent.verified.lock().unwrap().len(), 1, "the expired went");
         assert!(recent.knows("fresh", "pw", "h", REMEMBERED_FOR));

@@ -228,11 +228,18 @@ fn check_origin(origin: &str) -> Result<(), String> {
     }
     let url =
         reqwest::Url::parse(origin).map_err(|_| format!("{origin:?} is not an origin such as https://game.example"))?;
-    let exact = url.origin().ascii_serialization();
-    if exact != origin {
-        return Err(format!(
-            "{origin:?} is not an origin as browsers send it: write {exact:?} (no path, no trailing slash)"
-        ));
+    if matches!(url.scheme(), "http" | "https") {
+        let exact = url.origin().ascii_serialization();
+        if exact != origin {
+            return Err(format!(
+                "{origin:?} is not an origin as browsers send it: write {exact:?} (no path, no trailing slash)"
+            ));
+        }
+        return Ok(());
+    }
+    // An app's own scheme (capacitor://localhost, tauri://localhost): a host and nothing after it.
+    if url.host().is_none() || !url.path().is_empty() || url.query().is_some() || origin.ends_with('/') {
+        return Err(format!("{origin:?} is not an origin as browsers send it: scheme://host[:port], nothing after"));
     }
     Ok(())
 }
@@ -268,7 +275,9 @@ mod tests {
         refused("[twitch]\noauth_url = \"nope\"", "twitch.oauth_url");
         refused("[twitch]\nlogin_redirects = [\"javascript:alert(1)\"]", "cannot be where a login sends");
         refused("[twitch]\nlogin_redirects = [\"game.example/auth\"]", "is not a URL");
-        let fine = "public_url = \"https://game.example\"\ncors_origins = [\"https://game.example\", \"http://localhost:8080\", \"*\"]\n\
+        refused("cors_origins = [\"capacitor://localhost/\"]", "nothing after");
+        let fine = "public_url = \"https://game.example\"\n\
+                    cors_origins = [\"https://game.example\", \"http://localhost:8080\", \"capacitor://localhost\", \"*\"]\n\
                     [twitch]\nlogin_redirects = [\"mygame://auth\", \"https://play.game.example/\"]";
         load_text(fine).unwrap();
     }

@@ -94,10 +94,12 @@ fn data_error(bytes: &[u8], err: &serde_json::Error) -> String {
     words.concat()
 }
 
-/// JSON's word for a Rust type serde names.
+/// JSON's word for a Rust type serde names (maybe with its path, `core::num::u32`).
 fn json_word(rust_type: &str) -> Option<&'static str> {
-    match rust_type {
-        "i64" | "i32" | "i16" | "i8" | "u64" | "u32" | "u16" | "u8" | "usize" | "isize" => Some("a whole number"),
+    let name = rust_type.rsplit("::").next().unwrap_or(rust_type);
+    match name {
+        "i64" | "i32" | "i16" | "i8" | "isize" => Some("a whole number"),
+        "u64" | "u32" | "u16" | "u8" | "usize" => Some("a whole number of 0 or more"),
         "f64" | "f32" => Some("a number"),
         "struct" | "map" => Some("an object"),
         _ => None,
@@ -156,8 +158,7 @@ fn path_error(rejection: &PathRejection) -> String {
 }
 
 fn what_is(rust_type: &str) -> &'static str {
-    const INTEGERS: [&str; 8] = ["i64", "i32", "i16", "i8", "u64", "u32", "u16", "usize"];
-    if INTEGERS.iter().any(|integer| rust_type.ends_with(integer)) { "a whole number" } else { "a valid value" }
+    json_word(rust_type).filter(|word| word.starts_with("a whole number")).unwrap_or("a valid value")
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! Failed logins per account, with exponential back-off that cannot lock
-//! the owner out: addresses the account has logged in from recently are
-//! not held back by failures that came from elsewhere. Failures are counted
-//! per instance; the known addresses are also kept in the store (see
-//! `auth::verify_login`), so a restart or another instance knows them too.
+//! Failed logins per account, with exponential back-off. The back-off
+//! cannot lock the owner out: addresses the account logged in from lately
+//! are not held back (`auth::password_attempt` asks the store, the one
+//! record every instance shares and a new password clears). Failures are
+//! counted per instance. What this remembers of addresses is only when it
+//! last told the store, so that a client sending its password with every
+//! request does not write each time.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -30,10 +32,6 @@ struct Account {
 }
 
 impl Account {
-    fn knows(&self, ip: IpAddr, now: i64) -> bool {
-        self.known.iter().any(|&(known, until)| known == ip && until > now)
-    }
-
     fn known_until(&self, ip: IpAddr) -> Option<i64> {
         self.known.iter().find(|&&(known, _)| known == ip).map(|&(_, until)| until)
     }
@@ -63,15 +61,15 @@ impl LoginFailures {
         Self { allowed, accounts: Mutex::new(HashMap::new()) }
     }
 
-    /// Whether a password may be tried for `account` from `ip` now: the
-    /// wait, if the back-off holds `ip` back.
-    pub fn check(&self, account: &str, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
+    /// Whether a password may be tried for `account` now, from an address
+    /// the account does not know: the wait, if the back-off holds it back.
+    pub fn check(&self, account: &str, now: i64) -> Result<(), RetryAfter> {
         if self.allowed == 0 {
             return Ok(());
         }
         let accounts = self.accounts.lock().expect("login lock poisoned");
         let Some(state) = accounts.get(&account.to_lowercase()) else { return Ok(()) };
-        if state.failures < self.allowed || now - state.last_failure > FAILURE_MEMORY || state.knows(ip, now) {
+        if state.failures < self.allowed || now - state.last_failure > FAILURE_MEMORY {
             return Ok(());
         }
         let over = (state.failures - self.allowed).min(20);
@@ -112,13 +110,8 @@ impl LoginFailures {
         Some(until)
     }
 
-    /// `ip` is known to `account` until `until`, as the store says.
-    pub fn known(&self, account: &str, ip: IpAddr, until: i64, now: i64) {
-        let mut accounts = self.accounts.lock().expect("login lock poisoned");
-        accounts.entry(account.to_lowercase()).or_default().know(ip, until, now);
-    }
-
-    /// The account's password changed: the addresses it logged in from no longer vouch for the owner.
+    /// The account's password changed and the store forgot its addresses:
+    /// the next login from one tells the store again.
     pub fn forget_known(&self, account: &str) {
         if let Some(state) = self.accounts.lock().expect("login lock poisoned").get_mut(&account.to_lowercase()) {
             state.known.clear();
@@ -146,16 +139,16 @@ mod tests {
     fn failures_past_the_allowance_back_off_exponentially() {
         let logins = LoginFailures::new(3);
         for _ in 0..3 {
-            assert!(logins.check("Victim", ATTACKER, 100).is_ok());
+            assert!(logins.check("Victim", 100).is_ok());
             logins.failed("Victim", 100);
         }
-        assert_eq!(logins.check("victim", ATTACKER, 100), Err(RetryAfter(1)), "names ignore case");
-        assert!(logins.check("victim", ATTACKER, 101).is_ok());
+        assert_eq!(logins.check("victim", 100), Err(RetryAfter(1)), "names ignore case");
+        assert!(logins.check("victim", 101).is_ok());
         logins.failed("victim", 101);
-        assert_eq!(logins.check("victim", ATTACKER, 101), Err(RetryAfter(2)));
+        assert_eq!(logins.check("victim", 101), Err(RetryAfter(2)));
         logins.failed("victim", 103);
-        assert_eq!(logins.check("victim", ATTACKER, 103), Err(RetryAfter(4)));
-        assert!(logins.check("someone_else", ATTACKER, 103).is_ok());
+        assert_eq!(logins.check("victim", 103), Err(RetryAfter(4)));
+        assert!(logins.check("someone_else", 103).is_ok());
     }
 
     #[test]
@@ -164,22 +157,8 @@ mod tests {
         for t in 0..40 {
             logins.failed("victim", t);
         }
-        assert_eq!(logins.check("victim", ATTACKER, 40), Err(RetryAfter(MAX_BACKOFF as u64 - 1)));
-        assert!(logins.check("victim", ATTACKER, 39 + FAILURE_MEMORY + 1).is_ok());
-    }
-
-    #[test]
-    fn a_known_address_is_not_held_back_by_failures_from_elsewhere() {
-        let logins = LoginFailures::new(2);
-        logins.succeeded("victim", OWNER, 0);
-        for t in 1..100 {
-            logins.failed("victim", t);
-        }
-        assert!(logins.check("victim", ATTACKER, 100).is_err());
-        assert!(logins.check("victim", OWNER, 100).is_ok());
-        logins.succeeded("victim", OWNER, 100);
-        assert!(logins.check("victim", ATTACKER, 100).is_err(), "the owner's login does not reset the attacker");
-        assert!(logins.check("victim", OWNER, 100 + KNOWN_FOR + 1).is_ok());
+        assert_eq!(logins.check("victim", 40), Err(RetryAfter(MAX_BACKOFF as u64 - 1)));
+        assert!(logins.check("victim", 39 + FAILURE_MEMORY + 1).is_ok());
     }
 
     #[test]
@@ -194,26 +173,13 @@ mod tests {
     }
 
     #[test]
-    fn an_address_the_store_knows_is_let_through() {
+    fn a_new_password_or_a_deletion_forgets_what_the_store_was_told() {
         let logins = LoginFailures::new(1);
-        logins.failed("victim", 10);
-        logins.failed("victim", 10);
-        assert!(logins.check("victim", OWNER, 10).is_err());
-        logins.known("Victim", OWNER, 1_000, 10);
-        assert!(logins.check("victim", OWNER, 10).is_ok());
-        assert!(logins.check("victim", ATTACKER, 10).is_err());
-    }
-
-    #[test]
-    fn a_new_password_or_a_deletion_forgets_the_known_addresses() {
-        let logins = LoginFailures::new(1);
-        logins.succeeded("victim", ATTACKER, 0);
-        logins.failed("victim", 1);
-        logins.failed("victim", 1);
-        assert!(logins.check("victim", ATTACKER, 1).is_ok(), "known before");
+        assert!(logins.succeeded("victim", OWNER, 0).is_some());
+        assert_eq!(logins.succeeded("victim", OWNER, 1), None, "told already");
         logins.forget_known("Victim");
-        assert!(logins.check("victim", ATTACKER, 1).is_err(), "held back after the password changed");
-        logins.succeeded("reused", OWNER, 0);
+        assert!(logins.succeeded("victim", OWNER, 2).is_some(), "after a new password the store is told again");
+        logins.failed("reused", 0);
         logins.forget("reused");
         assert!(logins.accounts.lock().unwrap().get("reused").is_none(), "a deleted account's name starts clean");
     }
@@ -224,7 +190,7 @@ mod tests {
         for t in 0..100 {
             logins.failed("victim", t);
         }
-        assert!(logins.check("victim", ATTACKER, 100).is_ok());
+        assert!(logins.check("victim", 100).is_ok());
     }
 
     #[test]

@@ -44,10 +44,13 @@ impl Limits {
     }
 
     /// Counts a password attempt from `ip` for `account`, or refuses it.
-    pub fn login_attempt(&self, ip: IpAddr, account: &str, now: i64) -> Result<(), RetryAfter> {
-        let network = network_of(ip);
-        self.login_failures.check(account, network, now)?;
-        take(&self.login_per_ip, network, 1.0, now)
+    /// `owner_address`: the account logged in from there lately (the store
+    /// says so), which the account's back-off does not hold back.
+    pub fn login_attempt(&self, ip: IpAddr, account: &str, owner_address: bool, now: i64) -> Result<(), RetryAfter> {
+        if !owner_address {
+            self.login_failures.check(account, now)?;
+        }
+        take(&self.login_per_ip, network_of(ip), 1.0, now)
     }
 
     /// Counts a failed password for `account`. A name longer than any
@@ -77,15 +80,10 @@ impl Limits {
         self.login_failures.forget(account);
     }
 
-    /// Whether failed passwords hold `ip` back from trying `account` now:
-    /// then it is worth asking the store whether the address is known.
-    pub fn login_held_back(&self, ip: IpAddr, account: &str, now: i64) -> bool {
-        self.login_failures.check(account, network_of(ip), now).is_err()
-    }
-
-    /// The store knows the address (`network_of`) for the account until `until`.
-    pub fn login_address_known(&self, ip: IpAddr, account: &str, until: i64, now: i64) {
-        self.login_failures.known(account, network_of(ip), until, now);
+    /// Whether failed passwords hold back an address `account` does not
+    /// know: only then is it worth asking the store whether it knows this one.
+    pub fn login_held_back(&self, account: &str, now: i64) -> bool {
+        self.login_failures.check(account, now).is_err()
     }
 
     pub fn sign_up(&self, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
@@ -149,15 +147,15 @@ mod tests {
     }
 
     #[test]
-    fn an_owner_known_by_one_ipv6_address_is_known_across_its_64() {
+    fn the_back_off_holds_back_other_addresses_not_the_owners() {
         let limits = limits(|c| c.login_failures_per_account = 1);
         let ip = |text: &str| text.parse::<IpAddr>().unwrap();
-        limits.login_succeeded(ip("2001:db8:1:2::aaaa"), "owner", 0);
         for _ in 0..5 {
             limits.login_failed("owner", 1);
         }
-        assert!(limits.login_attempt(ip("2001:db8:9:9::1"), "owner", 1).is_err(), "an attacker is held back");
-        assert!(limits.login_attempt(ip("2001:db8:1:2::bbbb"), "owner", 1).is_ok(), "the owner's next privacy address");
+        assert!(limits.login_held_back("Owner", 1));
+        assert!(limits.login_attempt(ip("2001:db8:9:9::1"), "owner", false, 1).is_err(), "an attacker is held back");
+        assert!(limits.login_attempt(ip("2001:db8:1:2::bbbb"), "owner", true, 1).is_ok(), "an address the store knows");
     }
 
     #[test]
@@ -168,11 +166,11 @@ mod tests {
         for _ in 0..5 {
             limits.login_failed(&too_long, 0);
         }
-        assert!(limits.login_attempt(ip, &too_long, 0).is_ok());
+        assert!(limits.login_attempt(ip, &too_long, false, 0).is_ok());
         let longest = "x".repeat(MAX_USERNAME_LEN);
         for _ in 0..5 {
             limits.login_failed(&longest, 0);
         }
-        assert!(limits.login_attempt(ip, &longest, 0).is_err(), "a real name is still held back");
+        assert!(limits.login_attempt(ip, &longest, false, 0).is_err(), "a real name is still held back");
     }
 }

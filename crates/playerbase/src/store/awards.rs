@@ -109,11 +109,13 @@ where
     Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ledger").fetch_one(executor).await?)
 }
 
-/// How many ledger rows have an id above `after` and below `before`, from either store.
+/// How many ledger rows have an id above `after` and below `before`, up to
+/// `at_most` (anyone may ask, by reconnecting with an old id), from either store.
 pub async fn ledger_rows_between<'c, DB>(
     executor: impl sqlx::Executor<'c, Database = DB>,
     after: i64,
     before: i64,
+    at_most: i64,
 ) -> StoreResult<i64>
 where
     DB: sqlx::Database,
@@ -121,9 +123,10 @@ where
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE id > $1 AND id < $2")
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM ledger WHERE id > $1 AND id < $2 LIMIT $3) AS missed")
         .bind(after)
         .bind(before)
+        .bind(at_most)
         .fetch_one(executor)
         .await?)
 }

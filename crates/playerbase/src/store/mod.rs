@@ -378,8 +378,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ledger_tail(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerRow>>;
     /// The id of the ledger's newest row; 0 while it is empty.
     async fn last_ledger_id(&self) -> StoreResult<i64>;
-    /// How many ledger rows lie strictly between two ids (ids may have gaps).
-    async fn ledger_rows_between(&self, after: i64, before: i64) -> StoreResult<i64>;
+    /// How many ledger rows lie strictly between two ids (ids may have gaps), up to `at_most`.
+    async fn ledger_rows_between(&self, after: i64, before: i64, at_most: i64) -> StoreResult<i64>;
     async fn stat_value(&self, period: PeriodKey, player_id: i64, stat: &str) -> StoreResult<Option<i64>>;
     /// Calls `each(period, stat, player_id, value)` for every stored value of
     /// `periods`, all read in one snapshot; returns the id of the last

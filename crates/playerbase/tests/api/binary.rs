@@ -445,3 +445,15 @@ async fn a_rust_log_that_cannot_be_read_is_said_not_ignored() {
     assert!(warned, "{:?}", server.startup_log);
     assert!(server.stop().0.success());
 }
+
+/// The time limit on reading a request's head must not cut a live event
+/// stream, which is being answered for as long as it is open.
+#[tokio::test]
+async fn a_live_event_stream_outlasts_the_request_time_limit() {
+    let server = Server::start(&[("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", "1")]);
+    let mut overlay = reqwest::Client::new().get(server.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(overlay.status(), 200);
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(3), overlay.chunk()).await;
+    assert!(waited.is_err(), "the stream ended (or sent something) within 3 s: {waited:?}");
+    assert!(server.stop().0.success());
+}

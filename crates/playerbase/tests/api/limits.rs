@@ -183,6 +183,32 @@ async fn a_client_sending_its_password_with_every_request_is_checked_once_in_a_w
     // Past the minutes a credential is remembered, it is checked (and counted) again.
     t.state.clock.advance(playerbase::auth::recent_logins::REMEMBERED_FOR);
     assert_eq!(resource(basic("kicksent", PASSWORD)).await.status, StatusCode::OK, "the allowance refilled meanwhile");
+    for _ in 0..2 {
+        assert_eq!(resource(basic("kicksent", "wrong-guess")).await.status, StatusCode::UNAUTHORIZED);
+    }
+    retry_after(&resource(basic("kicksent", "wrong-guess")).await);
+}
+
+#[tokio::test]
+async fn a_new_password_through_another_instance_ends_an_addresses_exemption() {
+    let t = TestApp::with_config(config(|limits| limits.login_failures_per_account = 2)).await;
+    t.register("victim", PASSWORD).await;
+    let session = login_from(&t, "198.51.100.7", "victim", PASSWORD).await;
+    assert_eq!(session.status, StatusCode::OK);
+    // The password changes through another server: this one's memory is not told.
+    let other = t.another_instance().await;
+    let new_password = "another-long-pw";
+    let auth = crate::support::bearer(session.body["access_token"].as_str().unwrap());
+    let change = json!({"current_password": PASSWORD, "new_password": new_password}).to_string().into_bytes();
+    assert_eq!(other.send(Method::PATCH, "/api/v1/me", Some(&auth), Some(change)).await.status, StatusCode::OK);
+    t.state.clock.pause();
+    for n in 0..2 {
+        let guess = login_from(&t, &format!("10.0.0.{n}"), "victim", "wrong-guess").await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    // Whoever logged in from there before knew the old password only.
+    retry_after(&login_from(&t, "198.51.100.7", "victim", new_password).await);
+    drop(other);
 }
 
 #[tokio::test]

@@ -49,7 +49,7 @@ pub struct UpdateMe {
 async fn require_password(state: &AppState, ip: ClientIp, caller: &CurrentPlayer, password: &str) -> AppResult<()> {
     let player = &caller.player;
     let now = state.clock.now();
-    state.limits.login_attempt(ip.0, &player.username, now)?;
+    crate::auth::password_attempt(state, ip, &player.username, now).await?;
     if accounts::password_matches(state, player, password).await? {
         Ok(())
     } else {

@@ -245,8 +245,8 @@ impl Store for PgStore {
         awards::ledger_tail(&self.pool, after, limit).await
     }
 
-    async fn ledger_rows_between(&self, after: i64, before: i64) -> StoreResult<i64> {
-        crate::store::awards::ledger_rows_between(&self.pool, after, before).await
+    async fn ledger_rows_between(&self, after: i64, before: i64, at_most: i64) -> StoreResult<i64> {
+        crate::store::awards::ledger_rows_between(&self.pool, after, before, at_most).await
     }
 
     async fn last_ledger_id(&self) -> StoreResult<i64> {

@@ -40,19 +40,23 @@ pub struct SqliteStore {
     checkpointer: checkpoints::Checkpointer,
 }
 
-/// Creates `file`, empty, readable by its owner alone, unless it is there:
-/// the database and its backups hold password hashes and emails. SQLite
-/// gives its `-wal` and `-shm` files the database's permissions, and
+/// Creates `file`, empty, readable by its owner alone; an error if it is
+/// there. The database and its backups hold password hashes and emails;
+/// SQLite gives its `-wal` and `-shm` files the database's permissions, and
 /// `VACUUM INTO` writes into an empty file.
 fn create_private(file: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(file) {
-        Ok(_) => Ok(()),
+    options.open(file).map(drop)
+}
+
+/// [`create_private`] for a database that may already be there.
+fn create_private_if_missing(file: &Path) -> std::io::Result<()> {
+    match create_private(file) {
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(err) => Err(err),
+        other => other,
     }
 }
 
@@ -63,7 +67,7 @@ impl SqliteStore {
 
     async fn open_with(database: &str, wal_restart_at_frames: i64) -> anyhow::Result<Self> {
         if let Ok(file) = crate::store::sqlite_file(database) {
-            create_private(&file).with_context(|| format!("cannot create {}", file.display()))?;
+            create_private_if_missing(&file).with_context(|| format!("cannot create {}", file.display()))?;
         }
         let options = if database.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(database).with_context(|| format!("invalid SQLite URL {database}"))?
@@ -255,8 +259,8 @@ impl Store for SqliteStore {
         ledger::tail(&self.readers, after, limit).await
     }
 
-    async fn ledger_rows_between(&self, after: i64, before: i64) -> StoreResult<i64> {
-        crate::store::awards::ledger_rows_between(&self.readers, after, before).await
+    async fn ledger_rows_between(&self, after: i64, before: i64, at_most: i64) -> StoreResult<i64> {
+        crate::store::awards::ledger_rows_between(&self.readers, after, before, at_most).await
     }
 
     async fn last_ledger_id(&self) -> StoreResult<i64> {
@@ -325,6 +329,7 @@ impl Store for SqliteStore {
         let target = path.to_str().ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration("the backup path is not valid UTF-8".into()))
         })?;
+        // Created here, or refused if another backup got there first: only then is it ours to remove.
         create_private(path).map_err(|err| StoreError::Database(sqlx::Error::Io(err)))?;
         if let Err(err) = sqlx::query("VACUUM INTO $1").bind(target).execute(&self.readers).await {
             // Not left behind empty, where the next try would refuse to overwrite it.

@@ -106,7 +106,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(done): Qu
 async fn require_password(state: &AppState, ip: ClientIp, viewer: &Viewer, password: &str) -> AppResult<bool> {
     let player = &viewer.player;
     let now = state.clock.now();
-    state.limits.login_attempt(ip.0, &player.username, now)?;
+    crate::auth::password_attempt(state, ip, &player.username, now).await?;
     let matches = accounts::password_matches(state, player, password).await?;
     if !matches {
         state.limits.login_failed(&player.username, now);
