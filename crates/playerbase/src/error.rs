@@ -33,6 +33,9 @@ pub enum AppError {
     Unprocessable { code: &'static str, message: String },
     #[error("too many attempts; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// A limit on what is open at once (not a rate): 429, retry once one closes.
+    #[error("{0}")]
+    TooManyOpen(String),
     #[error("{0}")]
     Unavailable(String),
     /// A service we depend on (Twitch) failed or refused: 502.
@@ -70,7 +73,7 @@ impl AppError {
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
-            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::TooManyRequests { .. } | Self::TooManyOpen(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -83,6 +86,9 @@ impl From<RetryAfter> for AppError {
         Self::TooManyRequests { retry_after }
     }
 }
+
+/// Seconds a client refused for having too much open is told to wait.
+const RETRY_WHEN_OPEN: u64 = 30;
 
 /// The message of a 503 while the database cannot be reached.
 pub const DATABASE_UNREACHABLE: &str = "the database is unreachable; retry shortly (with the same Idempotency-Key)";
@@ -133,8 +139,14 @@ impl IntoResponse for AppError {
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message } };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Self::TooManyRequests { retry_after } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        match self {
+            Self::TooManyRequests { retry_after } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Self::TooManyOpen(_) => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_WHEN_OPEN));
+            }
+            _ => {}
         }
         if status == StatusCode::UNAUTHORIZED {
             let headers = response.headers_mut();

@@ -7,7 +7,9 @@ mod buckets;
 mod client_ip;
 mod logins;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 pub use buckets::RetryAfter;
 use buckets::{Buckets, Rate};
@@ -18,6 +20,9 @@ use crate::config::LimitsConfig;
 use crate::domain::username::MAX_USERNAME_LEN;
 
 pub struct Limits {
+    /// Live event streams open per address: each holds a connection (one
+    /// of `max_connections`) for as long as it is open.
+    event_streams: Arc<Mutex<HashMap<IpAddr, usize>>>,
     login_per_ip: Option<Buckets<IpAddr>>,
     register_per_ip: Option<Buckets<IpAddr>>,
     awards_per_key: Option<Buckets<i64>>,
@@ -36,6 +41,7 @@ impl Limits {
             Buckets::new(Rate { capacity: (per_second * AWARD_BURST_SECONDS).max(MAX_BATCH), per_second })
         });
         Self {
+            event_streams: Arc::default(),
             login_per_ip: per(config.login_per_ip, 60),
             register_per_ip: per(config.register_per_ip, 3600),
             awards_per_key,
@@ -86,6 +92,20 @@ impl Limits {
         self.login_failures.check(account, now).is_err()
     }
 
+    /// A place for one more live event stream from `ip` (IPv6 by its /64),
+    /// held until the returned place is dropped; none past
+    /// [`EVENT_STREAMS_PER_IP`], so that one client cannot take every connection.
+    pub fn event_stream(&self, ip: IpAddr) -> Option<StreamPlace> {
+        let network = network_of(ip);
+        let mut open = self.event_streams.lock().expect("event streams lock");
+        let count = open.entry(network).or_default();
+        if *count >= EVENT_STREAMS_PER_IP {
+            return None;
+        }
+        *count += 1;
+        Some(StreamPlace { open: self.event_streams.clone(), network })
+    }
+
     pub fn sign_up(&self, ip: IpAddr, now: i64) -> Result<(), RetryAfter> {
         take(&self.register_per_ip, network_of(ip), 1.0, now)
     }
@@ -103,6 +123,28 @@ impl Limits {
             buckets.forget_full(now as f64);
         }
         self.login_failures.forget_idle(now);
+    }
+}
+
+/// Live event streams one address may keep open at once: a streamer's
+/// overlays and a game's clients behind one router stay well under it.
+pub const EVENT_STREAMS_PER_IP: usize = 32;
+
+/// One open live event stream of an address; gives its place back when dropped.
+pub struct StreamPlace {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    network: IpAddr,
+}
+
+impl Drop for StreamPlace {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().expect("event streams lock");
+        if let Some(count) = open.get_mut(&self.network) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.network);
+            }
+        }
     }
 }
 

@@ -12,7 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::awards::AwardEvent;
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::limits::{ClientIp, EVENT_STREAMS_PER_IP};
 use crate::state::AppState;
 use crate::store::awards::LedgerRow;
 
@@ -33,12 +34,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
     params(("Last-Event-ID" = Option<i64>, Header, description = "the last event id seen")),
     responses(
         (status = 200, content_type = "text/event-stream", body = AwardEvent, description = "`event: award`, `id:` the ledger row's id, `data:` the award"),
+        (status = 429, body = ErrorBody, description = "32 streams are open from this address already; Retry-After"),
         (status = 500, body = ErrorBody),
     ))]
 async fn events(
     state: State<AppState>,
+    ip: ClientIp,
     headers: HeaderMap,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let place = state.limits.event_stream(ip.0).ok_or_else(|| {
+        AppError::TooManyOpen(format!(
+            "{EVENT_STREAMS_PER_IP} live event streams are open from this address already; close one first"
+        ))
+    })?;
     // Subscribe before reading the ledger, so nothing falls between the two.
     let live = state.events.subscribe();
     let last_seen =
@@ -49,7 +57,12 @@ async fn events(
     };
     let stream = futures_util::stream::iter(backlog.into_iter().map(Ok))
         .chain(live_events(live, last_sent))
-        .take_until(state.events.closed());
+        .take_until(state.events.closed())
+        // The address's place goes back when the stream ends or its client hangs up.
+        .map(move |event| {
+            let _ = &place;
+            event
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

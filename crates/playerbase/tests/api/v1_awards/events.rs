@@ -161,3 +161,26 @@ async fn a_slow_reader_is_told_it_lagged_and_never_slows_the_writer() {
     assert_eq!(next.event, "award");
     assert_eq!(next.data["value"].as_u64().unwrap(), missed + 1, "skipped ahead past what it missed");
 }
+
+#[tokio::test]
+async fn one_address_keeps_at_most_32_streams_open_and_a_closed_one_makes_room() {
+    let mut config = playerbase::Config::default();
+    config.limits.trust_forwarded_for = true;
+    let t = crate::support::TestApp::with_config(config).await;
+    let open = |ip: &'static str| {
+        let t = &t;
+        async move { t.respond(Method::GET, "/api/v1/events", &[("x-forwarded-for", ip)], None).await }
+    };
+    let mut streams = Vec::new();
+    for _ in 0..32 {
+        let stream = open("203.0.113.7").await;
+        assert_eq!(stream.status(), 200);
+        streams.push(stream);
+    }
+    let refused = open("203.0.113.7").await;
+    assert_eq!(refused.status(), 429, "every connection could otherwise be held by one client");
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(open("203.0.113.8").await.status(), 200, "another address has its own");
+    streams.pop();
+    assert_eq!(open("203.0.113.7").await.status(), 200, "a closed stream gives its place back");
+}
