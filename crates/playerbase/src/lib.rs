@@ -101,9 +101,10 @@ fn one_server_per_sqlite_file(database: &str) -> anyhow::Result<Option<std::fs::
     // An in-memory database is this process's alone anyway.
     let Ok(file) = store::sqlite_file(database) else { return Ok(None) };
     // By the directory's real path, so another spelling of it finds the same lock.
-    let file = match (file.parent().filter(|dir| !dir.as_os_str().is_empty()), file.file_name()) {
-        (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|dir| dir.join(name)).unwrap_or(file),
-        _ => std::fs::canonicalize(".").map(|dir| dir.join(&file)).unwrap_or(file),
+    let dir = file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let file = match (std::fs::canonicalize(dir), file.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => file,
     };
     let mut lock_path = file.clone().into_os_string();
     lock_path.push(".serve-lock");

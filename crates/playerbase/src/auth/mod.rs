@@ -29,7 +29,29 @@ use crate::store::PlayerRecord;
 pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let now = state.clock.now();
     password_attempt(state, ip, username, now).await?;
-    let result = check_password(state, username, password).await;
+    let player = player_named(state, username).await?;
+    check_counted(state, ip, username, password, player, now).await
+}
+
+/// The player `username` names, if any (a name no player can have names none).
+async fn player_named(state: &AppState, username: &str) -> AppResult<Option<PlayerRecord>> {
+    match Username::parse(username) {
+        Ok(name) => Ok(state.store.player_by_username(&name).await?),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Checks the password of `player`, read for `username`, after the attempt
+/// was counted, and keeps what the limits learn from the outcome.
+async fn check_counted(
+    state: &AppState,
+    ip: ClientIp,
+    username: &str,
+    password: &str,
+    player: Option<PlayerRecord>,
+    now: i64,
+) -> AppResult<PlayerRecord> {
+    let result = check_password(state, player, password).await;
     match &result {
         Ok(player) => {
             if let Some((network, until)) = state.limits.login_succeeded(ip.0, username, now) {
@@ -49,18 +71,20 @@ pub async fn verify_login(state: &AppState, ip: ClientIp, username: &str, passwo
 /// nor limited. A login (v1, the website) or an account change always checks in full.
 pub async fn verify_basic(state: &AppState, ip: ClientIp, username: &str, password: &str) -> AppResult<PlayerRecord> {
     let now = state.clock.now();
-    let name = Username::parse(username).ok();
-    if let Some(name) = &name
-        && let Some(player) = state.store.player_by_username(name).await?
-    {
-        let hash = player.password_hash.as_deref();
-        if hash.is_some_and(|hash| state.recent_logins.knows(&name.key(), password, hash, now)) {
-            return Ok(player);
-        }
-    }
-    let player = verify_login(state, ip, username, password).await?;
-    if let (Some(name), Some(hash)) = (&name, &player.password_hash) {
-        state.recent_logins.remember(&name.key(), password, hash, now);
+    let key = Username::parse(username).ok().map(|name| name.key());
+    let remembered = |player: &PlayerRecord| {
+        let (Some(key), Some(hash)) = (&key, &player.password_hash) else { return false };
+        state.recent_logins.knows(key, password, hash, now)
+    };
+    // One read of the player serves both the remembered check and the full one.
+    let player = match player_named(state, username).await? {
+        Some(found) if remembered(&found) => return Ok(found),
+        other => other,
+    };
+    password_attempt(state, ip, username, now).await?;
+    let player = check_counted(state, ip, username, password, player, now).await?;
+    if let (Some(key), Some(hash)) = (&key, &player.password_hash) {
+        state.recent_logins.remember(key, password, hash, now);
     }
     Ok(player)
 }
@@ -94,11 +118,7 @@ async fn remember_address(state: &AppState, player_id: i64, network: IpAddr, unt
     }
 }
 
-async fn check_password(state: &AppState, username: &str, password: &str) -> AppResult<PlayerRecord> {
-    let player = match Username::parse(username) {
-        Ok(name) => state.store.player_by_username(&name).await?,
-        Err(_) => None,
-    };
+async fn check_password(state: &AppState, player: Option<PlayerRecord>, password: &str) -> AppResult<PlayerRecord> {
     let stored_hash = player.as_ref().and_then(|p| p.password_hash.clone());
     let verdict = state.passwords.check(password.to_owned(), stored_hash.clone()).await?;
     match (verdict, player, stored_hash) {

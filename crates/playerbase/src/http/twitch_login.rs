@@ -335,9 +335,9 @@ fn error_code(err: &AppError) -> &'static str {
 
 /// The callback's URL holds a code and a state: no caching, and no Referer
 /// carrying them to the next page. The binding cookie has done its work.
-fn private(state: &AppState, mut response: Response) -> Response {
+fn private(state: &AppState, response: Response) -> Response {
+    let mut response = NoStore(response).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if let Ok(expired) = HeaderValue::from_str(&browser_cookie(state, "", 0)) {
         headers.append(header::SET_COOKIE, expired);
