@@ -40,7 +40,8 @@ pub use state::{AppState, Clock};
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the
 /// requests under way finish within `time_limit` (`limits.request_timeout_seconds`,
 /// which also bounds how long a connection may take to send a request's
-/// head). `max_connections` is `limits.max_connections`.
+/// head and how long its answer may wait for the client to read).
+/// `max_connections` is `limits.max_connections`.
 pub async fn serve(
     listener: TcpListener,
     max_connections: usize,
@@ -48,7 +49,7 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let listener = LimitedListener::new(listener, max_connections);
+    let listener = LimitedListener::new(listener, max_connections, time_limit);
     server::serve(listener, app, time_limit, shutdown).await;
 }
 

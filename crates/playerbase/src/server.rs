@@ -1,7 +1,8 @@
 //! Serving HTTP/1 on the accepted connections, with two bounds axum's own
 //! `serve` leaves out: a connection that has not sent a whole request head
 //! within the request time limit is closed (an idle or slow client cannot
-//! hold one of `limits.max_connections` for ever), and a shutdown waits for
+//! hold one of `limits.max_connections` for ever; a client that does not
+//! read its answer is bounded in connections.rs), and a shutdown waits for
 //! the requests under way at most that long before it closes what is left.
 
 use std::convert::Infallible;
