@@ -29,12 +29,19 @@ fn new_pair(state: &AppState, now: i64) -> (IssuedTokens, [NewToken; 2]) {
     (IssuedTokens { access, refresh, access_seconds }, stored)
 }
 
-/// Starts a session for a player who has just proved who they are.
-pub async fn start(state: &AppState, player_id: i64) -> AppResult<IssuedTokens> {
+/// Starts a session for a player who has just proved who they are; after
+/// a password, `checked_hash` is the stored hash it was checked against.
+pub async fn start(state: &AppState, player_id: i64, checked_hash: Option<&str>) -> AppResult<IssuedTokens> {
     let now = state.clock.now();
     let (issued, stored) = new_pair(state, now);
-    state.store.create_session(player_id, &stored, now).await?;
+    state.store.create_session(player_id, checked_hash, &stored, now).await?.ok_or_else(changed_meanwhile)?;
     Ok(issued)
+}
+
+/// A login whose password was right when checked, but changed (or whose
+/// account was deleted) before its session was made.
+pub fn changed_meanwhile() -> AppError {
+    AppError::unauthorized("the password was changed, or the account deleted, while logging in; log in again")
 }
 
 /// Trades a live refresh token for a new pair. A spent one ends its session:

@@ -168,7 +168,11 @@ async fn get_token(
     let now = state.clock.now();
     let secret = token::generate(LEGACY_PREFIX);
     let token = NewToken { hash: secret.hash, kind: TokenKind::Legacy, expires_at: now + i64::from(duration) };
-    state.store.create_session(player.id, &[token], now).await?;
+    state
+        .store
+        .create_session(player.id, player.password_hash.as_deref(), &[token], now)
+        .await?
+        .ok_or_else(crate::auth::sessions::changed_meanwhile)?;
     Ok(NoStore(Json(TokenGrant { token: secret.text, duration })))
 }
 

@@ -275,9 +275,10 @@ async fn finish(
         }
         // The website's "Log in with Twitch": a website session, then the account page.
         None if pending.in_browser => {
-            (crate::web::start_session(state, headers, player.id).await?, Redirect::to("/account")).into_response()
+            (crate::web::start_session(state, headers, player.id, None).await?, Redirect::to("/account"))
+                .into_response()
         }
-        None => sessions::start(state, player.id).await?.into_response(),
+        None => sessions::start(state, player.id, None).await?.into_response(),
     })
 }
 
@@ -362,5 +363,5 @@ pub struct Exchange {
     ))]
 async fn exchange(State(state): State<AppState>, Json(body): Json<Exchange>) -> AppResult<Response> {
     let player_id = login::redeem_code(&state, &body.code, body.code_verifier.as_deref()).await?;
-    Ok(sessions::start(&state, player_id).await?.into_response())
+    Ok(sessions::start(&state, player_id, None).await?.into_response())
 }

@@ -323,8 +323,18 @@ pub trait Store: Send + Sync + 'static {
     /// Call it only through `accounts::delete_player`, which also clears what lives outside the store.
     async fn delete_player(&self, player_id: i64, now: i64, announce: &AnnounceDeletion) -> StoreResult<bool>;
 
-    /// Starts a session holding `tokens`; returns its id.
-    async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64>;
+    /// Starts a session holding `tokens`; returns its id. With
+    /// `checked_hash`, the stored password hash a login's password was
+    /// checked against, only while it is still the player's: a password
+    /// changed meanwhile ended every session, and must end this one too.
+    /// None when the player is gone or the hash has changed.
+    async fn create_session(
+        &self,
+        player_id: i64,
+        checked_hash: Option<&str>,
+        tokens: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Option<i64>>;
     async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>>;
     /// Spends a live refresh token and adds `fresh` to its session, in one
     /// transaction; a spent one ends its session instead.

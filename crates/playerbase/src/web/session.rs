@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, IntoResponseParts, Redirect, Response, Respon
 use super::cookies::{self, SetCookie};
 use super::csrf;
 use super::errors::WebError;
+use crate::auth::sessions::changed_meanwhile;
 use crate::auth::token::{self, TokenHash, WEB_PREFIX};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -46,12 +47,18 @@ impl IntoResponseParts for SessionCookie {
 }
 
 /// Starts a website session for a player who has just proved who they are
-/// (a password here, or Twitch's OAuth): answer with the cookie, e.g.
-/// `(start_session(&state, &headers, id).await?, Redirect::to("/account"))`.
+/// (a password, checked against the stored `checked_hash`, or Twitch's
+/// OAuth): answer with the cookie, e.g.
+/// `(start_session(&state, &headers, id, None).await?, Redirect::to("/account"))`.
 /// The session lasts `auth.refresh_days`, like an API login's refresh token.
 /// The browser's session before it (a login over a login) ends: it would
 /// otherwise stay valid, unseen, until it expires.
-pub async fn start_session(state: &AppState, headers: &HeaderMap, player_id: i64) -> AppResult<SessionCookie> {
+pub async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    player_id: i64,
+    checked_hash: Option<&str>,
+) -> AppResult<SessionCookie> {
     if let Some(previous) = viewer(state, headers).await? {
         state.store.end_session(previous.session_id).await?;
     }
@@ -59,7 +66,7 @@ pub async fn start_session(state: &AppState, headers: &HeaderMap, player_id: i64
     let lifetime = state.config.refresh_seconds();
     let secret = token::generate(WEB_PREFIX);
     let stored = NewToken { hash: secret.hash.clone(), kind: TokenKind::Web, expires_at: now + lifetime };
-    state.store.create_session(player_id, &[stored], now).await?;
+    state.store.create_session(player_id, checked_hash, &[stored], now).await?.ok_or_else(changed_meanwhile)?;
     tracing::info!(player_id, "website session started");
     Ok(SessionCookie(SetCookie::new(cookie_name(state, SESSION), &secret.text, Some(lifetime), secure(state))))
 }

@@ -69,7 +69,7 @@ impl IntoResponse for IssuedTokens {
     ))]
 async fn login(State(state): State<AppState>, ip: ClientIp, Json(body): Json<Login>) -> AppResult<IssuedTokens> {
     let player = verify_login(&state, ip, &body.username, &body.password).await?;
-    sessions::start(&state, player.id).await
+    sessions::start(&state, player.id, player.password_hash.as_deref()).await
 }
 
 /// Trade a refresh token for a new pair. The refresh token is spent;

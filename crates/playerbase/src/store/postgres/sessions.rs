@@ -4,8 +4,27 @@ use super::players;
 use crate::auth::token::TokenHash;
 use crate::store::{NewToken, Rotation, StoreResult, TokenKind, TokenOwner};
 
-pub async fn create(pool: &PgPool, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
+/// The player's row is share-locked until the commit: a password change
+/// (which updates it, then deletes the player's sessions) either waits for
+/// this session and deletes it, or commits first and this finds its hash changed.
+pub async fn create(
+    pool: &PgPool,
+    player_id: i64,
+    checked_hash: Option<&str>,
+    tokens: &[NewToken],
+    now: i64,
+) -> StoreResult<Option<i64>> {
     let mut tx = pool.begin().await?;
+    let still: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM players WHERE id = $1 AND ($2::text IS NULL OR password_hash = $2) FOR SHARE",
+    )
+    .bind(player_id)
+    .bind(checked_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if still.is_none() {
+        return Ok(None);
+    }
     let session_id: i64 =
         sqlx::query_scalar("INSERT INTO sessions (player_id, created_at) VALUES ($1, $2) RETURNING id")
             .bind(player_id)
@@ -14,7 +33,7 @@ pub async fn create(pool: &PgPool, player_id: i64, tokens: &[NewToken], now: i64
             .await?;
     insert_tokens(&mut tx, session_id, tokens).await?;
     tx.commit().await?;
-    Ok(session_id)
+    Ok(Some(session_id))
 }
 
 async fn insert_tokens(tx: &mut PgConnection, session_id: i64, tokens: &[NewToken]) -> StoreResult<()> {

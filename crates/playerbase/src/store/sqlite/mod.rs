@@ -168,8 +168,14 @@ impl Store for SqliteStore {
         players::delete(&self.writer, player_id).await
     }
 
-    async fn create_session(&self, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
-        sessions::create(&self.writer, player_id, tokens, now).await
+    async fn create_session(
+        &self,
+        player_id: i64,
+        checked_hash: Option<&str>,
+        tokens: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
+        sessions::create(&self.writer, player_id, checked_hash, tokens, now).await
     }
 
     async fn token_owner(&self, hash: &TokenHash, kind: TokenKind, now: i64) -> StoreResult<Option<TokenOwner>> {

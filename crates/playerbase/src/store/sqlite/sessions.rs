@@ -4,17 +4,28 @@ use super::players;
 use crate::auth::token::TokenHash;
 use crate::store::{NewToken, Rotation, StoreResult, TokenKind, TokenOwner};
 
-pub async fn create(pool: &SqlitePool, player_id: i64, tokens: &[NewToken], now: i64) -> StoreResult<i64> {
+/// On the one writer connection, so no password change can come between the check and the insert.
+pub async fn create(
+    pool: &SqlitePool,
+    player_id: i64,
+    checked_hash: Option<&str>,
+    tokens: &[NewToken],
+    now: i64,
+) -> StoreResult<Option<i64>> {
     let mut tx = pool.begin().await?;
-    let session_id: i64 =
-        sqlx::query_scalar("INSERT INTO sessions (player_id, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(player_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+    let session_id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO sessions (player_id, created_at) SELECT id, $2 FROM players \
+         WHERE id = $1 AND ($3 IS NULL OR password_hash = $3) RETURNING id",
+    )
+    .bind(player_id)
+    .bind(now)
+    .bind(checked_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(session_id) = session_id else { return Ok(None) };
     insert_tokens(&mut tx, session_id, tokens).await?;
     tx.commit().await?;
-    Ok(session_id)
+    Ok(Some(session_id))
 }
 
 async fn insert_tokens(tx: &mut SqliteConnection, session_id: i64, tokens: &[NewToken]) -> StoreResult<()> {

@@ -77,7 +77,7 @@ pub async fn submit(
     csrf::check_form_cookie(&state, &headers, &form.csrf)?;
     match verify_login(&state, ip, &form.username, &form.password).await {
         Ok(player) => {
-            let cookie = start_session(&state, &headers, player.id).await?;
+            let cookie = start_session(&state, &headers, player.id, player.password_hash.as_deref()).await?;
             let to = local_path_or(&form.next, format!("/players/{}", player.username));
             Ok((cookie, Redirect::to(&to)).into_response())
         }

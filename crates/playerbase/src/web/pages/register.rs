@@ -92,7 +92,8 @@ pub async fn submit(
     };
     match accounts::sign_up_from(&state, ip.0, sign_up).await {
         Ok(player) => {
-            let cookie = start_session(&state, &headers, player.id).await?;
+            // Just made: no password change can have come between.
+            let cookie = start_session(&state, &headers, player.id, None).await?;
             Ok((cookie, Redirect::to(&format!("/players/{}", player.username))).into_response())
         }
         Err(err @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {

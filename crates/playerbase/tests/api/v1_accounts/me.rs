@@ -165,7 +165,7 @@ async fn a_player_without_a_password_cannot_change_or_delete_the_account() {
     let secret = generate(ACCESS_PREFIX);
     let now = t.state.clock.now();
     let token = NewToken { hash: secret.hash.clone(), kind: TokenKind::Access, expires_at: now + 900 };
-    t.state.store.create_session(id, &[token], now).await.unwrap();
+    t.state.store.create_session(id, None, &[token], now).await.unwrap().expect("the player exists");
     let auth = bearer(&secret.text);
     assert_eq!(me_status(&t, &auth).await, StatusCode::OK);
 
@@ -176,4 +176,42 @@ async fn a_player_without_a_password_cannot_change_or_delete_the_account() {
     }
     assert_eq!(t.get(&format!("/api/v1/players/{id}")).await.status, StatusCode::OK);
     assert_eq!(login_reply(&t, "viewer", NEW_PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A login checks the password, then makes its session: a password change
+/// or a deletion coming between the two must not leave a session that was
+/// made with the old password.
+#[tokio::test]
+async fn a_session_checked_against_a_replaced_password_is_not_made() {
+    let app = TestApp::new().await;
+    let t = &app;
+    let id = sign_up(t, "kicksent").await;
+    let stored_hash = || async {
+        let name = playerbase::domain::username::Username::parse("kicksent").unwrap();
+        t.state.store.player_by_username(&name).await.unwrap().unwrap().password_hash.unwrap()
+    };
+    let new_session = |checked_hash: Option<String>| async move {
+        let secret = generate(ACCESS_PREFIX);
+        let now = t.state.clock.now();
+        let token = NewToken { hash: secret.hash.clone(), kind: TokenKind::Access, expires_at: now + 900 };
+        let made = t.state.store.create_session(id, checked_hash.as_deref(), &[token], now).await.unwrap();
+        (made, bearer(&secret.text))
+    };
+    let old_hash = stored_hash().await;
+    let caller = login(t, "kicksent").await;
+    let changed =
+        patch_me(t, &caller.bearer(), json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let new_hash = stored_hash().await;
+    assert_ne!(old_hash, new_hash);
+
+    let (late, late_token) = new_session(Some(old_hash)).await;
+    assert_eq!(late, None, "a session checked against the old password was made after the change");
+    assert_eq!(me_status(t, &late_token).await, StatusCode::UNAUTHORIZED);
+    let (current, current_token) = new_session(Some(new_hash)).await;
+    assert!(current.is_some(), "the current password's session was refused");
+    assert_eq!(me_status(t, &current_token).await, StatusCode::OK);
+
+    assert_eq!(delete_me(t, &caller.bearer(), NEW_PASSWORD).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(new_session(None).await.0, None, "a deleted player got a session");
 }
