@@ -20,6 +20,9 @@ pub struct NavViewer {
 pub struct Layout {
     pub title: String,
     pub viewer: Option<NavViewer>,
+    /// Whether the navigation may offer "Log in" and "Sign up" to a visitor
+    /// without `viewer`: not where who is visiting is unknown.
+    pub offers_login: bool,
     pub can_register: bool,
     pub css: String,
 }
@@ -30,14 +33,22 @@ impl Layout {
             title: title.into(),
             viewer: viewer
                 .map(|viewer| NavViewer { username: viewer.player.username.clone(), csrf: viewer.csrf.clone() }),
+            offers_login: true,
             can_register: state.config.auth.registration == Registration::Open,
             css: assets::url("site.css"),
         }
     }
 
-    /// For error pages, made where neither the state nor the viewer is at hand.
+    /// For error pages, made where neither the state nor the viewer is at
+    /// hand: a logged-in player must not be offered "Log in".
     pub fn bare(title: &str) -> Self {
-        Self { title: title.into(), viewer: None, can_register: true, css: assets::url("site.css") }
+        Self {
+            title: title.into(),
+            viewer: None,
+            offers_login: false,
+            can_register: false,
+            css: assets::url("site.css"),
+        }
     }
 }
 

@@ -82,6 +82,9 @@ async fn a_login_sets_a_safe_cookie_and_logout_ends_the_session_in_the_store() {
     let account = me.get("/account").await;
     assert_eq!(account.status, StatusCode::OK);
     assert!(account.html.contains("Logged in as"));
+    let error_page = me.get("/players/nobody").await;
+    assert_eq!(error_page.status, StatusCode::NOT_FOUND);
+    assert!(!error_page.html.contains("Log in"), "a logged-in player is offered a login: {}", error_page.html);
     let logout = me.post("/logout", &[("csrf", &account.csrf())]).await;
     assert_eq!((logout.status, logout.location()), (StatusCode::SEE_OTHER, "/"));
     assert!(logout.set_cookie("pb_session").unwrap().contains("Max-Age=0"));

@@ -59,6 +59,7 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert_eq!(player.status, StatusCode::NOT_FOUND);
     assert!(player.html.contains("No player is called “nobody”"));
     assert!(player.html.contains("id=\"player-search\""), "a way on");
+    assert!(!player.html.contains("href=\"/login\""), "an error page does not know who is visiting");
     let empty_search = visitor.get("/players?name=+").await;
     assert_eq!(empty_search.status, StatusCode::BAD_REQUEST);
     assert!(empty_search.html.contains("Type a name to find a player."), "not: No player is called “”");
