@@ -106,6 +106,9 @@ fn database_exists(database: &str) -> anyhow::Result<bool> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if matches!(cli.command, Command::MigrateDatabase { .. }) && cli.database.is_some() {
+        anyhow::bail!("migrate-database names its two databases with --from and --to; --database is not used");
+    }
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
         Command::ApiKey(_)
@@ -128,7 +131,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 playerbase::run(config, playerbase::shutdown_signal()).await
             }
             Command::ApiKey(command) => {
+                // A mistyped --database would otherwise make a key for a database no server uses.
+                let new_database = !database_exists(&config.database)?;
                 let store = playerbase::store::open(&config.database).await?;
+                if new_database {
+                    eprintln!("playerbase: there was no database at {}; created a new, empty one", config.database);
+                }
                 let now = playerbase::Clock::default().now();
                 let result = match command {
                     ApiKeyCommand::Create { name, scopes } => {

@@ -156,10 +156,14 @@ fn api_keys_are_created_once_listed_without_the_key_and_revoked() {
     let key = stdout.trim_end();
     assert_eq!(stdout.lines().count(), 1, "the key alone on stdout: {stdout:?}");
     assert!(key.starts_with("pbk_") && key.len() > 40, "{key}");
+    let created_stderr = String::from_utf8_lossy(&created.stderr);
+    assert!(created_stderr.contains("there was no database at"), "a new database goes unmentioned: {created_stderr}");
 
     let again = playerbase(&db, &["api-key", "create", "--name", "game-server", "--scope", "admin"]);
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("revoke it first"));
+    let again_stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again_stderr.contains("revoke it first"));
+    assert!(!again_stderr.contains("there was no database"), "{again_stderr}");
     let bad_scope = playerbase(&db, &["api-key", "create", "--name", "x", "--scope", "awards:read"]);
     assert!(!bad_scope.status.success());
     assert!(String::from_utf8_lossy(&bad_scope.stderr).contains("unknown scope"));
@@ -250,6 +254,17 @@ fn an_unreachable_postgres_server_is_a_clear_error() {
     assert!(!output.status.success());
     assert!(stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1/playerbase"), "{stderr}");
     assert!(!stderr.contains("hunter2") && !stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn migrate_database_refuses_a_database_flag_it_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("playerbase.db");
+    let output = playerbase(&sqlite, &["migrate-database", "--from", "other.db", "--to", "postgres://127.0.0.1:1/x"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--from and --to; --database is not used"), "{stderr}");
+    assert!(!sqlite.exists() && !dir.path().join("other.db").exists(), "nothing was created");
 }
 
 /// With `PLAYERBASE_TEST_POSTGRES` set: `migrate-database` through the
