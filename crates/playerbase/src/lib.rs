@@ -32,6 +32,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::connections::LimitedListener;
+use crate::store::serve_lock::ServeLock;
 
 pub use config::Config;
 pub use http::{App, build_app};
@@ -68,7 +69,14 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     // Listening first: a wrong --listen touches no database.
     let listener =
         TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
-    let _only_server = one_server_per_sqlite_file(&config.database)?;
+    let _only_server = match store::serve_lock::take(&config.database)? {
+        ServeLock::Serving(file) => anyhow::bail!(
+            "another `playerbase serve` is serving {}: one server per SQLite file (each keeps the leaderboards \
+             in memory); stop it first, or move to PostgreSQL for several instances",
+            file.display()
+        ),
+        held => held,
+    };
     let store = store::open(&config.database).await?;
     tracing::info!(database = %store::location(&config.database), "database opened");
     let state = AppState::start(config, store.clone(), Clock::default()).await?;
@@ -88,44 +96,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     store.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// A SQLite file is served by one process: each keeps its leaderboards and
-/// profiles in memory, up to date with its own writes only, so a second
-/// would serve stale values (PostgreSQL instances follow each other's
-/// announcements). Held, on a file beside the database, until the returned
-/// file is dropped; the commands (`api-key`, `backup`, …) do not take it.
-fn one_server_per_sqlite_file(database: &str) -> anyhow::Result<Option<std::fs::File>> {
-    if store::is_postgres(database) {
-        return Ok(None);
-    }
-    // An in-memory database is this process's alone anyway.
-    let Ok(file) = store::sqlite_file(database) else { return Ok(None) };
-    // By the directory's real path, so another spelling of it finds the same lock.
-    let dir = file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let file = match (std::fs::canonicalize(dir), file.file_name()) {
-        (Ok(dir), Some(name)) => dir.join(name),
-        _ => file,
-    };
-    let mut lock_path = file.clone().into_os_string();
-    lock_path.push(".serve-lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("cannot open {}", std::path::Path::new(&lock_path).display()))?;
-    match lock.try_lock() {
-        Ok(()) => Ok(Some(lock)),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another `playerbase serve` is serving {}: one server per SQLite file (each keeps the leaderboards \
-             in memory); stop it first, or move to PostgreSQL for several instances",
-            file.display()
-        ),
-        Err(std::fs::TryLockError::Error(err)) => {
-            Err(err).with_context(|| format!("cannot lock {}", std::path::Path::new(&lock_path).display()))
-        }
-    }
 }
 
 async fn sweep(state: AppState) {

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use playerbase::commands;
 use playerbase::config::{Config, Overrides};
 use playerbase::domain::Scope;
+use playerbase::store::serve_lock::ServeLock;
 
 /// Player accounts and player stats for games played through Twitch.
 #[derive(Parser)]
@@ -151,6 +152,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::ImportFlask { flask_db, dry_run } => {
                 let catalog = config.stat_catalog()?;
                 let flask = commands::import_flask::read_flask(&flask_db).await?;
+                // A running server would leave the imported players off its leaderboards, built at start.
+                let _no_server = match dry_run {
+                    true => None,
+                    false => match playerbase::store::serve_lock::take(&config.database)? {
+                        ServeLock::Serving(file) => anyhow::bail!(
+                            "a `playerbase serve` is serving {}: stop it, import, then start it again (it builds \
+                             its leaderboards at start and would leave the imported players off them)",
+                            file.display()
+                        ),
+                        held => Some(held),
+                    },
+                };
                 // A dry run writes nothing: where the database is not there yet, it
                 // checks against an empty one of its own, in a private directory
                 // (a random name, only ours to read) that goes when dropped.

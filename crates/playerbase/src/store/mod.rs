@@ -5,6 +5,7 @@ mod api_key_rows;
 pub mod awards;
 mod known_addresses;
 mod postgres;
+pub mod serve_lock;
 mod sqlite;
 pub mod twitch;
 

@@ -447,9 +447,25 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
         .output()
         .unwrap();
     assert!(key.status.success(), "commands still work beside the server: {}", String::from_utf8_lossy(&key.stderr));
+    let import = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .args(["--database", &fresh.database, "import-flask", crate::data::FLASK_DB])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = import(&[]);
+    assert!(!refused.status.success(), "an import under a running server, which would not show it");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("stop it, import, then start it again"), "{said}");
+    let dry_run = import(&["--dry-run"]);
+    assert!(dry_run.status.success(), "a dry run writes nothing: {}", String::from_utf8_lossy(&dry_run.stderr));
     let (status, log) = first.stop();
     assert!(status.success(), "{log}");
+    assert!(import(&[]).status.success(), "with the server stopped, the import runs");
     let after = Server::start_at(&fresh.database, &[]);
+    let imported = reqwest::get(after.url("/api/users/kicksent")).await.unwrap();
+    assert_eq!(imported.status(), 200, "the restarted server shows the imported players");
     assert!(after.stop().0.success(), "the lock goes with the server");
 }
 
