@@ -56,6 +56,17 @@ impl TwitchConfig {
                 SECRET_LENGTH.end()
             ));
         }
+        // A login here would match no event's broadcaster id: every event would be ignored, silently.
+        for (key, id) in
+            [("broadcaster_user_id", &self.broadcaster_user_id), ("chat.bot_user_id", &self.chat.bot_user_id)]
+        {
+            if !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "twitch.{key} is a numeric Twitch user id (as in 44429626), not a login: {id:?} \
+                     (Twitch's Get Users answers the id for a login)"
+                ));
+            }
+        }
         for redirect in &self.login_redirects {
             // A prefix a login may send the browser to: a URL, and not one that runs code.
             let url = reqwest::Url::parse(redirect)
@@ -163,6 +174,27 @@ mod tests {
         let config = TwitchConfig { client_secret: Secret::new("hunter2hunter2"), ..TwitchConfig::default() };
         assert!(!format!("{config:?}").contains("hunter2"));
         assert_eq!(config.client_secret.expose(), "hunter2hunter2");
+    }
+
+    #[test]
+    fn a_login_where_a_user_id_goes_is_refused() {
+        let catalog = crate::domain::StatCatalog::from_specs(&crate::config::Config::default().stats).unwrap();
+        for (broadcaster, bot) in [("streamer", ""), ("44429626", "mybot"), (" 44429626", "")] {
+            let config = TwitchConfig {
+                broadcaster_user_id: broadcaster.into(),
+                chat: ChatConfig { bot_user_id: bot.into(), ..ChatConfig::default() },
+                ..TwitchConfig::default()
+            };
+            let refused = config.validate(&catalog).expect_err(broadcaster);
+            assert!(refused.contains("is a numeric Twitch user id"), "{refused}");
+        }
+        let fine = TwitchConfig {
+            broadcaster_user_id: "44429626".into(),
+            chat: ChatConfig { bot_user_id: "7".into(), ..ChatConfig::default() },
+            ..TwitchConfig::default()
+        };
+        assert_eq!(fine.validate(&catalog), Ok(()));
+        assert_eq!(TwitchConfig::default().validate(&catalog), Ok(()), "empty: not set");
     }
 
     #[test]

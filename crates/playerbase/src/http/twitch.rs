@@ -147,6 +147,7 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         other => {
+            state.metrics.eventsub_message(claimed_type, "unknown_message_type");
             tracing::debug!(message_type = other, "an EventSub delivery of an unknown message type was acknowledged");
             Ok(StatusCode::NO_CONTENT.into_response())
         }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::PeriodKey;
-use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
+use crate::store::twitch::{NewViewer, Stream, StreamStart, ViewerRename, ViewerRow};
 
 /// A chat cooldown's address: `(twitch_user_id, rule)`.
 pub type CooldownKey = (String, String);
@@ -92,9 +92,10 @@ pub trait WriteTx: Send {
     async fn write_cooldowns(&mut self, values: &[(CooldownKey, i64)]) -> StoreResult<()>;
     /// The configured broadcaster's last stream.
     async fn stream(&mut self) -> StoreResult<Option<Stream>>;
-    /// Ends any open stream and starts this one (a repeat of the open one changes nothing).
-    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()>;
-    async fn end_stream(&mut self, at: i64) -> StoreResult<()>;
+    /// Ends any open stream and starts this one (see [`crate::store::twitch::start_stream`]).
+    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<StreamStart>;
+    /// Whether an open stream ended.
+    async fn end_stream(&mut self, at: i64) -> StoreResult<bool>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 

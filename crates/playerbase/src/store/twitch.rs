@@ -79,52 +79,79 @@ pub struct ViewerRename {
     pub username: Option<(String, String)>,
 }
 
+/// What a `stream.online` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamStart {
+    /// The stream is live from its start.
+    Live,
+    /// Its `stream.offline` came first: recorded as ended then.
+    EndedAlready { at: i64 },
+    /// A stream seen before, or older than one known: nothing changed.
+    Late,
+}
+
 /// Ends any stream still open, then starts this one. Twitch delivers at
 /// least once and in no promised order: a stream seen before, or one that
-/// started before the open one, is a late delivery and changes nothing.
-/// One function for both stores: the SQL is the same.
-pub async fn start_stream<DB>(conn: &mut DB::Connection, stream_id: &str, started_at: i64) -> StoreResult<()>
+/// started before another known one, is a late delivery and changes
+/// nothing; an offline applied before this online but sent after the
+/// stream's start was this stream's end. One function for both stores: the SQL is the same.
+pub async fn start_stream<DB>(conn: &mut DB::Connection, stream_id: &str, started_at: i64) -> StoreResult<StreamStart>
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     let late: Option<String> = sqlx::query_scalar(
-        "SELECT stream_id FROM twitch_streams WHERE (stream_id = $1 AND stream_id <> '') \
-         OR (ended_at IS NULL AND started_at > $2) LIMIT 1",
+        "SELECT stream_id FROM twitch_streams WHERE (stream_id = $1 AND stream_id <> '') OR started_at > $2 LIMIT 1",
     )
     .bind(stream_id)
     .bind(started_at)
     .fetch_optional(&mut *conn)
     .await?;
     if late.is_some() {
-        return Ok(());
+        return Ok(StreamStart::Late);
     }
+    let ended_at: Option<i64> = sqlx::query_scalar(
+        "SELECT sent_at FROM eventsub_messages WHERE subscription_type = 'stream.offline' \
+         AND applied_at IS NOT NULL AND sent_at >= $1 ORDER BY sent_at LIMIT 1",
+    )
+    .bind(started_at)
+    .fetch_optional(&mut *conn)
+    .await?;
     end_stream::<DB>(&mut *conn, started_at).await?;
-    sqlx::query("INSERT INTO twitch_streams (stream_id, started_at) VALUES ($1, $2)")
+    sqlx::query("INSERT INTO twitch_streams (stream_id, started_at, ended_at) VALUES ($1, $2, $3)")
         .bind(stream_id)
         .bind(started_at)
+        .bind(ended_at)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(match ended_at {
+        Some(at) => StreamStart::EndedAlready { at },
+        None => StreamStart::Live,
+    })
 }
 
 /// Ends the open stream, unless it started after `at`: then the offline
 /// is a late delivery about the stream before it, which is ended already.
-pub async fn end_stream<DB>(conn: &mut DB::Connection, at: i64) -> StoreResult<()>
+/// Whether it ended one.
+pub async fn end_stream<DB>(conn: &mut DB::Connection, at: i64) -> StoreResult<bool>
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
 {
-    sqlx::query("UPDATE twitch_streams SET ended_at = $1 WHERE ended_at IS NULL AND started_at <= $1")
-        .bind(at)
-        .execute(conn)
-        .await?;
-    Ok(())
+    let ended: Vec<i64> = sqlx::query_scalar(
+        "UPDATE twitch_streams SET ended_at = $1 WHERE ended_at IS NULL AND started_at <= $1 RETURNING id",
+    )
+    .bind(at)
+    .fetch_all(conn)
+    .await?;
+    Ok(!ended.is_empty())
 }

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row, Transaction};
 use crate::domain::{Period, PeriodKey};
 use crate::store::StoreResult;
 use crate::store::awards::{CooldownKey, IdempotencyKey, LedgerRow, NewLedgerRow, StatValue, StoredReply, WriteTx};
-use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
+use crate::store::twitch::{NewViewer, Stream, StreamStart, ViewerRename, ViewerRow};
 
 use super::twitch;
 
@@ -221,11 +221,11 @@ impl WriteTx for PgWriteTx {
         twitch::stream_on(&mut self.tx).await
     }
 
-    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()> {
+    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<StreamStart> {
         crate::store::twitch::start_stream::<sqlx::Postgres>(&mut self.tx, stream_id, started_at).await
     }
 
-    async fn end_stream(&mut self, at: i64) -> StoreResult<()> {
+    async fn end_stream(&mut self, at: i64) -> StoreResult<bool> {
         crate::store::twitch::end_stream::<sqlx::Postgres>(&mut self.tx, at).await
     }
 

@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool, Transaction}
 use crate::domain::{FastMap, PeriodKey};
 use crate::store::StoreResult;
 use crate::store::awards::{CooldownKey, IdempotencyKey, NewLedgerRow, StatValue, StoredReply, WriteTx};
-use crate::store::twitch::{NewViewer, Stream, ViewerRename, ViewerRow};
+use crate::store::twitch::{NewViewer, Stream, StreamStart, ViewerRename, ViewerRow};
 
 use super::values::{self, PendingValues, Stored};
 use super::{direct, ledger, twitch};
@@ -213,11 +213,11 @@ impl WriteTx for SqliteWriteTx {
         twitch::stream_on(&mut self.tx).await
     }
 
-    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<()> {
+    async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<StreamStart> {
         crate::store::twitch::start_stream::<sqlx::Sqlite>(&mut self.tx, stream_id, started_at).await
     }
 
-    async fn end_stream(&mut self, at: i64) -> StoreResult<()> {
+    async fn end_stream(&mut self, at: i64) -> StoreResult<bool> {
         crate::store::twitch::end_stream::<sqlx::Sqlite>(&mut self.tx, at).await
     }
 

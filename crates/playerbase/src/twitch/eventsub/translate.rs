@@ -52,7 +52,19 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
         claim: None,
         twitch: Some(FromTwitch { message_id: message.message_id.clone(), viewers: Vec::new(), cooldowns: Vec::new() }),
     };
-    let ours = |broadcaster: &str| cx.broadcaster_user_id.is_empty() || cx.broadcaster_user_id == broadcaster;
+    let ours = |broadcaster: &str| {
+        let ours = cx.broadcaster_user_id.is_empty() || cx.broadcaster_user_id == broadcaster;
+        if !ours {
+            // Said, not only skipped: a wrong twitch.broadcaster_user_id would otherwise look like a quiet channel.
+            tracing::warn!(
+                subscription_type = %message.subscription_type,
+                channel = broadcaster,
+                configured = cx.broadcaster_user_id,
+                "an EventSub event of another channel than twitch.broadcaster_user_id was ignored"
+            );
+        }
+        ours
+    };
     let body = &message.body;
     match message.subscription_type.as_str() {
         message::STREAM_ONLINE | message::STREAM_OFFLINE => {

@@ -13,6 +13,7 @@ use super::translate::{self, Context, Question, StreamChange, Translation};
 use crate::awards::{AwardJob, Awards};
 use crate::config::ChatConfig;
 use crate::state::Clock;
+use crate::store::twitch::StreamStart;
 use crate::store::{Store, StoreResult};
 use crate::twitch::chat::Answerer;
 use crate::twitch::rules::Rules;
@@ -181,13 +182,25 @@ impl Worker {
         if tx.applied_messages(&id).await?.is_empty() {
             match change {
                 StreamChange::Online { stream_id, started_at } => {
-                    tx.start_stream(stream_id, *started_at).await?;
-                    tracing::info!(started_at, "the stream went online: a new stream period starts");
+                    match tx.start_stream(stream_id, *started_at).await? {
+                        StreamStart::Live => {
+                            tracing::info!(started_at, "the stream went online: a new stream period starts")
+                        }
+                        StreamStart::EndedAlready { at } => tracing::info!(
+                            started_at,
+                            ended_at = at,
+                            "the stream's online came after its offline: a new stream period starts, already over"
+                        ),
+                        StreamStart::Late => tracing::info!(
+                            started_at,
+                            "a late stream.online (of a stream seen before, or older than one known) changed nothing"
+                        ),
+                    }
                 }
-                StreamChange::Offline { at } => {
-                    tx.end_stream(*at).await?;
-                    tracing::info!(at, "the stream went offline");
-                }
+                StreamChange::Offline { at } => match tx.end_stream(*at).await? {
+                    true => tracing::info!(at, "the stream went offline"),
+                    false => tracing::info!(at, "a stream.offline with no stream live changed nothing (yet)"),
+                },
             }
             tx.mark_applied(&id, self.clock.now()).await?;
         }

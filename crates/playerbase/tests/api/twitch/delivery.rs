@@ -97,6 +97,13 @@ async fn types_playerbase_does_not_use_are_acknowledged_and_dropped() {
     )
     .await;
     assert_eq!(unknown_kind.status, 204, "a message type Twitch may add later");
+    let metrics = String::from_utf8(t.get("/metrics").await.raw).unwrap();
+    for line in [
+        "playerbase_eventsub_messages_total{type=\"channel.ban\",outcome=\"dropped\"} 1",
+        "playerbase_eventsub_messages_total{type=\"channel.follow\",outcome=\"unknown_message_type\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} is not in {metrics}");
+    }
 }
 
 #[tokio::test]

@@ -110,3 +110,35 @@ async fn late_deliveries_about_the_previous_stream_leave_the_live_one_alone() {
         "a resent online of the old stream does not start it again"
     );
 }
+
+/// A stream's offline can be delivered before its online: the stream is
+/// then over already, and awards after its end do not count on its board.
+#[tokio::test]
+async fn an_offline_delivered_before_its_online_ends_that_stream() {
+    let t = app().await;
+    let now = t.state.clock.now();
+    notify(&t, "stream.offline", offline()).await;
+    settle(&t).await;
+    notify(&t, "stream.online", online("s-1", &timestamp(now - 120))).await;
+    settle(&t).await;
+    notify(&t, "channel.chat.message", chat("931", "after", "after the stream ended")).await;
+    settle(&t).await;
+    let board = stream_board(&t).await;
+    assert_eq!((board["total"].clone(), board["entries"].clone()), (json!(0), json!([])), "the stream was over");
+    assert_eq!(t.get("/api/v1/leaderboards/speedXp?period=day").await.body["total"], 1, "the chat was applied");
+
+    // Its next stream starts as usual, and is live.
+    t.state.clock.advance(600);
+    notify(&t, "stream.online", online("s-2", &timestamp(t.state.clock.now()))).await;
+    t.state.clock.advance(65); // past the chat cooldown
+    notify(&t, "channel.chat.message", chat("931", "after", "in the next stream")).await;
+    settle(&t).await;
+    assert_eq!(stream_board(&t).await["total"], 1);
+    // An online never seen before, of a stream older than the ones known, is late too, even with none live.
+    t.state.clock.advance(60);
+    notify(&t, "stream.offline", offline()).await;
+    settle(&t).await;
+    notify(&t, "stream.online", online("s-0", &timestamp(now - 3600))).await;
+    settle(&t).await;
+    assert_eq!(stream_board(&t).await["total"], 1, "an old stream's late online replaced the live one");
+}
