@@ -7,8 +7,11 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 use utoipa::ToSchema;
 
-/// Events a slow reader may fall behind by before it starts missing some.
-const BUFFER: usize = 8192;
+/// Events a slow reader may fall behind by before it starts missing some:
+/// three of the largest batches (10,000 awards, published at once), so that
+/// one batch never makes a reader that keeps up lag. The buffer keeps the
+/// last this many events alive, a few MiB at most.
+const BUFFER: usize = 32_768;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AwardEvent {
