@@ -32,14 +32,22 @@ async fn healthz() -> Json<Health> {
     (status = 503, body = ErrorBody, description = "the database does not answer"),
 ))]
 async fn readyz(state: axum::extract::State<AppState>) -> AppResult<(StatusCode, Json<Health>)> {
-    match state.store.ping().await {
-        Ok(()) => Ok((StatusCode::OK, Json(Health { status: "ok" }))),
-        Err(err) => {
+    match tokio::time::timeout(READY_WITHIN, state.store.ping()).await {
+        Ok(Ok(())) => Ok((StatusCode::OK, Json(Health { status: "ok" }))),
+        Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check failed");
+            Err(AppError::Unavailable("the database does not answer".into()))
+        }
+        Err(_) => {
+            tracing::warn!("readiness check failed: the database did not answer within {READY_WITHIN:?}");
             Err(AppError::Unavailable("the database does not answer".into()))
         }
     }
 }
+
+/// Under the usual health-check timeouts of load balancers (a few seconds),
+/// so that they see the 503 rather than a timeout of their own.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Prometheus metrics in the OpenMetrics text format: requests and
 /// latencies by route, awards applied, the award queue, EventSub messages.

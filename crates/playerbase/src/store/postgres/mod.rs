@@ -83,7 +83,9 @@ impl PgStore {
         probe.close().await.ok();
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
-            .acquire_timeout(Duration::from_secs(10))
+            // While PostgreSQL is down every request waits this long for its
+            // 503: long enough for a busy pool, short enough for a client.
+            .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to PostgreSQL at {server}"))?;
@@ -323,8 +325,17 @@ impl Store for PgStore {
         )))
     }
 
+    /// On a connection of its own, which fails at once with the reason
+    /// (refused, no such database, …) where the pool would retry for its
+    /// whole timeout and then say only that it waited.
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        // Closed: the server is stopping, and no longer ready whatever the database says.
+        if self.pool.is_closed() {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        let mut probe = PgConnection::connect_with(&self.pool.connect_options()).await?;
+        sqlx::query("SELECT 1").execute(&mut probe).await?;
+        probe.close().await.ok();
         Ok(())
     }
 

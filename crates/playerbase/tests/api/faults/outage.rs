@@ -27,7 +27,7 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
     let fresh = FreshDatabase::postgres(admin).await;
     let key = create_api_key(&fresh.database, "outage", &["awards:write", "players:write"]);
     let (_, upstream) = through(&fresh.database, "127.0.0.1:1".parse().unwrap());
-    let proxy = Proxy::start(upstream).await;
+    let mut proxy = Proxy::start(upstream).await;
     let (proxied, _) = through(&fresh.database, proxy.addr);
     let timeout = REQUEST_TIMEOUT_SECONDS.to_string();
     let mut server = Server::start_at(&proxied, &[("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", timeout.as_str())]);
@@ -67,6 +67,10 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
             assert_eq!(status, 503, "{method} {what} with the database gone: {body}");
             assert_eq!(body["error"]["code"], "unavailable", "{method} {what}: {body}");
             assert!(took < limit, "{method} {what} took {took:?} with the database gone");
+            if what == "/readyz" {
+                // Within a load balancer's health-check timeout, which must see the 503 rather than time out.
+                assert!(took < Duration::from_millis(2500), "/readyz took {took:?} with the database gone");
+            }
         }
     }
     assert!(server.is_running(), "the server exited when its database went away");
@@ -120,6 +124,25 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     db.close().await;
+
+    // PostgreSQL stopped: its port refuses connections, which the pool
+    // would retry for its whole timeout. /readyz still answers at once.
+    proxy.stop_listening().await;
+    let asked = Instant::now();
+    let ready = http.get(url("/readyz")).send().await.unwrap();
+    let took = asked.elapsed();
+    assert_eq!(ready.status(), 503);
+    assert!(took < Duration::from_millis(2500), "/readyz took {took:?} with the database's port closed");
+    let asked = Instant::now();
+    let read = http.get(url(&format!("/api/v1/players/{id}"))).send().await.unwrap();
+    assert_eq!(read.status(), 503);
+    assert!(asked.elapsed() < limit, "a read took {:?} with the database's port closed", asked.elapsed());
+    proxy.listen_again().await;
+    let back = Instant::now();
+    while http.get(url("/readyz")).send().await.unwrap().status() != 200 {
+        assert!(back.elapsed() < RECOVERY, "/readyz still fails {RECOVERY:?} after the port opened again");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let profile: Value = http.get(url(&format!("/api/v1/players/{id}"))).send().await.unwrap().json().await.unwrap();
     let value = profile["stats"]["meleeAtkXp"].as_i64().unwrap();

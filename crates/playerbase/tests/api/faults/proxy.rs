@@ -53,6 +53,22 @@ impl Proxy {
         self.shared.open.store(true, Ordering::SeqCst);
     }
 
+    /// The database server is stopped: every connection is cut and the
+    /// port refuses new ones (where [`Proxy::cut`] accepts and closes them).
+    pub async fn stop_listening(&mut self) {
+        self.cut();
+        self.accepting.abort();
+        // Aborted, the task drops its listener, and with it the port.
+        let _ = (&mut self.accepting).await;
+    }
+
+    /// Listening again on the same address after [`Proxy::stop_listening`].
+    pub async fn listen_again(&mut self) {
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.accepting = tokio::spawn(accept(listener, self.shared.clone()));
+        self.restore();
+    }
+
     pub fn upstream_ports(&self) -> HashSet<u16> {
         self.shared.upstream_ports.lock().unwrap().clone()
     }
