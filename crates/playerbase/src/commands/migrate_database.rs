@@ -192,6 +192,13 @@ const TABLES: &[Table] = &[
         sqlite_only: NONE,
     },
     Table {
+        name: "twitch_early_offlines",
+        columns: &[("at", Int)],
+        order_by: "at",
+        identity: false,
+        sqlite_only: NONE,
+    },
+    Table {
         name: "twitch_cooldowns",
         columns: &[("twitch_user_id", Text), ("rule", Text), ("last_at", Int)],
         order_by: "twitch_user_id, rule",

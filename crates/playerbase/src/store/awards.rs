@@ -94,7 +94,8 @@ pub trait WriteTx: Send {
     async fn stream(&mut self) -> StoreResult<Option<Stream>>;
     /// Ends any open stream and starts this one (see [`crate::store::twitch::start_stream`]).
     async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<StreamStart>;
-    /// Whether an open stream ended.
+    /// The broadcaster went offline: whether an open stream ended (see
+    /// [`crate::store::twitch::stream_went_offline`]).
     async fn end_stream(&mut self, at: i64) -> StoreResult<bool>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

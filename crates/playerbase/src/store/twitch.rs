@@ -93,7 +93,7 @@ pub enum StreamStart {
 /// Ends any stream still open, then starts this one. Twitch delivers at
 /// least once and in no promised order: a stream seen before, or one that
 /// started before another known one, is a late delivery and changes
-/// nothing; an offline applied before this online but sent after the
+/// nothing; an early offline ([`stream_went_offline`]) sent after the
 /// stream's start was this stream's end. One function for both stores: the SQL is the same.
 pub async fn start_stream<DB>(conn: &mut DB::Connection, stream_id: &str, started_at: i64) -> StoreResult<StreamStart>
 where
@@ -116,13 +116,18 @@ where
     if late.is_some() {
         return Ok(StreamStart::Late);
     }
-    let ended_at: Option<i64> = sqlx::query_scalar(
-        "SELECT sent_at FROM eventsub_messages WHERE subscription_type = 'stream.offline' \
-         AND applied_at IS NOT NULL AND sent_at >= $1 ORDER BY sent_at LIMIT 1",
-    )
-    .bind(started_at)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let ended_at: Option<i64> =
+        sqlx::query_scalar("SELECT at FROM twitch_early_offlines WHERE at >= $1 ORDER BY at LIMIT 1")
+            .bind(started_at)
+            .fetch_optional(&mut *conn)
+            .await?;
+    // Spent, or older than this stream (an earlier stream's, whose online never came);
+    // later ones may be the ends of streams whose onlines are still to come.
+    sqlx::query("DELETE FROM twitch_early_offlines WHERE at < $1 OR at = $2")
+        .bind(started_at)
+        .bind(ended_at)
+        .execute(&mut *conn)
+        .await?;
     end_stream::<DB>(&mut *conn, started_at).await?;
     sqlx::query("INSERT INTO twitch_streams (stream_id, started_at, ended_at) VALUES ($1, $2, $3)")
         .bind(stream_id)
@@ -134,6 +139,24 @@ where
         Some(at) => StreamStart::EndedAlready { at },
         None => StreamStart::Live,
     })
+}
+
+/// The broadcaster's `stream.offline`: ends the open stream, or, with none
+/// to end, is kept as an early offline for the online still to come.
+/// Whether it ended one.
+pub async fn stream_went_offline<DB>(conn: &mut DB::Connection, at: i64) -> StoreResult<bool>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    if end_stream::<DB>(&mut *conn, at).await? {
+        return Ok(true);
+    }
+    sqlx::query("INSERT INTO twitch_early_offlines (at) VALUES ($1)").bind(at).execute(conn).await?;
+    Ok(false)
 }
 
 /// Ends the open stream, unless it started after `at`: then the offline

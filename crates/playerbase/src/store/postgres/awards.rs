@@ -226,7 +226,7 @@ impl WriteTx for PgWriteTx {
     }
 
     async fn end_stream(&mut self, at: i64) -> StoreResult<bool> {
-        crate::store::twitch::end_stream::<sqlx::Postgres>(&mut self.tx, at).await
+        crate::store::twitch::stream_went_offline::<sqlx::Postgres>(&mut self.tx, at).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

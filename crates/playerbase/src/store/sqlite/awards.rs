@@ -218,7 +218,7 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn end_stream(&mut self, at: i64) -> StoreResult<bool> {
-        crate::store::twitch::end_stream::<sqlx::Sqlite>(&mut self.tx, at).await
+        crate::store::twitch::stream_went_offline::<sqlx::Sqlite>(&mut self.tx, at).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

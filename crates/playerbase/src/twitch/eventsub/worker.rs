@@ -199,7 +199,10 @@ impl Worker {
                 }
                 StreamChange::Offline { at } => match tx.end_stream(*at).await? {
                     true => tracing::info!(at, "the stream went offline"),
-                    false => tracing::info!(at, "a stream.offline with no stream live changed nothing (yet)"),
+                    false => tracing::info!(
+                        at,
+                        "a stream.offline with no stream live: kept for its online, if that comes late"
+                    ),
                 },
             }
             tx.mark_applied(&id, self.clock.now()).await?;

@@ -14,7 +14,7 @@ use crate::database::{FreshDatabase, postgres_url};
 use crate::support::{TestApp, basic, bearer};
 use crate::v1_accounts::{PASSWORD, api_key, create_player, login, login_with, me_status, refresh, refresh_reply};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "players",
     "player_stats",
     "known_addresses",
@@ -27,6 +27,7 @@ const TABLES: [&str; 14] = [
     "eventsub_messages",
     "eventsub_revocations",
     "twitch_streams",
+    "twitch_early_offlines",
     "twitch_cooldowns",
     "twitch_logins",
 ];
@@ -80,6 +81,11 @@ async fn twitch_activity(t: &TestApp) {
                         "started_at": timestamp(t.state.clock.now())});
     notify(t, "stream.online", online).await;
     notify(t, "channel.chat.message", chat("4242", "migrant", "hello")).await;
+    // The first offline ends the stream; the second, with none live, waits for a late online.
+    let offline = json!({"broadcaster_user_id": BROADCASTER, "broadcaster_user_login": "streamer"});
+    notify(t, "stream.offline", offline.clone()).await;
+    settle(t).await;
+    notify(t, "stream.offline", offline).await;
     let revocation = json!({"subscription": {"id": "sub-1", "status": "user_removed", "type": "channel.follow"}});
     let now = timestamp(t.state.clock.now());
     let reply = deliver_signed(t, "revocation", "rev-1", &now, revocation.to_string().as_bytes(), SECRET).await;

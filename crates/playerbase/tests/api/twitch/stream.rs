@@ -142,3 +142,25 @@ async fn an_offline_delivered_before_its_online_ends_that_stream() {
     settle(&t).await;
     assert_eq!(stream_board(&t).await["total"], 1, "an old stream's late online replaced the live one");
 }
+
+/// Only an offline that ended nothing waits for a late online: one that
+/// ended the stream before, or one of another channel, ends no later stream.
+#[tokio::test]
+async fn an_offline_already_spent_or_of_another_channel_does_not_end_a_new_stream() {
+    let t = app().await;
+    let now = t.state.clock.now();
+    notify(&t, "stream.online", online("s-a", &timestamp(now - 600))).await;
+    settle(&t).await;
+    let mut elsewhere = offline();
+    elsewhere["broadcaster_user_id"] = json!("999999");
+    notify(&t, "stream.offline", elsewhere).await;
+    notify(&t, "stream.offline", offline()).await; // ends s-a
+    settle(&t).await;
+    // A quick restart: the new stream's start is stamped before the old one's offline.
+    notify(&t, "stream.online", online("s-b", &timestamp(now - 60))).await;
+    settle(&t).await;
+    notify(&t, "channel.chat.message", chat("941", "watcher", "in the new stream")).await;
+    settle(&t).await;
+    let board = stream_board(&t).await;
+    assert_eq!((board["total"].clone(), board["entries"][0]["username"].clone()), (json!(1), json!("watcher")));
+}
