@@ -7,11 +7,13 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 use utoipa::ToSchema;
 
-/// Events a slow reader may fall behind by before it starts missing some:
-/// three of the largest batches (10,000 awards, published at once), so that
-/// one batch never makes a reader that keeps up lag. The buffer keeps the
-/// last this many events alive, a few MiB at most.
-const BUFFER: usize = 32_768;
+/// Events a slow reader may fall behind by before it starts missing some.
+/// The award writer publishes a whole commit at once: its group of jobs
+/// (up to 50,000 awards, plus the job that crossed that) or another
+/// instance's announcement of one. A reader that keeps up must never lag
+/// for that (writer.rs asserts the bound). The buffer keeps the last this
+/// many events alive: about 10 MiB after a burst of that size.
+pub const BUFFER: usize = 65_536;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AwardEvent {

@@ -12,3 +12,6 @@ pub use events::{AwardEvent, Events};
 pub use job::{Answer, Award, AwardJob, Claim, Cooldown, FromTwitch, PlayerRef, Reply};
 pub use plan::replay;
 pub use writer::{Awards, Writer};
+
+/// Awards one batch (`POST /api/v1/awards`) may hold.
+pub const MAX_BATCH: usize = 10_000;

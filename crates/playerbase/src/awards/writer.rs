@@ -38,6 +38,9 @@ const QUEUED_AWARDS: usize = 4 * GROUP_AWARDS;
 const SHOW_QUEUE: usize = 2;
 /// Awards one transaction takes at most, so one group's latency stays bounded.
 const GROUP_AWARDS: usize = 50_000;
+// A group takes jobs until it holds GROUP_AWARDS, so it may end one batch past
+// it; it is published at once, and the live events must hold it whole.
+const _: () = assert!(super::events::BUFFER >= GROUP_AWARDS + super::MAX_BATCH);
 
 enum Message {
     /// Boxed: a job is large, and the queue holds thousands in a burst.

@@ -19,8 +19,7 @@ use crate::http::views::rfc3339;
 use crate::state::AppState;
 use crate::store::awards::LedgerRow;
 
-/// Awards one batch may hold.
-pub const MAX_BATCH: usize = 10_000;
+pub use crate::awards::MAX_BATCH;
 /// Body limit of the batch route: 10,000 awards fit with room to spare.
 pub const BATCH_BODY_LIMIT: usize = 2 * 1024 * 1024;
 const MAX_REASON_LEN: usize = 200;
