@@ -16,7 +16,7 @@ mod twitch_logins;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -45,7 +45,14 @@ const POOL_SIZE: u32 = 16;
 
 pub struct PgStore {
     pool: PgPool,
+    /// The last readiness probe and when it ended (its failure, if any):
+    /// probes run one at a time and are reused for a moment, so a flood of
+    /// `/readyz` opens at most one connection a second.
+    last_probe: tokio::sync::Mutex<Option<(Instant, Option<String>)>>,
 }
+
+/// How long a readiness probe's outcome stands for later ones.
+const PROBE_REUSED_FOR: Duration = Duration::from_secs(1);
 
 /// Waits for, then holds until the transaction ends, the award writers' lock.
 async fn lock_writers(tx: &mut PgConnection) -> StoreResult<()> {
@@ -64,6 +71,13 @@ pub fn location(database: &str) -> String {
 }
 
 impl PgStore {
+    async fn probe(&self) -> StoreResult<()> {
+        let mut probe = PgConnection::connect_with(&self.pool.connect_options()).await?;
+        sqlx::query("SELECT 1").execute(&mut probe).await?;
+        probe.close().await.ok();
+        Ok(())
+    }
+
     pub async fn open(database: &str) -> anyhow::Result<Self> {
         // The URL may hold a password: errors name the server, not the URL.
         let options = PgConnectOptions::from_str(database)
@@ -83,9 +97,7 @@ impl PgStore {
         probe.close().await.ok();
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
-            // While PostgreSQL is down every request waits this long for its
-            // 503: long enough for a busy pool, short enough for a client.
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to PostgreSQL at {server}"))?;
@@ -94,7 +106,7 @@ impl PgStore {
             .await
             .map_err(crate::store::newer_schema)
             .with_context(|| format!("cannot migrate the PostgreSQL database {server}"))?;
-        Ok(Self { pool })
+        Ok(Self { pool, last_probe: tokio::sync::Mutex::new(None) })
     }
 
     /// The pool, for tools that work on the schema as a whole (`migrate-database`).
@@ -327,16 +339,26 @@ impl Store for PgStore {
 
     /// On a connection of its own, which fails at once with the reason
     /// (refused, no such database, …) where the pool would retry for its
-    /// whole timeout and then say only that it waited.
+    /// whole timeout and then say only that it waited; and which a full
+    /// pool under load does not fail. See [`PgStore::last_probe`].
     async fn ping(&self) -> StoreResult<()> {
         // Closed: the server is stopping, and no longer ready whatever the database says.
         if self.pool.is_closed() {
             return Err(sqlx::Error::PoolClosed.into());
         }
-        let mut probe = PgConnection::connect_with(&self.pool.connect_options()).await?;
-        sqlx::query("SELECT 1").execute(&mut probe).await?;
-        probe.close().await.ok();
-        Ok(())
+        let mut last = self.last_probe.lock().await;
+        let failure = match &*last {
+            Some((ended, failure)) if ended.elapsed() < PROBE_REUSED_FOR => failure.clone(),
+            _ => {
+                let failure = self.probe().await.err().map(|err| err.to_string());
+                *last = Some((Instant::now(), failure.clone()));
+                failure
+            }
+        };
+        match failure {
+            None => Ok(()),
+            Some(why) => Err(sqlx::Error::Io(std::io::Error::other(why)).into()),
+        }
     }
 
     async fn close(&self) {
