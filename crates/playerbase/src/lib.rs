@@ -26,12 +26,15 @@ pub mod twitch;
 pub mod web;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::connections::LimitedListener;
+use crate::store::Store;
 use crate::store::serve_lock::ServeLock;
 
 pub use config::Config;
@@ -65,28 +68,31 @@ const KEEP_ANNOUNCEMENTS: i64 = 3600;
 const KEEP_EVENTSUB_MESSAGES: i64 = 24 * 3600;
 
 /// `playerbase serve`: opens the store, listens, and serves until `shutdown`.
+/// A `shutdown` while starting (migrations, loading the boards) stops there.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    // Listening first: a wrong --listen touches no database.
-    let listener =
-        TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
-    let _only_server = match store::serve_lock::take(&config.database)? {
-        ServeLock::Serving(file) => anyhow::bail!(
-            "another `playerbase serve` is serving {}: one server per SQLite file (each keeps the leaderboards \
-             in memory); stop it first, or move to PostgreSQL for several instances",
-            file.display()
-        ),
-        held => held,
+    let (stop, stopping) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.send_replace(true);
+    });
+    let stopped = |mut stopping: watch::Receiver<bool>| async move {
+        // A sender gone without a word can only mean the runtime is ending: stop too.
+        let _ = stopping.wait_for(|&stop| stop).await;
     };
-    let store = store::open(&config.database).await?;
-    tracing::info!(database = %store::location(&config.database), "database opened");
-    let state = AppState::start(config, store.clone(), Clock::default()).await?;
+    let (listener, _only_server, store, state) = tokio::select! {
+        started = start(config) => started?,
+        () = stopped(stopping.clone()) => {
+            tracing::info!("stopped while starting");
+            return Ok(());
+        }
+    };
     let sweeper = tokio::spawn(sweep(state.clone()));
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let max_connections = state.config.limits.max_connections;
     let time_limit = Duration::from_secs(state.config.limits.request_timeout_seconds);
     let events = state.events.clone();
     let shutdown = async move {
-        shutdown.await;
+        stopped(stopping).await;
         events.close();
     };
     serve(listener, max_connections, time_limit, build_app(state.clone()), shutdown).await;
@@ -96,6 +102,25 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Everything before serving: the socket, the one-server lock, the store, the state.
+async fn start(config: Config) -> anyhow::Result<(TcpListener, ServeLock, Arc<dyn Store>, AppState)> {
+    // Listening first: a wrong --listen touches no database.
+    let listener =
+        TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let only_server = match store::serve_lock::take(&config.database)? {
+        ServeLock::Serving(file) => anyhow::bail!(
+            "another `playerbase serve` (or `import-flask`) is using {}: one server per SQLite file (each keeps \
+             the leaderboards in memory); stop it first, or move to PostgreSQL for several instances",
+            file.display()
+        ),
+        held => held,
+    };
+    let store = store::open(&config.database).await?;
+    tracing::info!(database = %store::location(&config.database), "database opened");
+    let state = AppState::start(config, store.clone(), Clock::default()).await?;
+    Ok((listener, only_server, store, state))
 }
 
 async fn sweep(state: AppState) {

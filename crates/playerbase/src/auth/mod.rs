@@ -124,8 +124,19 @@ async fn check_password(state: &AppState, player: Option<PlayerRecord>, password
     match (verdict, player, stored_hash) {
         (Verdict::Current, Some(player), _) => Ok(player),
         (Verdict::Legacy, Some(mut player), Some(legacy_hash)) => {
-            if let Some(new_hash) = rehash(state, player.id, password, &legacy_hash).await {
-                player.password_hash = Some(new_hash);
+            match rehash(state, player.id, password, &legacy_hash).await {
+                Rehash::Replaced(new_hash) => player.password_hash = Some(new_hash),
+                Rehash::Kept => {}
+                // Another login replaced it first (the same password, hashed anew), or a new
+                // password came: what counts is the hash there now, which sessions are checked against.
+                Rehash::ChangedMeanwhile => {
+                    let now_stored = state.store.player_by_id(player.id).await?;
+                    let hash = now_stored.as_ref().and_then(|p| p.password_hash.clone());
+                    return match (state.passwords.check(password.to_owned(), hash).await?, now_stored) {
+                        (Verdict::Current, Some(player)) => Ok(player),
+                        _ => Err(AppError::unauthorized("wrong username or password")),
+                    };
+                }
             }
             Ok(player)
         }
@@ -133,26 +144,32 @@ async fn check_password(state: &AppState, player: Option<PlayerRecord>, password
     }
 }
 
-/// Replaces a legacy hash by argon2id. A failure is logged and the login
-/// goes on: the legacy hash still works, and the next login tries again.
-async fn rehash(state: &AppState, player_id: i64, password: &str, legacy_hash: &str) -> Option<String> {
+enum Rehash {
+    Replaced(String),
+    /// Not replaced for a failure (logged): the legacy hash still works, and the next login tries again.
+    Kept,
+    /// The stored hash is no longer the legacy one that was checked.
+    ChangedMeanwhile,
+}
+
+/// Replaces a legacy hash by argon2id.
+async fn rehash(state: &AppState, player_id: i64, password: &str, legacy_hash: &str) -> Rehash {
     let new_hash = match state.passwords.hash(password.to_owned()).await {
         Ok(hash) => hash,
         Err(err) => {
             tracing::warn!(player_id, error = %err, "could not hash a password to replace a legacy hash");
-            return None;
+            return Rehash::Kept;
         }
     };
     match state.store.replace_password_hash(player_id, legacy_hash, &new_hash).await {
         Ok(true) => {
             tracing::info!(player_id, "legacy password hash replaced by argon2id");
-            Some(new_hash)
+            Rehash::Replaced(new_hash)
         }
-        // Changed meanwhile (another login replaced it, or a new password): keep what is there.
-        Ok(false) => None,
+        Ok(false) => Rehash::ChangedMeanwhile,
         Err(err) => {
             tracing::warn!(player_id, error = %err, "could not store the argon2id hash replacing a legacy hash");
-            None
+            Rehash::Kept
         }
     }
 }

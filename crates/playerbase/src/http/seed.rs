@@ -158,7 +158,7 @@ pub struct TokenGrant {
 #[utoipa::path(get, path = "/api/token", tag = TAG, security(("basic" = [])),
     responses(
         (status = 200, body = TokenGrant),
-        (status = 401, body = ErrorBody, description = "wrong or missing username and password"),
+        (status = 401, body = ErrorBody, description = "wrong or missing username and password, or the password changed while logging in"),
     ))]
 async fn get_token(
     state: axum::extract::State<AppState>,

@@ -83,7 +83,10 @@ pub fn sentence(message: &str) -> String {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let page = ErrorPage { layout: Layout::bare(&self.heading), heading: self.heading, message: self.message };
+        let mut layout = Layout::bare(&self.heading);
+        // Whoever is visiting, a 401 asks them to log in.
+        layout.offers_login = self.status == StatusCode::UNAUTHORIZED;
+        let page = ErrorPage { layout, heading: self.heading, message: self.message };
         let mut response = render(&page);
         *response.status_mut() = self.status;
         if let Some(seconds) = self.retry_after {

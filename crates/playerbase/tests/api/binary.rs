@@ -159,6 +159,12 @@ fn api_keys_are_created_once_listed_without_the_key_and_revoked() {
     let created_stderr = String::from_utf8_lossy(&created.stderr);
     assert!(created_stderr.contains("there was no database at"), "a new database goes unmentioned: {created_stderr}");
 
+    let mistyped = dir.path().join("keys-typo.db");
+    let listed_nowhere = playerbase(&mistyped, &["api-key", "list"]);
+    assert!(!listed_nowhere.status.success());
+    assert!(String::from_utf8_lossy(&listed_nowhere.stderr).contains("there is no database at"));
+    assert!(!mistyped.exists(), "listing keys created a database");
+
     let again = playerbase(&db, &["api-key", "create", "--name", "game-server", "--scope", "admin"]);
     assert!(!again.status.success());
     let again_stderr = String::from_utf8_lossy(&again.stderr);
@@ -441,7 +447,7 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
         .unwrap();
     assert!(!second.status.success());
     let said = String::from_utf8_lossy(&second.stderr);
-    assert!(said.contains("another `playerbase serve` is serving"), "{said}");
+    assert!(said.contains("another `playerbase serve` (or `import-flask`) is using"), "{said}");
     let key = Command::new(env!("CARGO_BIN_EXE_playerbase"))
         .args(["--database", &fresh.database, "api-key", "list"])
         .output()
@@ -464,8 +470,9 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
     assert!(status.success(), "{log}");
     assert!(import(&[]).status.success(), "with the server stopped, the import runs");
     let after = Server::start_at(&fresh.database, &[]);
-    let imported = reqwest::get(after.url("/api/users/kicksent")).await.unwrap();
-    assert_eq!(imported.status(), 200, "the restarted server shows the imported players");
+    let board: serde_json::Value =
+        reqwest::get(after.url("/api/v1/leaderboards/meleeAtkXp")).await.unwrap().json().await.unwrap();
+    assert_eq!(board["total"], 2, "the restarted server ranks the imported players: {board}");
     assert!(after.stop().0.success(), "the lock goes with the server");
 }
 
@@ -487,4 +494,35 @@ async fn a_live_event_stream_outlasts_the_request_time_limit() {
     let waited = tokio::time::timeout(std::time::Duration::from_secs(3), overlay.chunk()).await;
     assert!(waited.is_err(), "the stream ended (or sent something) within 3 s: {waited:?}");
     assert!(server.stop().0.success());
+}
+
+/// A stop that comes while the server is still starting (here: waiting on
+/// a database that accepts the connection and never answers) ends it
+/// cleanly there, rather than being held until it would listen.
+#[test]
+fn a_sigterm_while_starting_stops_the_server_at_once() {
+    let silent_database = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("postgres://someone:secret@{}/playerbase", silent_database.local_addr().unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "the server should still be waiting for its database");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let sent = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(sent.elapsed() < std::time::Duration::from_secs(5), "still starting 5 s after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "{status}: {log}");
+    assert!(log.contains("stopped while starting"), "{log}");
 }

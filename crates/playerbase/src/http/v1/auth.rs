@@ -63,7 +63,7 @@ impl IntoResponse for IssuedTokens {
     responses(
         (status = 200, body = TokenPair),
         (status = 400, body = ErrorBody, description = "missing field, malformed JSON"),
-        (status = 401, body = ErrorBody, description = "wrong username or password"),
+        (status = 401, body = ErrorBody, description = "wrong username or password, or the password changed (or the account was deleted) while logging in"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
         (status = 429, body = ErrorBody, description = "too many attempts from this address or for this account; see Retry-After"),
     ))]

@@ -2,6 +2,8 @@
 //! names, what the rules award them, whether it moves the stream, whether
 //! it is a chat command. Pure, so every event type is tested without I/O.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use crate::accounts::viewers::Viewer;
 use crate::awards::{Answer, Award, AwardJob, Cooldown, FromTwitch, PlayerRef};
 use crate::config::ChatConfig;
@@ -43,6 +45,17 @@ pub enum StreamChange {
     Offline { at: i64 },
 }
 
+/// When the last warning about another channel's event was logged, unix seconds.
+static LAST_WARNED: AtomicI64 = AtomicI64::new(i64::MIN / 2);
+const WARN_EVERY: i64 = 60;
+
+/// Whether a minute has passed since the last warning (and this one is it).
+fn warn_now() -> bool {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let last = LAST_WARNED.load(Ordering::Relaxed);
+    now >= last + WARN_EVERY && LAST_WARNED.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+}
+
 pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
     let mut job = AwardJob {
         awards: Vec::new(),
@@ -56,12 +69,16 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
         let ours = cx.broadcaster_user_id.is_empty() || cx.broadcaster_user_id == broadcaster;
         if !ours {
             // Said, not only skipped: a wrong twitch.broadcaster_user_id would otherwise look like a quiet channel.
-            tracing::warn!(
-                subscription_type = %message.subscription_type,
-                channel = broadcaster,
-                configured = cx.broadcaster_user_id,
-                "an EventSub event of another channel than twitch.broadcaster_user_id was ignored"
-            );
+            // Once a minute at most: a busy chat would fill the log.
+            if warn_now() {
+                tracing::warn!(
+                    subscription_type = %message.subscription_type,
+                    channel = broadcaster,
+                    configured = cx.broadcaster_user_id,
+                    "an EventSub event of another channel than twitch.broadcaster_user_id was ignored \
+                     (said once a minute at most)"
+                );
+            }
         }
         ours
     };

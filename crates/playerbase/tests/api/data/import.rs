@@ -125,6 +125,16 @@ async fn old_passwords_log_in_everywhere_and_become_argon2id() {
     assert_eq!(login_reply(&t, "oldtimer", "hunter22").await.status, StatusCode::OK);
     assert!(stored_hash(&t, 2).await.unwrap().starts_with("$argon2id$"));
 
+    // Two first logins at once both check the legacy hash; one replaces it, and the
+    // other, finding it changed, checks the new one instead of failing (whale's first logins).
+    let racing = futures_util::future::join_all((0..2).map(|_| login_reply(&t, "whale", "whale-pass"))).await;
+    assert!(
+        racing.iter().all(|reply| reply.status == StatusCode::OK),
+        "{:?}",
+        racing.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    assert!(stored_hash(&t, 9).await.unwrap().starts_with("$argon2id$"));
+
     // Basic username:password on a player route verifies and replaces too.
     assert_eq!(t.get_as("/api/v1/me", &basic("casey", "casey-pass")).await.status, StatusCode::OK);
     assert!(stored_hash(&t, 5).await.unwrap().starts_with("$argon2id$"));
