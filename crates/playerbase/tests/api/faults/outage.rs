@@ -149,6 +149,22 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // PostgreSQL hangs: connections are accepted and never answered. /readyz
+    // gives up on its own probe within 2 s, under a health check's timeout.
+    proxy.fall_silent();
+    tokio::time::sleep(READINESS_REUSED_FOR).await;
+    let asked = Instant::now();
+    let ready = http.get(url("/readyz")).send().await.unwrap();
+    let took = asked.elapsed();
+    assert_eq!(ready.status(), 503);
+    assert!(took < Duration::from_millis(2500), "/readyz took {took:?} with the database hanging");
+    proxy.restore();
+    let back = Instant::now();
+    while http.get(url("/readyz")).send().await.unwrap().status() != 200 {
+        assert!(back.elapsed() < RECOVERY, "/readyz still fails {RECOVERY:?} after the database answered again");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     let profile: Value = http.get(url(&format!("/api/v1/players/{id}"))).send().await.unwrap().json().await.unwrap();
     let value = profile["stats"]["meleeAtkXp"].as_i64().unwrap();
     // 1 before, 3 after (several 3s if a retry raced the recovery), 3 × 1000; and any 2s the

@@ -20,6 +20,8 @@ pub struct Proxy {
 struct Shared {
     upstream: String,
     open: AtomicBool,
+    /// Connections are accepted and never answered, as from a database that hangs.
+    silent: AtomicBool,
     /// Bumped by every cut; each piped connection ends when it changes.
     cuts: watch::Sender<u64>,
     /// The local addresses of the live upstream connections, as PostgreSQL
@@ -35,6 +37,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             upstream,
             open: AtomicBool::new(true),
+            silent: AtomicBool::new(false),
             cuts: watch::channel(0).0,
             upstream_ports: Mutex::new(HashSet::new()),
         });
@@ -50,7 +53,14 @@ impl Proxy {
 
     /// The database is back.
     pub fn restore(&self) {
+        self.shared.silent.store(false, Ordering::SeqCst);
         self.shared.open.store(true, Ordering::SeqCst);
+    }
+
+    /// The database hangs: every connection is cut, new ones are accepted and never answered.
+    pub fn fall_silent(&self) {
+        self.shared.silent.store(true, Ordering::SeqCst);
+        self.shared.cuts.send_modify(|n| *n += 1);
     }
 
     /// The database server is stopped: every connection is cut and the
@@ -86,6 +96,14 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((client, _)) = listener.accept().await else { continue };
         if !shared.open.load(Ordering::SeqCst) {
             drop(client);
+            continue;
+        }
+        if shared.silent.load(Ordering::SeqCst) {
+            let mut cuts = shared.cuts.subscribe();
+            tokio::spawn(async move {
+                let _held = client;
+                let _ = cuts.changed().await;
+            });
             continue;
         }
         tokio::spawn(pipe(client, shared.clone()));
