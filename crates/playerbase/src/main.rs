@@ -134,9 +134,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::ApiKey(command) => {
                 // A mistyped --database would otherwise make a key for a database no server uses.
                 let new_database = !database_exists(&config.database)?;
-                if new_database && !matches!(command, ApiKeyCommand::Create { .. }) {
-                    anyhow::bail!("there is no database at {}: nothing to list or revoke", config.database);
-                }
                 let store = playerbase::store::open(&config.database).await?;
                 if new_database {
                     eprintln!("playerbase: there was no database at {}; created a new, empty one", config.database);
