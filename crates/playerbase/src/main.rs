@@ -50,9 +50,9 @@ enum Command {
     /// Copy a whole SQLite database into an empty PostgreSQL database, ids,
     /// password hashes, sessions and API keys included.
     MigrateDatabase {
-        /// The SQLite database: a file path or sqlite: URL.
+        /// The SQLite database: a file path or sqlite: URL (default: --database, or the configured database).
         #[arg(long)]
-        from: String,
+        from: Option<String>,
         /// The PostgreSQL database: a postgres:// URL. Created tables must be empty.
         #[arg(long)]
         to: String,
@@ -107,8 +107,10 @@ fn database_exists(database: &str) -> anyhow::Result<bool> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if matches!(cli.command, Command::MigrateDatabase { .. }) && cli.database.is_some() {
-        anyhow::bail!("migrate-database names its two databases with --from and --to; --database is not used");
+    if let (Command::MigrateDatabase { from: Some(from), .. }, Some(database)) = (&cli.command, &cli.database)
+        && from != database
+    {
+        anyhow::bail!("--from {from} and --database {database} name two databases: give the SQLite database once");
     }
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
@@ -201,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Command::MigrateDatabase { from, to } => {
+                let from = from.unwrap_or(config.database);
                 commands::migrate_database::run(&from, &to, &mut std::io::stdout()).await?;
                 eprintln!("playerbase: migrated the SQLite database into PostgreSQL");
                 Ok(())

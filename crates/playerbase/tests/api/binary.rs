@@ -262,15 +262,24 @@ fn an_unreachable_postgres_server_is_a_clear_error() {
     assert!(!stderr.contains("hunter2") && !stderr.contains("panicked"), "{stderr}");
 }
 
+/// `--from` defaults to `--database` (or the configured database), and the two may not disagree.
 #[test]
-fn migrate_database_refuses_a_database_flag_it_would_ignore() {
+fn migrate_database_copies_from_the_database_flag_and_refuses_two_sources() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = dir.path().join("playerbase.db");
-    let output = playerbase(&sqlite, &["migrate-database", "--from", "other.db", "--to", "postgres://127.0.0.1:1/x"]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--from and --to; --database is not used"), "{stderr}");
-    assert!(!sqlite.exists() && !dir.path().join("other.db").exists(), "nothing was created");
+    let other = dir.path().join("other.db");
+    let two = playerbase(
+        &sqlite,
+        &["migrate-database", "--from", other.to_str().unwrap(), "--to", "postgres://127.0.0.1:1/x"],
+    );
+    assert!(!two.status.success());
+    let stderr = String::from_utf8_lossy(&two.stderr);
+    assert!(stderr.contains("name two databases: give the SQLite database once"), "{stderr}");
+    let by_flag = playerbase(&sqlite, &["migrate-database", "--to", "postgres://127.0.0.1:1/x"]);
+    assert!(!by_flag.status.success());
+    let stderr = String::from_utf8_lossy(&by_flag.stderr);
+    assert!(stderr.contains(&format!("there is no SQLite database at {}", sqlite.display())), "{stderr}");
+    assert!(!sqlite.exists() && !other.exists(), "nothing was created");
 }
 
 /// With `PLAYERBASE_TEST_POSTGRES` set: `migrate-database` through the
