@@ -146,7 +146,7 @@ async fn sweep(state: AppState) {
         match state.store.stream().await {
             Ok(stream) => {
                 let stream = store::twitch::Stream::last_start(stream);
-                state.boards.retain_periods(&domain::periods::current(now, stream));
+                state.boards.retain_periods(&domain::periods::current_and_next(now, stream));
             }
             Err(err) => tracing::warn!(error = %err, "could not read the stream; boards kept"),
         }

@@ -70,7 +70,7 @@ impl AppState {
         let boards = Arc::new(Leaderboards::new(&stats));
         let stream = Stream::last_start(store.stream().await?);
         // Both read the whole database (on SQLite one after the other, each straight from its handle).
-        let running = periods::current(clock.now(), stream);
+        let running = periods::current_and_next(clock.now(), stream);
         let (last_announcement, profiles) = tokio::try_join!(
             leaderboards::load(&boards, store.as_ref(), &running),
             Profiles::load(store.as_ref(), stats.clone()),

@@ -149,7 +149,7 @@ async fn read_then_delete(state: &AppState, player_id: i64) -> StoreResult<Optio
     let Some(player) = state.store.player_by_id(player_id).await? else { return Ok(None) };
     let stream = crate::store::twitch::Stream::last_start(state.store.stream().await?);
     let mut entries = Vec::new();
-    for period in periods::current(state.clock.now(), stream) {
+    for period in periods::current_and_next(state.clock.now(), stream) {
         for def in state.stats.iter() {
             if let Some(value) = state.store.stat_value(period, player_id, &def.key).await? {
                 entries.push((def.key.clone(), period, value));

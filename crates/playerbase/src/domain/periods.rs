@@ -77,6 +77,24 @@ pub fn current(now: i64, stream_started: Option<i64>) -> Vec<PeriodKey> {
     keys
 }
 
+/// How far another instance's clock may run ahead of this one's (NTP keeps
+/// them within milliseconds): it may already award in a day, week or month
+/// that starts here this much later.
+pub const CLOCK_SKEW_ALLOWANCE: i64 = 300;
+
+/// The periods running at `now`, and those starting within
+/// [`CLOCK_SKEW_ALLOWANCE`] after it: the boards an instance keeps, so that
+/// a new day's board already holds what instances ahead of it awarded.
+pub fn current_and_next(now: i64, stream_started: Option<i64>) -> Vec<PeriodKey> {
+    let mut keys = current(now, stream_started);
+    for key in current(now + CLOCK_SKEW_ALLOWANCE, stream_started) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// The key of `period` running at `now`; none for a stream before the first.
 pub fn current_key(period: Period, now: i64, stream_started: Option<i64>) -> Option<PeriodKey> {
     match period {
@@ -102,6 +120,19 @@ mod tests {
 
     // 2026-12-04 is a Friday.
     const FRI_1930: i64 = 1_796_412_602;
+
+    #[test]
+    fn the_next_day_week_and_month_are_kept_just_before_they_start() {
+        // 2026-11-30 23:58 UTC: the last minutes of a Monday, and of November.
+        let end_of_november = 1_796_083_080;
+        let keys = current_and_next(end_of_november, None);
+        let starts = |period| keys.iter().filter(|k| k.period == period).map(|k| k.starts_at).collect::<Vec<_>>();
+        assert_eq!(starts(Period::Day), [calendar_start(Period::Day, end_of_november), end_of_november + 120]);
+        assert_eq!(starts(Period::Month), [calendar_start(Period::Month, end_of_november), end_of_november + 120]);
+        assert_eq!(starts(Period::Week).len(), 1, "the week goes on: a Tuesday starts none");
+        let midday = end_of_november - 12 * 3600;
+        assert_eq!(current_and_next(midday, None), current(midday, None), "nothing starts within minutes");
+    }
 
     #[test]
     fn calendar_periods_start_at_utc_boundaries() {

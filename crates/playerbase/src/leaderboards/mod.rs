@@ -338,4 +338,18 @@ mod tests {
         assert_eq!(boards.total("s", day), 0);
         assert_eq!(boards.page("meleeAtkXp", PeriodKey::ALL_TIME, 0, 10), (0, vec![]));
     }
+
+    #[test]
+    fn a_day_starting_within_minutes_keeps_its_board_through_the_sweep() {
+        use crate::domain::periods::current_and_next;
+        let boards = boards_with(Op::Add);
+        let two_minutes_to_midnight = 2 * 86_400 - 120;
+        let tomorrow = PeriodKey { period: crate::domain::Period::Day, starts_at: 2 * 86_400 };
+        // Awarded by an instance whose clock is past midnight already.
+        boards.apply(&[Change { stat: "s".into(), period: tomorrow, player_id: 1, old: None, new: 5 }]);
+        boards.retain_periods(&current_and_next(two_minutes_to_midnight, None));
+        assert_eq!(boards.total("s", tomorrow), 1);
+        boards.retain_periods(&current_and_next(two_minutes_to_midnight - 3600, None));
+        assert_eq!(boards.total("s", tomorrow), 0, "an hour before, tomorrow is not kept");
+    }
 }

@@ -111,9 +111,14 @@ impl TestApp {
     /// A second app on this app's database and configuration, as another
     /// server process sharing it would be. Drop it before `self`.
     pub async fn another_instance(&self) -> TestApp {
+        self.another_instance_at(Clock::default()).await
+    }
+
+    /// [`TestApp::another_instance`], whose clock is `clock`.
+    pub async fn another_instance_at(&self, clock: Clock) -> TestApp {
         let config = self.state.config.clone();
         let store = playerbase::store::open(&config.database).await.unwrap();
-        let state = AppState::start(config, store, Clock::default()).await.unwrap();
+        let state = AppState::start(config, store, clock).await.unwrap();
         Self { app: build_app(state.clone()), state, database: self.database.clone(), _fresh: None }
     }
 

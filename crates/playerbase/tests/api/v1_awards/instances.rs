@@ -98,3 +98,29 @@ async fn a_deletion_through_one_instance_leaves_every_instances_boards() {
     assert_eq!(rank_there["rank"], 1, "{rank_there}");
     drop(other);
 }
+
+/// Clocks differ a little between machines. An instance ahead of midnight
+/// already awards in the new day; one behind it that starts meanwhile must
+/// still show those awards on the new day's board once its own midnight
+/// comes (it loads the periods starting within minutes too). On SQLite the
+/// second instance is a restart, which loads the same way.
+#[tokio::test]
+async fn a_new_days_board_holds_what_an_instance_ahead_of_midnight_awarded() {
+    let g = Game::new().await;
+    let set_to = |clock: &playerbase::Clock, at: i64| {
+        clock.pause();
+        clock.advance(at - clock.now());
+    };
+    let midnight = (g.t.state.clock.now() / 86_400 + 1) * 86_400;
+    let player = g.player("early").await;
+    set_to(&g.t.state.clock, midnight + 30);
+    assert_eq!(g.award(player, json!({"meleeAtkXp": 5})).await.status, 200);
+
+    let behind = playerbase::Clock::default();
+    set_to(&behind, midnight - 30);
+    let other = g.t.another_instance_at(behind.clone()).await;
+    behind.advance(60);
+    let day = other.get("/api/v1/leaderboards/meleeAtkXp?period=day").await.body;
+    assert_eq!(day["total"], 1, "the new day's board misses the award made before this instance's midnight: {day}");
+    assert_eq!(day["entries"][0]["player_id"], player);
+}
