@@ -91,7 +91,8 @@ impl From<RetryAfter> for AppError {
 const RETRY_WHEN_OPEN: u64 = 30;
 
 /// The message of a 503 while the database cannot be reached.
-pub const DATABASE_UNREACHABLE: &str = "the database is unreachable; retry shortly (with the same Idempotency-Key)";
+pub const DATABASE_UNREACHABLE: &str =
+    "the database is unreachable; retry shortly (an award retried with the same Idempotency-Key applies once)";
 
 /// Unique-constraint violations become 409 here, and only here; an
 /// unreachable database is 503, as `/readyz` says, not a 500.
