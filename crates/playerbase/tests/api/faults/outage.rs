@@ -132,38 +132,20 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
     // PostgreSQL stopped: its port refuses connections, which the pool
     // would retry for its whole timeout. /readyz still answers at once.
     proxy.stop_listening().await;
-    tokio::time::sleep(READINESS_REUSED_FOR).await;
-    let asked = Instant::now();
-    let ready = http.get(url("/readyz")).send().await.unwrap();
-    let took = asked.elapsed();
-    assert_eq!(ready.status(), 503);
-    assert!(took < Duration::from_millis(2500), "/readyz took {took:?} with the database's port closed");
+    readiness_fails_fast(&http, &url("/readyz"), "with the database's port closed").await;
     let asked = Instant::now();
     let read = http.get(url(&format!("/api/v1/players/{id}"))).send().await.unwrap();
     assert_eq!(read.status(), 503);
     assert!(asked.elapsed() < limit, "a read took {:?} with the database's port closed", asked.elapsed());
     proxy.listen_again().await;
-    let back = Instant::now();
-    while http.get(url("/readyz")).send().await.unwrap().status() != 200 {
-        assert!(back.elapsed() < RECOVERY, "/readyz still fails {RECOVERY:?} after the port opened again");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    ready_again(&http, &url("/readyz"), "after the port opened again").await;
 
     // PostgreSQL hangs: connections are accepted and never answered. /readyz
     // gives up on its own probe within 2 s, under a health check's timeout.
     proxy.fall_silent();
-    tokio::time::sleep(READINESS_REUSED_FOR).await;
-    let asked = Instant::now();
-    let ready = http.get(url("/readyz")).send().await.unwrap();
-    let took = asked.elapsed();
-    assert_eq!(ready.status(), 503);
-    assert!(took < Duration::from_millis(2500), "/readyz took {took:?} with the database hanging");
+    readiness_fails_fast(&http, &url("/readyz"), "with the database hanging").await;
     proxy.restore();
-    let back = Instant::now();
-    while http.get(url("/readyz")).send().await.unwrap().status() != 200 {
-        assert!(back.elapsed() < RECOVERY, "/readyz still fails {RECOVERY:?} after the database answered again");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    ready_again(&http, &url("/readyz"), "after the database answered again").await;
 
     let profile: Value = http.get(url(&format!("/api/v1/players/{id}"))).send().await.unwrap().json().await.unwrap();
     let value = profile["stats"]["meleeAtkXp"].as_i64().unwrap();
@@ -176,4 +158,22 @@ async fn the_server_survives_its_database_going_away_and_coming_back() {
     assert!(status.success(), "{log}");
     assert!(!log.contains("panicked"), "{log}");
     eprintln!("recovered {:.1} s after the database came back", recovered.as_secs_f64());
+}
+
+/// Once a reused probe has run out, `/readyz` says 503 within a health check's timeout.
+async fn readiness_fails_fast(http: &reqwest::Client, readyz: &str, how: &str) {
+    tokio::time::sleep(READINESS_REUSED_FOR).await;
+    let asked = Instant::now();
+    let ready = http.get(readyz).send().await.unwrap();
+    let took = asked.elapsed();
+    assert_eq!(ready.status(), 503, "/readyz {how}");
+    assert!(took < Duration::from_millis(2500), "/readyz took {took:?} {how}");
+}
+
+async fn ready_again(http: &reqwest::Client, readyz: &str, how: &str) {
+    let back = Instant::now();
+    while http.get(readyz).send().await.unwrap().status() != 200 {
+        assert!(back.elapsed() < RECOVERY, "/readyz still fails {RECOVERY:?} {how}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
