@@ -117,6 +117,12 @@ async fn start(config: Config) -> anyhow::Result<(TcpListener, ServeLock, Arc<dy
         ),
         held => held,
     };
+    if !config.twitch.eventsub_secret.expose().is_empty() && config.twitch.broadcaster_user_id.is_empty() {
+        tracing::warn!(
+            "twitch.broadcaster_user_id is not set: EventSub events of every channel apply, and any \
+             channel's stream.online starts a stream period"
+        );
+    }
     let store = store::open(&config.database).await?;
     tracing::info!(database = %store::location(&config.database), "database opened");
     let state = AppState::start(config, store.clone(), Clock::default()).await?;

@@ -417,6 +417,8 @@ async fn idle_and_half_sent_connections_are_closed_and_do_not_hold_up_a_stop() {
 async fn a_secret_of_digits_from_the_environment_keeps_its_leading_zero() {
     let secret = "0123456789012";
     let server = Server::start(&[("PLAYERBASE_TWITCH__EVENTSUB_SECRET", secret)]);
+    let warned = server.startup_log.iter().any(|line| line.contains("twitch.broadcaster_user_id is not set"));
+    assert!(warned, "EventSub on without a broadcaster goes unmentioned: {:?}", server.startup_log);
     let body = json!({
         "challenge": "zero-kept",
         "subscription": {"id": "f1c2a387", "status": "webhook_callback_verification_pending", "type": "channel.follow",
