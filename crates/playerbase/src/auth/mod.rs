@@ -134,14 +134,19 @@ async fn check_password(state: &AppState, player: Option<PlayerRecord>, password
                     let hash = now_stored.as_ref().and_then(|p| p.password_hash.clone());
                     return match (state.passwords.check(password.to_owned(), hash).await?, now_stored) {
                         (Verdict::Current, Some(player)) => Ok(player),
-                        _ => Err(AppError::unauthorized("wrong username or password")),
+                        _ => Err(wrong_login()),
                     };
                 }
             }
             Ok(player)
         }
-        _ => Err(AppError::unauthorized("wrong username or password")),
+        _ => Err(wrong_login()),
     }
+}
+
+/// One answer for an unknown name and a wrong password alike.
+fn wrong_login() -> AppError {
+    AppError::unauthorized("wrong username or password")
 }
 
 enum Rehash {

@@ -10,9 +10,6 @@ use crate::twitch::client::TwitchError;
 use crate::twitch::subscriptions::{self, Wanted};
 use crate::twitch::{SubscriptionOutcome, TwitchClient};
 
-/// Twitch's bounds on a subscription secret.
-const SECRET_LEN: std::ops::RangeInclusive<usize> = 10..=100;
-
 /// What happened to each subscription, in the order they were asked for.
 #[derive(Debug)]
 pub struct Report {
@@ -38,13 +35,8 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
     if !missing.is_empty() {
         bail!("set {} first (in the configuration file or as PLAYERBASE_TWITCH__… variables)", missing.join(", "));
     }
-    if !SECRET_LEN.contains(&twitch.eventsub_secret.expose().len()) {
-        bail!("twitch.eventsub_secret must be 10-100 characters (Twitch's rule)");
-    }
-    if !twitch.broadcaster_user_id.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("twitch.broadcaster_user_id is the channel's numeric user id, not its login");
-    }
-    Ok(())
+    // The secret's length and the ids' form: what the configuration's own check refuses.
+    twitch.validate(&config.stat_catalog()?).map_err(anyhow::Error::msg)
 }
 
 /// Creates every subscription [`subscriptions::wanted`] lists, writing a
