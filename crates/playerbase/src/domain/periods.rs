@@ -95,6 +95,19 @@ pub fn current_and_next(now: i64, stream_started: Option<i64>) -> Vec<PeriodKey>
     keys
 }
 
+/// The periods whose boards some instance may keep at `now`, its clock up
+/// to [`CLOCK_SKEW_ALLOWANCE`] behind or ahead of this one: what a deletion
+/// must take the player off everywhere.
+pub fn kept_by_any_instance(now: i64, stream_started: Option<i64>) -> Vec<PeriodKey> {
+    let mut keys = current_and_next(now - CLOCK_SKEW_ALLOWANCE, stream_started);
+    for key in current(now + CLOCK_SKEW_ALLOWANCE, stream_started) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// The key of `period` running at `now`; none for a stream before the first.
 pub fn current_key(period: Period, now: i64, stream_started: Option<i64>) -> Option<PeriodKey> {
     match period {
@@ -132,6 +145,26 @@ mod tests {
         assert_eq!(starts(Period::Week).len(), 1, "the week goes on: a Tuesday starts none");
         let midday = end_of_november - 12 * 3600;
         assert_eq!(current_and_next(midday, None), current(midday, None), "nothing starts within minutes");
+    }
+
+    #[test]
+    fn any_instance_may_keep_the_day_just_ended_or_the_one_about_to_start() {
+        let midnight = 1_796_083_200; // 2026-12-01 00:00 UTC
+        let day_starts = |now| {
+            let keys = kept_by_any_instance(now, Some(42));
+            assert!(
+                keys.contains(&PeriodKey::ALL_TIME)
+                    && keys.contains(&PeriodKey { period: Period::Stream, starts_at: 42 })
+            );
+            keys.iter().filter(|k| k.period == Period::Day).map(|k| k.starts_at).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            day_starts(midnight + 120),
+            [midnight - 86_400, midnight],
+            "an instance behind is still in yesterday"
+        );
+        assert_eq!(day_starts(midnight - 120), [midnight - 86_400, midnight], "an instance ahead is already in today");
+        assert_eq!(day_starts(midnight + 3600), [midnight]);
     }
 
     #[test]

@@ -2,7 +2,8 @@ use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::{Email, Period, PeriodKey, TwitchUserId, Username};
+use crate::domain::{Email, Period, PeriodKey, TwitchUserId, Username, periods};
+use crate::store::twitch::Stream;
 use crate::store::{
     AccountChange, AnnounceDeletion, BoardValue, ImportedPlayer, NewPlayer, PlayerRecord, StoreError, StoreResult,
 };
@@ -176,7 +177,8 @@ pub async fn import(pool: &PgPool, players: &[ImportedPlayer], reason: &str, now
 pub async fn delete(pool: &PgPool, player_id: i64, now: i64, announce: &AnnounceDeletion) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
     super::lock_writers(&mut tx).await?;
-    let values = board_values(&mut tx, player_id).await?;
+    let stream = Stream::last_start(super::twitch::stream_on(&mut tx).await?);
+    let values = board_values(&mut tx, player_id, &periods::kept_by_any_instance(now, stream)).await?;
     sqlx::query(FORGET_COOLDOWNS).bind(player_id).execute(&mut *tx).await?;
     let done = sqlx::query("DELETE FROM players WHERE id = $1").bind(player_id).execute(&mut *tx).await?;
     if done.rows_affected() > 0 && !values.is_empty() {
@@ -186,23 +188,26 @@ pub async fn delete(pool: &PgPool, player_id: i64, now: i64, announce: &Announce
     Ok(done.rows_affected() > 0)
 }
 
-/// The player's values that may be on a board: all-time, and each period
-/// kind's latest (boards are kept for running periods only).
-async fn board_values(conn: &mut PgConnection, player_id: i64) -> StoreResult<Vec<BoardValue>> {
+/// The player's values on the boards of `periods` (all time among them).
+async fn board_values(conn: &mut PgConnection, player_id: i64, periods: &[PeriodKey]) -> StoreResult<Vec<BoardValue>> {
     let all_time: Vec<(String, i64)> = sqlx::query_as("SELECT stat, value FROM player_stats WHERE player_id = $1")
         .bind(player_id)
         .fetch_all(&mut *conn)
         .await?;
-    let latest: Vec<(String, i64, String, i64)> = sqlx::query_as(
-        "SELECT kind, starts_at, stat, value FROM period_stats p WHERE player_id = $1 \
-         AND starts_at = (SELECT MAX(starts_at) FROM period_stats q WHERE q.player_id = $1 AND q.kind = p.kind)",
+    let (kinds, starts): (Vec<&str>, Vec<i64>) =
+        periods.iter().filter(|key| key.period != Period::All).map(|key| (key.period.as_str(), key.starts_at)).unzip();
+    let running: Vec<(String, i64, String, i64)> = sqlx::query_as(
+        "SELECT kind, starts_at, stat, value FROM period_stats WHERE player_id = $1 \
+         AND (kind, starts_at) IN (SELECT * FROM UNNEST($2::text[], $3::bigint[]))",
     )
     .bind(player_id)
+    .bind(&kinds)
+    .bind(&starts)
     .fetch_all(&mut *conn)
     .await?;
     let mut values: Vec<BoardValue> =
         all_time.into_iter().map(|(stat, value)| (stat, PeriodKey::ALL_TIME, value)).collect();
-    for (kind, starts_at, stat, value) in latest {
+    for (kind, starts_at, stat, value) in running {
         let period = kind.parse::<Period>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
         values.push((stat, PeriodKey { period, starts_at }, value));
     }

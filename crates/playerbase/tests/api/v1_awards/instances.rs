@@ -124,3 +124,46 @@ async fn a_new_days_board_holds_what_an_instance_ahead_of_midnight_awarded() {
     assert_eq!(day["total"], 1, "the new day's board misses the award made before this instance's midnight: {day}");
     assert_eq!(day["entries"][0]["player_id"], player);
 }
+
+/// Around midnight an instance ahead deletes a player that an instance
+/// behind still shows on the day just ended there: the deletion takes it off
+/// that board too, not only off the new day's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_deletion_just_after_midnight_leaves_the_day_board_of_an_instance_behind() {
+    let g = Game::new().await;
+    if !g.t.on_postgres() {
+        eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
+        return;
+    }
+    let set_to = |clock: &playerbase::Clock, at: i64| {
+        clock.pause();
+        clock.advance(at - clock.now());
+    };
+    let midnight = (g.t.state.clock.now() / 86_400 + 1) * 86_400;
+    let [late, stays] = [g.player("late").await, g.player("stays").await];
+    let behind = playerbase::Clock::default();
+    set_to(&behind, midnight - 60);
+    let other = g.t.another_instance_at(behind).await;
+    for (player, xp) in [(late, 50), (stays, 20)] {
+        let body = json!({"stats": {"meleeAtkXp": xp}}).to_string().into_bytes();
+        let path = format!("/api/v1/players/{player}/awards");
+        assert_eq!(other.send(Method::POST, &path, Some(&bearer(&g.key)), Some(body)).await.status, 200);
+    }
+    set_to(&g.t.state.clock, midnight + 60);
+    assert_eq!(g.award(late, json!({"meleeAtkXp": 5})).await.status, 200, "the new day's award");
+
+    let admin = api_key(&g.t, "ops", &[Scope::Admin]).await;
+    let deleted = g.t.send(Method::DELETE, &format!("/api/v1/players/{late}"), Some(&bearer(&admin)), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let started = Instant::now();
+    loop {
+        let day = other.get("/api/v1/leaderboards/meleeAtkXp?period=day").await.body;
+        if day["total"] == 1 {
+            assert_eq!(day["entries"][0]["player_id"], stays, "{day}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the deleted player stays on the day board: {day}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(other);
+}
