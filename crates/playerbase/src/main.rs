@@ -145,7 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ApiKeyCommand::Create { name, scopes } => {
                         commands::api_key::create(store.as_ref(), &name, &scopes, now, &mut std::io::stdout()).await
                     }
-                    ApiKeyCommand::List => commands::api_key::list(store.as_ref(), &mut std::io::stdout()).await,
+                    ApiKeyCommand::List => commands::api_key::list(store.as_ref(), &mut commands::report_out()).await,
                     ApiKeyCommand::Revoke { name } => commands::api_key::revoke(store.as_ref(), &name, now).await,
                 };
                 store.close().await;
@@ -176,9 +176,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let store = playerbase::store::open(&database).await?;
                 let now = playerbase::Clock::default().now();
-                let result =
-                    commands::import_flask::run(store.as_ref(), &catalog, &flask, dry_run, now, &mut std::io::stdout())
-                        .await;
+                let result = commands::import_flask::run(
+                    store.as_ref(),
+                    &catalog,
+                    &flask,
+                    dry_run,
+                    now,
+                    &mut commands::report_out(),
+                )
+                .await;
                 store.close().await;
                 drop(scratch);
                 result.map(|_| ())
@@ -194,7 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 result
             }
             Command::Twitch(TwitchCommand::Subscribe) => {
-                let report = commands::twitch_subscribe::run(&config, &mut std::io::stdout()).await?;
+                let report = commands::twitch_subscribe::run(&config, &mut commands::report_out()).await?;
                 eprintln!(
                     "playerbase: {} subscription(s) created, {} already there",
                     report.created.len(),
@@ -204,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::MigrateDatabase { from, to } => {
                 let from = from.unwrap_or(config.database);
-                commands::migrate_database::run(&from, &to, &mut std::io::stdout()).await?;
+                commands::migrate_database::run(&from, &to, &mut commands::report_out()).await?;
                 eprintln!("playerbase: migrated the SQLite database into PostgreSQL");
                 Ok(())
             }

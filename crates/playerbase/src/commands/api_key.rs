@@ -42,7 +42,10 @@ pub async fn create(
         Err(StoreError::Taken(_)) => bail!("a live API key named {name:?} exists; revoke it first"),
         Err(err) => return Err(err).context("cannot store the API key"),
     }
-    writeln!(out, "{}", secret.text)?;
+    // The key is live now; written nowhere, nobody has it.
+    writeln!(out, "{}", secret.text).and_then(|()| out.flush()).with_context(|| {
+        format!("the key {name:?} was created but could not be shown: revoke it (playerbase api-key revoke {name}) and create another")
+    })?;
     Ok(())
 }
 

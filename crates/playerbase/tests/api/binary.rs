@@ -537,3 +537,36 @@ fn a_sigterm_while_starting_stops_the_server_at_once() {
     assert!(status.success(), "{status}: {log}");
     assert!(log.contains("stopped while starting"), "{log}");
 }
+
+/// Runs `playerbase --database DATABASE ARGS` with standard output a pipe
+/// whose reader is already gone, as `… | head -1` becomes.
+fn playerbase_into_closed_pipe(database: &std::path::Path, args: &[&str]) -> std::process::Output {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut ends = [0; 2];
+    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0);
+    let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .stdout(writer)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_report_whose_reader_went_away_is_no_failure_but_an_unshown_key_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipes.db");
+    let unshown = playerbase_into_closed_pipe(&db, &["api-key", "create", "--name", "lost", "--scope", "admin"]);
+    assert!(!unshown.status.success(), "a key nobody saw was reported created");
+    let stderr = String::from_utf8_lossy(&unshown.stderr);
+    assert!(stderr.contains("could not be shown: revoke it (playerbase api-key revoke lost)"), "{stderr}");
+
+    let listed = playerbase_into_closed_pipe(&db, &["api-key", "list"]);
+    let stderr = String::from_utf8_lossy(&listed.stderr);
+    assert!(listed.status.success(), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(playerbase(&db, &["api-key", "revoke", "lost"]).status.success(), "the unshown key can be revoked");
+}
