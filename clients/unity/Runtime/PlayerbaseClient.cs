@@ -184,6 +184,16 @@ namespace Playerbase
             return Api.Json.Parse<Player>((await SendAsPlayer("PATCH", "/api/v1/me", body, cancel)).Body);
         }
 
+        /// <summary>
+        /// Removes the player's email (the account stays). 401 <c>wrong_password</c> when
+        /// <paramref name="currentPassword"/> is wrong.
+        /// </summary>
+        public async Task<Player> RemoveEmailAsync(string currentPassword, CancellationToken cancel = default(CancellationToken))
+        {
+            var body = new JsonObject().String("current_password", currentPassword).Bool("remove_email", true).ToString();
+            return Api.Json.Parse<Player>((await SendAsPlayer("PATCH", "/api/v1/me", body, cancel)).Body);
+        }
+
         /// <summary>Deletes the account and its personal data for good, and forgets the session.</summary>
         public async Task DeleteMeAsync(string currentPassword, CancellationToken cancel = default(CancellationToken))
         {

@@ -28,6 +28,13 @@ namespace Playerbase
             return this;
         }
 
+        public JsonObject Bool(string key, bool value)
+        {
+            Key(key);
+            text.Append(value ? "true" : "false");
+            return this;
+        }
+
         /// <summary>Writes already-built JSON (an object or an array) under <paramref name="key"/>.</summary>
         public JsonObject Raw(string key, string json)
         {

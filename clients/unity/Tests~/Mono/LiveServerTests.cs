@@ -147,6 +147,9 @@ namespace Playerbase.Tests
                 Check.That(!recorder.Requests.Any(r => r.Url.EndsWith("/api/v1/auth/refresh")), "a wrong password is not a token to refresh: " + recorder.PathsAndStatuses());
                 var updated = await players.UpdateMeAsync(Password, newEmail: name + "@example.org");
                 Check.Equal((name + "@example.org").ToLowerInvariant(), updated.email.ToLowerInvariant(), "the new email");
+                var withoutEmail = await players.RemoveEmailAsync(Password);
+                Check.That(string.IsNullOrEmpty(withoutEmail.email), "the email is removed: " + withoutEmail.email);
+                Check.That(string.IsNullOrEmpty((await players.GetMeAsync()).email), "the email stays removed");
                 await players.UpdateMeAsync(Password, newPassword: "n3w-secret-pw");
                 Check.Equal(name, (await players.GetMeAsync()).username, "this session survives the password change");
                 await Check.Fails(401, "unauthorized", () => client().LoginAsync(name, Password), "the old password");

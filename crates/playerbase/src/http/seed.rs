@@ -20,7 +20,7 @@ use crate::domain::Username;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::limits::ClientIp;
 use crate::state::AppState;
-use crate::store::{AccountChange, NewToken, PlayerRecord, TokenKind};
+use crate::store::{AccountChange, EmailChange, NewToken, PlayerRecord, TokenKind};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -216,7 +216,12 @@ async fn update_user(
     let email = parse_optional_email(body.email.as_deref())?;
     let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
     let ends_sessions = password_hash.is_some();
-    accounts::change_account(&state, &player, AccountChange { email, password_hash, keep_session: None }).await?;
+    accounts::change_account(
+        &state,
+        &player,
+        AccountChange { email: EmailChange::set_or_keep(email), password_hash, keep_session: None },
+    )
+    .await?;
     if ends_sessions {
         tracing::info!(player_id = player.id, "password changed; sessions ended");
     }

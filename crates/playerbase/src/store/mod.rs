@@ -126,10 +126,35 @@ pub struct PublicProfileRow<'a> {
 /// Changes to a player's credentials, applied together or not at all.
 #[derive(Default)]
 pub struct AccountChange {
-    pub email: Option<Email>,
+    pub email: EmailChange,
     /// A new password hash ends every session of the player, except `keep_session`.
     pub password_hash: Option<String>,
     pub keep_session: Option<i64>,
+}
+
+/// What becomes of a player's email.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EmailChange {
+    #[default]
+    Keep,
+    Set(Email),
+    Remove,
+}
+
+impl EmailChange {
+    /// A new email, or none for no change.
+    pub fn set_or_keep(email: Option<Email>) -> Self {
+        email.map_or(Self::Keep, Self::Set)
+    }
+
+    /// The email to store where it changes: `Some(None)` removes it.
+    pub fn stored(&self) -> Option<Option<&Email>> {
+        match self {
+            Self::Keep => None,
+            Self::Set(email) => Some(Some(email)),
+            Self::Remove => Some(None),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

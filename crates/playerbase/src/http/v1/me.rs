@@ -16,7 +16,7 @@ use crate::http::v1::awards::LedgerEntry;
 use crate::http::views::{NoStore, PrivatePlayer, rfc3339};
 use crate::limits::ClientIp;
 use crate::state::AppState;
-use crate::store::AccountChange;
+use crate::store::{AccountChange, EmailChange};
 
 const TAG: &str = "v1 me";
 
@@ -39,6 +39,9 @@ pub struct UpdateMe {
     current_password: String,
     /// A new email; absent, null or `""` leaves it as it is.
     email: Option<String>,
+    /// `true` removes the email (not with a new `email`).
+    #[serde(default)]
+    remove_email: bool,
     /// Ends every other session of the player; the caller's stays. Absent,
     /// null or `""` leaves the password as it is.
     new_password: Option<String>,
@@ -58,7 +61,7 @@ async fn require_password(state: &AppState, ip: ClientIp, caller: &CurrentPlayer
     }
 }
 
-/// Change the caller's email and/or password.
+/// Change the caller's email and/or password, or remove the email.
 #[utoipa::path(patch, path = "/api/v1/me", tag = TAG, request_body = UpdateMe,
     security(("bearer" = []), ("basic" = [])),
     responses(
@@ -75,7 +78,13 @@ async fn update_me(
     Json(body): Json<UpdateMe>,
 ) -> AppResult<NoStore<Json<PrivatePlayer>>> {
     require_password(&state, ip, &caller, &body.current_password).await?;
-    let email = parse_optional_email(body.email.as_deref())?;
+    let email = match (parse_optional_email(body.email.as_deref())?, body.remove_email) {
+        (Some(_), true) => {
+            return Err(AppError::bad_request("invalid_email", "give a new email or remove_email, not both"));
+        }
+        (None, true) => EmailChange::Remove,
+        (email, false) => EmailChange::set_or_keep(email),
+    };
     let password_hash = accounts::hash_optional_new_password(&state, body.new_password).await?;
     let player_id = caller.player.id;
     let change = AccountChange { email, password_hash, keep_session: caller.session_id };

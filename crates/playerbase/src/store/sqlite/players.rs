@@ -217,10 +217,10 @@ pub async fn list_usernames(pool: &SqlitePool, after: i64, limit: u32) -> StoreR
 
 pub async fn update_account(pool: &SqlitePool, player_id: i64, change: AccountChange) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    if let Some(email) = &change.email {
+    if let Some(email) = change.email.stored() {
         sqlx::query("UPDATE players SET email = $1, email_key = $2 WHERE id = $3")
-            .bind(email.as_str())
-            .bind(email.key())
+            .bind(email.map(Email::as_str))
+            .bind(email.map(Email::key))
             .bind(player_id)
             .execute(&mut *tx)
             .await?;

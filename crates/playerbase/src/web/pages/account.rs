@@ -13,7 +13,7 @@ use crate::accounts::{self, input::parse_optional_email};
 use crate::error::{AppError, AppResult};
 use crate::limits::ClientIp;
 use crate::state::AppState;
-use crate::store::AccountChange;
+use crate::store::{AccountChange, EmailChange};
 use crate::web::csrf;
 use crate::web::errors::{WebError, sentence};
 use crate::web::layout::{Layout, render, render_with};
@@ -95,6 +95,7 @@ pub struct Done {
 pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(done): Query<Done>) -> Response {
     let notice = match done.done.as_deref() {
         Some("email") => Some("Your email is saved."),
+        Some("email-removed") => Some("Your email is removed."),
         Some("password") => Some("Your password is changed. Every other session has been logged out."),
         _ => None,
     };
@@ -145,15 +146,17 @@ pub async fn change_email(
     if viewer.player.password_hash.is_some() && !require_password(&state, ip, &viewer, &form.current_password).await? {
         return Ok(show(&state, &viewer, None, Some((Section::Email, WRONG_PASSWORD.into()))));
     }
-    let email = match parse_optional_email(Some(form.email.trim())) {
-        Ok(email) => email,
+    // The field shows the email: emptied, it asks for none.
+    let (email, done) = match parse_optional_email(Some(form.email.trim())) {
+        Ok(Some(email)) => (EmailChange::Set(email), "/account?done=email"),
+        Ok(None) => (EmailChange::Remove, "/account?done=email-removed"),
         Err(err) => return form_error(&state, &viewer, Section::Email, err),
     };
     let change = AccountChange { email, password_hash: None, keep_session: Some(viewer.session_id) };
     if let Err(err) = accounts::change_account(&state, &viewer.player, change).await {
         return form_error(&state, &viewer, Section::Email, err);
     }
-    Ok(Redirect::to("/account?done=email").into_response())
+    Ok(Redirect::to(done).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -183,8 +186,11 @@ pub async fn change_password(
         Err(err) => return form_error(&state, &viewer, Section::Password, err),
     };
     // Ends every other session of the player, website and API alike; this one stays.
-    let change =
-        AccountChange { email: None, password_hash: Some(password_hash), keep_session: Some(viewer.session_id) };
+    let change = AccountChange {
+        email: EmailChange::Keep,
+        password_hash: Some(password_hash),
+        keep_session: Some(viewer.session_id),
+    };
     accounts::change_account(&state, &viewer.player, change).await?;
     tracing::info!(player_id = viewer.player.id, "password changed on the website");
     Ok(Redirect::to("/account?done=password").into_response())

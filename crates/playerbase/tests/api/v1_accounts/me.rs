@@ -73,6 +73,30 @@ async fn patch_changes_the_email_with_the_current_password() {
 }
 
 #[tokio::test]
+async fn patch_removes_the_email_and_frees_it_for_others() {
+    let t = TestApp::new().await;
+    sign_up(&t, "kicksent").await;
+    sign_up(&t, "other").await;
+    let auth = login(&t, "kicksent").await.bearer();
+    patch_me(&t, &auth, json!({"current_password": PASSWORD, "email": "k@example.com"})).await;
+
+    let both = json!({"current_password": PASSWORD, "email": "n@example.com", "remove_email": true});
+    let refused = patch_me(&t, &auth, both).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::BAD_REQUEST, "invalid_email"));
+    let wrong = patch_me(&t, &auth, json!({"current_password": "wrong password", "remove_email": true})).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(t.get_as("/api/v1/me", &auth).await.body["email"], "k@example.com", "refused removals remove nothing");
+
+    let removed = patch_me(&t, &auth, json!({"current_password": PASSWORD, "remove_email": true})).await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    assert_eq!(removed.body["email"], Value::Null);
+    assert_eq!(t.get_as("/api/v1/me", &auth).await.body["email"], Value::Null);
+    let other = login(&t, "other").await.bearer();
+    let taken_over = patch_me(&t, &other, json!({"current_password": PASSWORD, "email": "K@example.com"})).await;
+    assert_eq!(taken_over.status, StatusCode::OK, "the removed email is free: {}", taken_over.body);
+}
+
+#[tokio::test]
 async fn a_new_password_through_patch_ends_every_other_session_and_keeps_the_callers() {
     let t = TestApp::new().await;
     sign_up(&t, "kicksent").await;

@@ -6,7 +6,7 @@ use playerbase::config::Registration;
 use serde_json::json;
 
 use super::Visitor;
-use crate::support::{TestApp, bearer};
+use crate::support::{TestApp, basic, bearer};
 
 const PASSWORD: &str = "python3x";
 
@@ -252,6 +252,13 @@ async fn the_email_is_changed_with_the_password_and_stays_private() {
     assert_eq!(me.post("/account/email", &fields).await.location(), "/account?done=email");
     assert!(me.get("/account").await.html.contains("value=\"kick@example.com\""));
     assert!(!Visitor::new(&t).get("/players/kicksent").await.html.contains("kick@example.com"));
+
+    let emptied = [("email", " "), ("current_password", PASSWORD), ("csrf", &csrf)];
+    assert_eq!(me.post("/account/email", &emptied).await.location(), "/account?done=email-removed");
+    let page = me.get("/account?done=email-removed").await.html;
+    assert!(page.contains("Your email is removed.") && !page.contains("kick@example.com"), "{page}");
+    let private = t.get_as("/api/resource", &basic("kicksent", PASSWORD)).await;
+    assert_eq!(private.body["email"], serde_json::Value::Null, "{}", private.body);
 }
 
 #[tokio::test]
