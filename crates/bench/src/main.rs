@@ -696,6 +696,12 @@ impl Measured {
         if let Some(postgres) = self.postgres_cpu {
             let _ = write!(note, "; PostgreSQL CPU {:.0} µs/req ({:.2} cores)", per_request(postgres), cores(postgres));
         }
+        let _ = write!(
+            note,
+            "; load generator CPU {:.0} µs/req ({:.2} cores)",
+            per_request(self.client_cpu),
+            cores(self.client_cpu)
+        );
         note
     }
 }
