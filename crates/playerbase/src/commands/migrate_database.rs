@@ -232,16 +232,24 @@ fn is_bookkeeping(table: &str) -> bool {
 /// Rows per INSERT: well under PostgreSQL's 65,535 bound parameters at 9 columns.
 const BATCH_ROWS: usize = 1000;
 
-/// Sums compared between the two sides after the copy, as `(label, SQL)`; the
-/// SQL reads the same on both and yields `(TEXT, BIGINT)` rows.
-const CHECKS: &[(&str, &str)] = &[
-    ("player_stats.value per stat", "SELECT stat, CAST(SUM(value) AS BIGINT) FROM player_stats GROUP BY stat"),
-    (
-        "period_stats.value per period kind and stat",
-        "SELECT kind || ':' || stat, CAST(SUM(value) AS BIGINT) FROM period_stats GROUP BY kind, stat",
-    ),
-    ("ledger.amount per stat", "SELECT stat, CAST(SUM(amount) AS BIGINT) FROM ledger GROUP BY stat"),
+/// Sums compared between the two sides after the copy, as `(label, table,
+/// group, column)`: `column` summed per `group`, an SQL expression.
+const CHECKS: &[(&str, &str, &str, &str)] = &[
+    ("player_stats.value per stat", "player_stats", "stat", "value"),
+    ("period_stats.value per period kind and stat", "period_stats", "kind || ':' || stat", "value"),
+    ("ledger.amount per stat", "ledger", "stat", "amount"),
 ];
+
+/// SQL that reads the same on both sides and yields `(TEXT, BIGINT)` rows:
+/// the sums of `column`'s high and low 32 bits per `group`. One sum of
+/// values near the 64-bit bounds overflows (SQLite's SUM then fails the
+/// whole copy); each half's sum fits for two billion rows.
+fn sums_sql(table: &str, group: &str, column: &str) -> String {
+    format!(
+        "SELECT {group} || ' high', CAST(SUM({column} >> 32) AS BIGINT) FROM {table} GROUP BY {group} \
+         UNION ALL SELECT {group} || ' low', CAST(SUM({column} & 4294967295) AS BIGINT) FROM {table} GROUP BY {group}"
+    )
+}
 
 /// What was copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,11 +478,12 @@ async fn verify(rows: &[(&str, u64)], src: &mut SqliteConnection, dst: &mut PgCo
             bail!("{table}: {in_source} rows in SQLite, {copied} copied, {in_target} in PostgreSQL");
         }
     }
-    for (label, sql) in CHECKS {
+    for (label, table, group, column) in CHECKS {
+        let sql = sums_sql(table, group, column);
         let in_source: BTreeMap<String, i64> =
-            sqlx::query_as::<_, (String, i64)>(sql).fetch_all(&mut *src).await?.into_iter().collect();
+            sqlx::query_as::<_, (String, i64)>(&sql).fetch_all(&mut *src).await?.into_iter().collect();
         let in_target: BTreeMap<String, i64> =
-            sqlx::query_as::<_, (String, i64)>(sql).fetch_all(&mut *dst).await?.into_iter().collect();
+            sqlx::query_as::<_, (String, i64)>(&sql).fetch_all(&mut *dst).await?.into_iter().collect();
         if in_source != in_target {
             bail!("the sums of {label} differ: SQLite {in_source:?}, PostgreSQL {in_target:?}");
         }
@@ -496,7 +505,7 @@ fn write_report(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     }
     let identities: Vec<String> = report.identities.iter().map(|(t, id)| format!("{t} {id}")).collect();
     writeln!(out, "next ids above: {}", identities.join(", "))?;
-    let sums: Vec<&str> = CHECKS.iter().map(|(label, _)| *label).collect();
+    let sums: Vec<&str> = CHECKS.iter().map(|(label, ..)| *label).collect();
     writeln!(out, "checked: row counts per table, sums of {}", sums.join(", "))?;
     Ok(())
 }

@@ -271,3 +271,34 @@ async fn a_copy_that_fails_half_way_leaves_nothing_behind() {
     assert_eq!(counts(&dst).await, vec![0; TABLES.len()], "players were copied before the failure, and rolled back");
     assert_eq!(crate::v1_accounts::sign_up(&dst, "first").await, 1, "the identity did not move either");
 }
+
+/// Values anywhere in the 64-bit range migrate: the check's sums of them
+/// once overflowed SQLite's SUM and refused the copy.
+#[tokio::test]
+async fn values_near_the_64_bit_bounds_migrate() {
+    let Some(admin) = postgres_url() else {
+        eprintln!("PLAYERBASE_TEST_POSTGRES is not set; skipped");
+        return;
+    };
+    let mut config = playerbase::Config::default();
+    config.stats[0].min = None;
+    let src = TestApp::on_with(FreshDatabase::sqlite(), config.clone()).await;
+    let key = api_key(&src, "game-server", &[Scope::AwardsWrite]).await;
+    let stat = config.stats[0].key.clone();
+    let mut players = Vec::new();
+    for (name, amount) in [("ann", i64::MAX), ("bob", i64::MAX - 1), ("cy", i64::MIN), ("dee", i64::MIN + 1)] {
+        let id = src.register(name, "python3x").await;
+        let reply = award(&src, &key, id, json!({ &stat: amount }), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        players.push(id);
+    }
+    let fresh = FreshDatabase::postgres(admin).await;
+    let mut out = Vec::new();
+    let migrated = migrate_database::run(&src.database, &fresh.database, &mut out).await;
+    assert!(migrated.is_ok(), "{:#}", migrated.unwrap_err());
+    let dst = TestApp::on_with(fresh, config).await;
+    for id in players {
+        let path = format!("/api/v1/players/{id}");
+        assert_eq!(dst.get(&path).await.body, src.get(&path).await.body);
+    }
+}
