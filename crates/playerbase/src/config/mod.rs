@@ -184,6 +184,7 @@ impl Config {
             check_origin(origin).map_err(|why| ConfigError::Invalid(format!("cors_origins: {why}")))?;
         }
         check_web_url("public_url", &self.public_url)?;
+        check_base_url("public_url", &self.public_url)?;
         check_web_url("twitch.oauth_url", &self.twitch.oauth_url)?;
         check_web_url("twitch.helix_url", &self.twitch.helix_url)?;
         if self.limits.request_timeout_seconds == 0 {
@@ -252,6 +253,18 @@ fn check_web_url(key: &str, value: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// A URL that paths are appended to (`{public_url}/auth/twitch/callback`):
+/// a query or fragment would end up in front of them.
+fn check_base_url(key: &str, value: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(value) {
+        Ok(url) if url.query().is_none() && url.fragment().is_none() => Ok(()),
+        _ => Err(ConfigError::Invalid(format!(
+            "{key}: {value:?} has a query or fragment; give the address players reach the server at, \
+             such as https://game.example"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +285,8 @@ mod tests {
         refused("cors_origins = [\"https://game.example/\"]", "write \"https://game.example\"");
         refused("cors_origins = [\"game.example\"]", "is not an origin");
         refused("public_url = \"not a url\"", "public_url");
+        refused("public_url = \"https://game.example/base?a=1\"", "has a query or fragment");
+        refused("public_url = \"https://game.example/#top\"", "has a query or fragment");
         refused("[twitch]\noauth_url = \"nope\"", "twitch.oauth_url");
         refused("[twitch]\nlogin_redirects = [\"javascript:alert(1)\"]", "cannot be where a login sends");
         refused("[twitch]\nlogin_redirects = [\"game.example/auth\"]", "is not a URL");

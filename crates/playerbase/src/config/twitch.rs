@@ -56,6 +56,12 @@ impl TwitchConfig {
                 SECRET_LENGTH.end()
             ));
         }
+        // Twitch hands out no token for one without the other: every Twitch login would fail.
+        if self.client_id.is_empty() != self.client_secret.is_empty() {
+            return Err("twitch.client_id and twitch.client_secret go together (both from the Twitch developer \
+                        console): give both, or neither to turn Log in with Twitch and Helix calls off"
+                .into());
+        }
         // A login here would match no event's broadcaster id: every event would be ignored, silently.
         for (key, id) in
             [("broadcaster_user_id", &self.broadcaster_user_id), ("chat.bot_user_id", &self.chat.bot_user_id)]
@@ -195,6 +201,22 @@ mod tests {
         };
         assert_eq!(fine.validate(&catalog), Ok(()));
         assert_eq!(TwitchConfig::default().validate(&catalog), Ok(()), "empty: not set");
+    }
+
+    #[test]
+    fn a_client_id_without_its_secret_is_refused_and_the_other_way_round() {
+        let catalog = crate::domain::StatCatalog::from_specs(&crate::config::Config::default().stats).unwrap();
+        let half = [
+            TwitchConfig { client_id: "abc".into(), ..TwitchConfig::default() },
+            TwitchConfig { client_secret: Secret::new("def"), ..TwitchConfig::default() },
+        ];
+        for config in half {
+            let refused = config.validate(&catalog).expect_err("half a client");
+            assert!(refused.contains("go together"), "{refused}");
+        }
+        let both =
+            TwitchConfig { client_id: "abc".into(), client_secret: Secret::new("def"), ..TwitchConfig::default() };
+        assert_eq!(both.validate(&catalog), Ok(()));
     }
 
     #[test]

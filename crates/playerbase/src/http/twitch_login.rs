@@ -77,18 +77,22 @@ const BROWSER_COOKIE: &str = "playerbase_twitch_login";
 
 /// Start "Log in with Twitch" in a browser: redirects to Twitch's consent
 /// page. The login is bound to this browser by a short-lived cookie, so
-/// only this browser can finish it.
+/// only this browser can finish it. Errors are pages: a person reads them.
 #[utoipa::path(get, path = "/auth/twitch", tag = TAG, params(StartParams),
     responses(
         (status = 303, description = "to Twitch's consent page"),
-        (status = 400, body = ErrorBody, description = "`invalid_redirect`, `invalid_code_challenge`, `invalid_scope`"),
-        (status = 503, body = ErrorBody, description = "Twitch login is not configured"),
+        (status = 400, content_type = "text/html", description = "a page: the redirect, code challenge or scope is not allowed"),
+        (status = 503, content_type = "text/html", description = "a page: Twitch login is not configured"),
     ))]
-async fn website_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> AppResult<Response> {
+async fn website_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> Response {
     let binding = token::generate("");
-    let started = begin(&state, Intent::LogIn, &params, Some(binding.hash)).await?;
-    let cookie = browser_cookie(&state, &binding.text, login::STATE_SECONDS);
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to(&started.authorize_url)).into_response())
+    match begin(&state, Intent::LogIn, &params, Some(binding.hash)).await {
+        Ok(started) => {
+            let cookie = browser_cookie(&state, &binding.text, login::STATE_SECONDS);
+            (AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to(&started.authorize_url)).into_response()
+        }
+        Err(err) => web_error(err).into_response(),
+    }
 }
 
 /// `Secure` when players reach the server over HTTPS; the path covers the callback.

@@ -178,7 +178,11 @@ async fn twitch_login_without_credentials_configured_is_unavailable() {
     let reply = t.get("/api/v1/auth/twitch").await;
     assert_eq!((reply.status, reply.code()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"));
     assert!(reply.body["error"]["message"].as_str().unwrap().contains("twitch.client_id"));
-    assert_eq!(t.get("/auth/twitch").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    let page = t.get("/auth/twitch").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let html = String::from_utf8_lossy(&page.raw);
+    assert!(html.contains("Log in with Twitch is not set up on this server"), "the website's start is a page: {html}");
 }
 
 #[tokio::test]
