@@ -83,7 +83,7 @@ pub async fn page(
     })?;
     let period = match params.period.as_deref() {
         None | Some("") => Period::All,
-        Some(raw) => raw.parse().map_err(|_| WebError::not_found("There is no such period: use the tabs."))?,
+        Some(raw) => raw.parse().map_err(|_| WebError::bad_request("There is no such period: use the tabs."))?,
     };
     let page = match params.page.as_deref() {
         None | Some("") => 1,

@@ -69,10 +69,12 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert_eq!(visitor.get("/leaderboards/nothing").await.status, StatusCode::NOT_FOUND);
     assert_eq!(visitor.get("/leaderboards/meleeAtkXp?page=0").await.status, StatusCode::BAD_REQUEST);
+    let no_period = visitor.get("/leaderboards/meleeAtkXp?period=fortnight").await;
+    assert_eq!(no_period.status, StatusCode::BAD_REQUEST, "as the API and the overlay answer");
+    assert!(no_period.html.contains("There is no such period"), "{}", no_period.html);
     let past_the_end = visitor.get("/leaderboards/meleeAtkXp?page=99").await;
     assert_eq!(past_the_end.status, StatusCode::NOT_FOUND, "not an empty \"Page 99 of 1\"");
     assert!(past_the_end.html.contains("There is no page 99: this board has 1."), "{}", past_the_end.html);
-    assert_eq!(visitor.get("/leaderboards/meleeAtkXp?period=year").await.status, StatusCode::NOT_FOUND);
     assert_eq!(visitor.get("/account").await.location(), "/login?next=/account");
     assert_eq!(visitor.post("/account/password", &[]).await.location(), "/login", "a form is not a place to return to");
     let logout = visitor.get("/logout").await;
