@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::credentials::{self, Credentials};
-use super::token::{ACCESS_PREFIX, API_KEY_PREFIX, LEGACY_PREFIX, TokenHash};
+use super::token::{ACCESS_PREFIX, API_KEY_PREFIX, LEGACY_PREFIX, REFRESH_PREFIX, TokenHash};
 use crate::domain::Scope;
 use crate::error::AppError;
 use crate::limits::ClientIp;
@@ -38,7 +38,7 @@ impl CurrentPlayer {
         match credentials {
             Credentials::Token(token) => {
                 let refused = || AppError::unauthorized("the token is invalid or has expired");
-                let kind = player_token_kind(&token).ok_or_else(refused)?;
+                let kind = player_token_kind(&token).ok_or_else(|| not_a_player_token(&token))?;
                 let owner = state
                     .store
                     .token_owner(&TokenHash::of(&token), kind, state.clock.now())
@@ -52,6 +52,20 @@ impl CurrentPlayer {
                 Ok(Self { player, session_id: None })
             }
         }
+    }
+}
+
+/// Why a token that is no player token is refused: a game server's key or a
+/// refresh token sent here by mistake says so, rather than "invalid".
+fn not_a_player_token(token: &str) -> AppError {
+    if token.starts_with(API_KEY_PREFIX) {
+        AppError::unauthorized(
+            "an API key does not stand for a player: this route takes a player's access token, or username and password",
+        )
+    } else if token.starts_with(REFRESH_PREFIX) {
+        AppError::unauthorized("a refresh token is not an access token: trade it at /api/v1/auth/refresh for one")
+    } else {
+        AppError::unauthorized("the token is invalid or has expired")
     }
 }
 

@@ -198,6 +198,15 @@ async fn refresh_tokens_and_api_keys_are_not_access_tokens() {
             assert_eq!(patch.status, StatusCode::UNAUTHORIZED);
         }
     }
+    for (credential, said) in [
+        (
+            &key,
+            "an API key does not stand for a player: this route takes a player's access token, or username and password",
+        ),
+        (&session.refresh, "a refresh token is not an access token: trade it at /api/v1/auth/refresh for one"),
+    ] {
+        assert_eq!(t.get_as("/api/v1/me", &bearer(credential)).await.body["error"]["message"], said);
+    }
     // Nor is an access token a refresh token; and trying changes nothing.
     assert_eq!(refresh_reply(&t, &session.access).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(me_status(&t, &session.bearer()).await, StatusCode::OK);
