@@ -34,11 +34,41 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlayerAwards {
-    /// Stat key → amount, applied in the order given.
+    /// Stat key → amount, applied in the order given; each stat once.
     #[schema(value_type = HashMap<String, i64>, example = json!({"meleeAtkXp": 50}))]
-    stats: serde_json::Map<String, serde_json::Value>,
+    stats: StatAmounts,
     /// Recorded in the ledger; at most 200 characters.
     reason: Option<String>,
+}
+
+/// A JSON object's entries in the order given. A stat named twice is
+/// refused: JSON parsers keep one of the two, and which is anyone's guess.
+struct StatAmounts(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for StatAmounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = StatAmounts;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of stat keys and amounts")
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<StatAmounts, M::Error> {
+                let mut entries = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                while let Some((stat, amount)) = map.next_entry::<String, serde_json::Value>()? {
+                    if !seen.insert(stat.clone()) {
+                        return Err(serde::de::Error::custom(format!("stats names {stat:?} twice")));
+                    }
+                    entries.push((stat, amount));
+                }
+                Ok(StatAmounts(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -93,11 +123,12 @@ async fn award_player(
     JsonBytes { value: request, bytes }: JsonBytes<PlayerAwards>,
 ) -> AppResult<Reply> {
     check_reason(&request.reason)?;
-    if request.stats.is_empty() {
+    let StatAmounts(stats) = request.stats;
+    if stats.is_empty() {
         return Err(AppError::bad_request("invalid_body", "stats must name at least one stat"));
     }
-    let mut awards = Vec::with_capacity(request.stats.len());
-    for (stat, amount) in request.stats {
+    let mut awards = Vec::with_capacity(stats.len());
+    for (stat, amount) in stats {
         let amount = amount.as_i64().ok_or_else(|| {
             AppError::bad_request("invalid_body", format!("the amount of {stat} must be a 64-bit integer"))
         })?;

@@ -84,6 +84,16 @@ async fn malformed_awards_are_refused_before_anything_happens() {
         let reply = g.award_with(&g.key, id, body.clone(), None).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.body);
     }
+    let auth = crate::support::bearer(&g.key);
+    let twice = br#"{"stats": {"sizeXp": 1, "meleeAtkXp": 3, "sizeXp": 2}}"#.to_vec();
+    let path = format!("/api/v1/players/{id}/awards");
+    let reply = g.t.send_with(axum::http::Method::POST, &path, &[("authorization", auth.as_str())], Some(twice)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a stat named twice: {}", reply.body);
+    assert!(
+        reply.body["error"]["message"].as_str().unwrap().contains("stats names \"sizeXp\" twice"),
+        "{}",
+        reply.body
+    );
     assert_eq!(g.ledger_len(id).await, 0);
     let missing = g.award(id + 100, json!({"meleeAtkXp": 5})).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
