@@ -29,7 +29,8 @@ namespace Playerbase
         /// every stat after. Safe to retry: one Idempotency-Key (made here
         /// when none is given) is sent with every attempt, so a retry after a
         /// lost answer gets the first answer and applies nothing twice.
-        /// 422 <c>unknown_stat</c> / <c>out_of_bounds</c>; 404 unknown player.
+        /// 422 <c>unknown_stat</c> / <c>out_of_bounds</c>; 404 unknown player;
+        /// 400 for a stat named twice (add the amounts, or use <see cref="AwardBatchAsync"/>).
         /// </summary>
         public Task<AwardResult> AwardAsync(long playerId, StatAmount[] stats, string reason = null, string idempotencyKey = null, CancellationToken cancel = default(CancellationToken))
         {
