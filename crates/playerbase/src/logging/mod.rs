@@ -15,14 +15,20 @@ use tracing_subscriber::util::SubscriberInitExt;
 #[must_use = "log lines still waiting are lost unless the guard lives until the end"]
 pub struct LogGuard(#[allow(dead_code)] batched::FlushOnDrop);
 
-/// Installs the global subscriber: `RUST_LOG` (default `info`), to stderr.
+/// Without `RUST_LOG` (or with it empty): INFO, but not PostgreSQL's notices
+/// ("relation … already exists, skipping" at every migration check).
+const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
+
+/// Installs the global subscriber: `RUST_LOG` (default [`DEFAULT_FILTER`]), to stderr.
 pub fn init() -> LogGuard {
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = batched::start(std::io::stderr());
     access::install(access::Sink { writer: writer.clone(), ansi });
-    let (filter, unreadable) = match EnvFilter::try_from_default_env() {
-        Ok(filter) => (filter, None),
-        Err(err) => (EnvFilter::new("info"), std::env::var("RUST_LOG").ok().map(|raw| (raw, err))),
+    let rust_log = std::env::var("RUST_LOG").ok().filter(|raw| !raw.trim().is_empty());
+    let (filter, unreadable) = match rust_log.map(|raw| (EnvFilter::try_new(&raw), raw)) {
+        None => (EnvFilter::new(DEFAULT_FILTER), None),
+        Some((Ok(filter), _)) => (filter, None),
+        Some((Err(err), raw)) => (EnvFilter::new(DEFAULT_FILTER), Some((raw, err))),
     };
     tracing_subscriber::registry()
         .with(filter)

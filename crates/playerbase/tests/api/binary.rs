@@ -493,6 +493,11 @@ async fn a_rust_log_that_cannot_be_read_is_said_not_ignored() {
     let warned = server.startup_log.iter().any(|line| line.contains("RUST_LOG cannot be read; logging at info"));
     assert!(warned, "{:?}", server.startup_log);
     assert!(server.stop().0.success());
+
+    let empty = Server::start(&[("RUST_LOG", "")]);
+    let listening = empty.startup_log.iter().any(|line| line.contains("INFO") && line.contains("database opened"));
+    assert!(listening, "an empty RUST_LOG is the default, not silence: {:?}", empty.startup_log);
+    assert!(empty.stop().0.success());
 }
 
 /// The time limit on reading a request's head must not cut a live event
