@@ -183,6 +183,7 @@ impl Config {
         for origin in &self.cors_origins {
             check_origin(origin).map_err(|why| ConfigError::Invalid(format!("cors_origins: {why}")))?;
         }
+        check_database(&self.database)?;
         check_web_url("public_url", &self.public_url)?;
         check_base_url("public_url", &self.public_url)?;
         check_web_url("twitch.oauth_url", &self.twitch.oauth_url)?;
@@ -253,6 +254,20 @@ fn check_web_url(key: &str, value: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// A SQLite file path, a `sqlite:` URL or a `postgres://` URL: another
+/// scheme would otherwise be taken for a file path.
+fn check_database(database: &str) -> Result<(), ConfigError> {
+    match database.split_once("://") {
+        Some((scheme, _)) if !matches!(scheme, "postgres" | "postgresql" | "sqlite") => {
+            Err(ConfigError::Invalid(format!(
+                "database: {scheme}:// is not a database playerbase uses; give a SQLite file path, a sqlite: URL \
+                 or a postgres:// URL"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A URL that paths are appended to (`{public_url}/auth/twitch/callback`):
 /// a query or fragment would end up in front of them.
 fn check_base_url(key: &str, value: &str) -> Result<(), ConfigError> {
@@ -285,6 +300,7 @@ mod tests {
         refused("cors_origins = [\"https://game.example/\"]", "write \"https://game.example\"");
         refused("cors_origins = [\"game.example\"]", "is not an origin");
         refused("public_url = \"not a url\"", "public_url");
+        refused("database = \"mysql://game@db/game\"", "mysql:// is not a database playerbase uses");
         refused("public_url = \"https://game.example/base?a=1\"", "has a query or fragment");
         refused("public_url = \"https://game.example/#top\"", "has a query or fragment");
         refused("[twitch]\noauth_url = \"nope\"", "twitch.oauth_url");

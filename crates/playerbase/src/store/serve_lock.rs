@@ -27,6 +27,9 @@ pub fn take(database: &str) -> anyhow::Result<ServeLock> {
     let Ok(file) = super::sqlite_file(database) else { return Ok(ServeLock::NotNeeded) };
     // By the directory's real path, so another spelling of it finds the same lock.
     let dir = file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        anyhow::bail!("cannot use the database {database}: there is no directory {}", dir.display());
+    }
     let file = match (std::fs::canonicalize(dir), file.file_name()) {
         (Ok(dir), Some(name)) => dir.join(name),
         _ => file,

@@ -109,6 +109,20 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+
+    let nowhere = dir.path().join("no-such-dir").join("game.db");
+    let misplaced =
+        Command::new(env!("CARGO_BIN_EXE_playerbase")).arg("serve").arg("--database").arg(&nowhere).output().unwrap();
+    let stderr = String::from_utf8_lossy(&misplaced.stderr);
+    assert!(!misplaced.status.success());
+    assert!(stderr.contains("there is no directory") && !stderr.contains("serve-lock"), "{stderr}");
+    let mysql = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--database", "mysql://game@db/game"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&mysql.stderr);
+    assert!(!mysql.status.success());
+    assert!(stderr.contains("mysql:// is not a database playerbase uses"), "{stderr}");
 }
 
 #[test]
