@@ -73,6 +73,7 @@ impl TwitchConfig {
                 ));
             }
         }
+        self.chat.check_words()?;
         for redirect in &self.login_redirects {
             // A prefix a login may send the browser to: a URL, and not one that runs code.
             let url = reqwest::Url::parse(redirect)
@@ -120,6 +121,27 @@ pub struct ChatConfig {
     pub join: String,
     pub stats: String,
     pub rank: String,
+}
+
+impl ChatConfig {
+    /// A command word is the first word of a message: one word, and each
+    /// command its own (empty turns that command off).
+    fn check_words(&self) -> Result<(), String> {
+        let words = [("join", &self.join), ("stats", &self.stats), ("rank", &self.rank)];
+        for (i, (key, word)) in words.iter().enumerate() {
+            if word.split_whitespace().count() > 1 || word.trim() != word.as_str() {
+                return Err(format!("twitch.chat.{key} is one word without spaces (as in \"!{key}\"), not {word:?}"));
+            }
+            if let Some((other, _)) =
+                words[..i].iter().find(|(_, earlier)| !word.is_empty() && earlier.eq_ignore_ascii_case(word))
+            {
+                return Err(format!(
+                    "twitch.chat.{other} and twitch.chat.{key} are both {word:?}: give each its own word"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for ChatConfig {
@@ -201,6 +223,24 @@ mod tests {
         };
         assert_eq!(fine.validate(&catalog), Ok(()));
         assert_eq!(TwitchConfig::default().validate(&catalog), Ok(()), "empty: not set");
+    }
+
+    #[test]
+    fn chat_command_words_are_single_and_distinct() {
+        let catalog = crate::domain::StatCatalog::from_specs(&crate::config::Config::default().stats).unwrap();
+        let with = |join: &str, stats: &str| TwitchConfig {
+            chat: ChatConfig { join: join.into(), stats: stats.into(), ..ChatConfig::default() },
+            ..TwitchConfig::default()
+        };
+        let refused = |config: TwitchConfig, expected: &str| {
+            let err = config.validate(&catalog).expect_err(expected);
+            assert!(err.contains(expected), "{err}");
+        };
+        refused(with("!x", "!X"), "twitch.chat.join and twitch.chat.stats are both \"!X\"");
+        refused(with("!join now", "!stats"), "twitch.chat.join is one word");
+        refused(with(" !join", "!stats"), "twitch.chat.join is one word");
+        assert_eq!(with("", "").validate(&catalog), Ok(()), "empty words turn those commands off");
+        assert_eq!(with("!play", "!me").validate(&catalog), Ok(()));
     }
 
     #[test]
