@@ -146,7 +146,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         commands::api_key::create(store.as_ref(), &name, &scopes, now, &mut std::io::stdout()).await
                     }
                     ApiKeyCommand::List => commands::api_key::list(store.as_ref(), &mut commands::report_out()).await,
-                    ApiKeyCommand::Revoke { name } => commands::api_key::revoke(store.as_ref(), &name, now).await,
+                    ApiKeyCommand::Revoke { name } => {
+                        let revoked = commands::api_key::revoke(store.as_ref(), &name, now).await;
+                        if revoked.is_ok() {
+                            eprintln!("playerbase: revoked the API key {name:?}; servers refuse it within a second");
+                        }
+                        revoked
+                    }
                 };
                 store.close().await;
                 result

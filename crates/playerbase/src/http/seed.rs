@@ -131,7 +131,8 @@ async fn list_users(
         (status = 404, body = ErrorBody, description = "no such player"),
     ))]
 async fn get_user(state: axum::extract::State<AppState>, Path(user): Path<String>) -> AppResult<Json<PublicPlayer>> {
-    let found = if !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit()) {
+    let by_id = !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit());
+    let found = if by_id {
         match user.parse::<i64>() {
             Ok(id) => state.store.player_by_id(id).await?,
             Err(_) => None,
@@ -142,7 +143,13 @@ async fn get_user(state: axum::extract::State<AppState>, Path(user): Path<String
             Err(_) => None,
         }
     };
-    let player = found.ok_or_else(|| AppError::not_found("player_not_found", format!("no player {user:?}")))?;
+    let player = found.ok_or_else(|| {
+        let what = match by_id {
+            true => format!("no player with id {user} (all digits is an id here; a player named {user} is at /api/v1/players/by-name/{user})"),
+            false => format!("no player {user:?}"),
+        };
+        AppError::not_found("player_not_found", what)
+    })?;
     Ok(Json(PublicPlayer::new(&player, &state.stats)))
 }
 

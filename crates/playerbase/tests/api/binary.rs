@@ -195,7 +195,9 @@ fn api_keys_are_created_once_listed_without_the_key_and_revoked() {
     assert!(listed.contains("\tlive"));
     assert!(!listed.contains(key), "the key is never shown again");
 
-    assert!(playerbase(&db, &["api-key", "revoke", "game-server"]).status.success());
+    let revoked = playerbase(&db, &["api-key", "revoke", "game-server"]);
+    assert!(revoked.status.success());
+    assert!(String::from_utf8_lossy(&revoked.stderr).contains("revoked the API key \"game-server\""));
     let listed = String::from_utf8(playerbase(&db, &["api-key", "list"]).stdout).unwrap();
     assert!(listed.contains("revoked 20"), "{listed}");
     let twice = playerbase(&db, &["api-key", "revoke", "game-server"]);

@@ -442,6 +442,8 @@ async fn all_digit_paths_are_ids_and_a_player_named_update_is_found() {
     t.register("update", "python3x").await;
     let digits = t.get("/api/users/1234").await;
     assert_eq!(digits.status, StatusCode::NOT_FOUND, "1234 is an id, and there is no player 1234");
+    let said = digits.body["error"]["message"].as_str().unwrap();
+    assert!(said.contains("no player with id 1234") && said.contains("/api/v1/players/by-name/1234"), "{said}");
     assert_eq!(t.get(&format!("/api/users/{first}")).await.body["username"], "kicksent");
     let update = t.get("/api/users/update/").await;
     assert_eq!(update.status, StatusCode::OK);
