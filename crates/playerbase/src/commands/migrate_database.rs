@@ -515,6 +515,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_sums_hold_values_at_the_64_bit_bounds_exactly() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE ledger (stat TEXT, amount INTEGER)").unwrap();
+        let amounts = [i64::MAX, i64::MAX - 1, i64::MIN, 7, i64::MAX, -1];
+        for amount in amounts {
+            db.execute("INSERT INTO ledger VALUES ('xp', ?1)", [amount]).unwrap();
+        }
+        let mut halves = std::collections::HashMap::new();
+        let mut query = db.prepare(&sums_sql("ledger", "stat", "amount")).unwrap();
+        let rows = query.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))).unwrap();
+        for row in rows {
+            let (label, sum) = row.unwrap();
+            halves.insert(label, sum);
+        }
+        let whole = i128::from(halves["xp high"]) * (1 << 32) + i128::from(halves["xp low"]);
+        assert_eq!(whole, amounts.iter().map(|&a| i128::from(a)).sum::<i128>());
+    }
+
+    #[test]
     fn only_sqlite_into_postgres_is_accepted() {
         let err = check("postgres://h/a", "postgres://h/b").unwrap_err();
         assert!(err.to_string().contains("pg_dump"), "{err}");

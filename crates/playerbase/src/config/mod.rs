@@ -184,8 +184,7 @@ impl Config {
             check_origin(origin).map_err(|why| ConfigError::Invalid(format!("cors_origins: {why}")))?;
         }
         check_database(&self.database)?;
-        check_web_url("public_url", &self.public_url)?;
-        check_base_url("public_url", &self.public_url)?;
+        check_public_url(&self.public_url)?;
         check_web_url("twitch.oauth_url", &self.twitch.oauth_url)?;
         check_web_url("twitch.helix_url", &self.twitch.helix_url)?;
         if self.limits.request_timeout_seconds == 0 {
@@ -247,37 +246,44 @@ fn check_origin(origin: &str) -> Result<(), String> {
 }
 
 /// An http(s) URL with a host.
-fn check_web_url(key: &str, value: &str) -> Result<(), ConfigError> {
+fn check_web_url(key: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
     match reqwest::Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
         _ => Err(ConfigError::Invalid(format!("{key}: {value:?} is not an http(s) URL such as https://game.example"))),
     }
+}
+
+/// An http(s) URL that paths are appended to (`{public_url}/auth/twitch/callback`):
+/// a query or fragment would end up in front of them.
+fn check_public_url(value: &str) -> Result<(), ConfigError> {
+    let url = check_web_url("public_url", value)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::Invalid(format!(
+            "public_url: {value:?} has a query or fragment; give the address players reach the server at, \
+             such as https://game.example"
+        )));
+    }
+    Ok(())
 }
 
 /// A SQLite file path, a `sqlite:` URL or a `postgres://` URL: another
 /// scheme would otherwise be taken for a file path.
 fn check_database(database: &str) -> Result<(), ConfigError> {
-    match database.split_once("://") {
-        Some((scheme, _)) if !matches!(scheme, "postgres" | "postgresql" | "sqlite") => {
-            Err(ConfigError::Invalid(format!(
-                "database: {scheme}:// is not a database playerbase uses; give a SQLite file path, a sqlite: URL \
-                 or a postgres:// URL"
-            )))
-        }
-        _ => Ok(()),
+    const KNOWN: [&str; 3] = ["postgres", "postgresql", "sqlite"];
+    let Some((scheme, _)) = database.split_once("://") else { return Ok(()) };
+    let is_scheme = scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme || KNOWN.contains(&scheme) {
+        return Ok(());
     }
-}
-
-/// A URL that paths are appended to (`{public_url}/auth/twitch/callback`):
-/// a query or fragment would end up in front of them.
-fn check_base_url(key: &str, value: &str) -> Result<(), ConfigError> {
-    match reqwest::Url::parse(value) {
-        Ok(url) if url.query().is_none() && url.fragment().is_none() => Ok(()),
-        _ => Err(ConfigError::Invalid(format!(
-            "{key}: {value:?} has a query or fragment; give the address players reach the server at, \
-             such as https://game.example"
-        ))),
+    if KNOWN.iter().any(|known| scheme.eq_ignore_ascii_case(known)) {
+        return Err(ConfigError::Invalid(format!("database: write the scheme {scheme}:// in lower case")));
     }
+    Err(ConfigError::Invalid(format!(
+        "database: {scheme}:// is not a database playerbase uses; give a SQLite file path, a sqlite: URL \
+         or a postgres:// URL"
+    )))
 }
 
 #[cfg(test)]
@@ -301,6 +307,10 @@ mod tests {
         refused("cors_origins = [\"game.example\"]", "is not an origin");
         refused("public_url = \"not a url\"", "public_url");
         refused("database = \"mysql://game@db/game\"", "mysql:// is not a database playerbase uses");
+        refused("database = \"POSTGRES://u@h/db\"", "write the scheme POSTGRES:// in lower case");
+        for fine in ["sqlite://game.db?mode=rwc", "C://games/pb.db", "postgresql://u@h/db", "data/game.db"] {
+            check_database(fine).unwrap();
+        }
         refused("public_url = \"https://game.example/base?a=1\"", "has a query or fragment");
         refused("public_url = \"https://game.example/#top\"", "has a query or fragment");
         refused("[twitch]\noauth_url = \"nope\"", "twitch.oauth_url");

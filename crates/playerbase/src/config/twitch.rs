@@ -73,7 +73,9 @@ impl TwitchConfig {
                 ));
             }
         }
-        self.chat.check_words()?;
+        if !self.chat.bot_user_id.is_empty() {
+            self.chat.check_words()?;
+        }
         for redirect in &self.login_redirects {
             // A prefix a login may send the browser to: a URL, and not one that runs code.
             let url = reqwest::Url::parse(redirect)
@@ -229,7 +231,12 @@ mod tests {
     fn chat_command_words_are_single_and_distinct() {
         let catalog = crate::domain::StatCatalog::from_specs(&crate::config::Config::default().stats).unwrap();
         let with = |join: &str, stats: &str| TwitchConfig {
-            chat: ChatConfig { join: join.into(), stats: stats.into(), ..ChatConfig::default() },
+            chat: ChatConfig {
+                join: join.into(),
+                stats: stats.into(),
+                bot_user_id: "7".into(),
+                ..ChatConfig::default()
+            },
             ..TwitchConfig::default()
         };
         let refused = |config: TwitchConfig, expected: &str| {
@@ -241,6 +248,11 @@ mod tests {
         refused(with(" !join", "!stats"), "twitch.chat.join is one word");
         assert_eq!(with("", "").validate(&catalog), Ok(()), "empty words turn those commands off");
         assert_eq!(with("!play", "!me").validate(&catalog), Ok(()));
+        let chat_off = TwitchConfig {
+            chat: ChatConfig { bot_user_id: String::new(), ..with("!x", "!x").chat },
+            ..with("!x", "!x")
+        };
+        assert_eq!(chat_off.validate(&catalog), Ok(()), "words are not checked while chat commands are off");
     }
 
     #[test]

@@ -144,9 +144,12 @@ async fn get_user(state: axum::extract::State<AppState>, Path(user): Path<String
         }
     };
     let player = found.ok_or_else(|| {
-        let what = match by_id {
-            true => format!("no player with id {user} (all digits is an id here; a player named {user} is at /api/v1/players/by-name/{user})"),
-            false => format!("no player {user:?}"),
+        let what = if !by_id {
+            format!("no player {user:?}")
+        } else if user.len() <= crate::domain::username::MAX_USERNAME_LEN {
+            format!("no player with id {user} (all digits is an id here; a player named {user} is at /api/v1/players/by-name/{user})")
+        } else {
+            format!("no player with id {user}")
         };
         AppError::not_found("player_not_found", what)
     })?;

@@ -24,11 +24,14 @@ pub fn init() -> LogGuard {
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = batched::start(std::io::stderr());
     access::install(access::Sink { writer: writer.clone(), ansi });
-    let rust_log = std::env::var("RUST_LOG").ok().filter(|raw| !raw.trim().is_empty());
-    let (filter, unreadable) = match rust_log.map(|raw| (EnvFilter::try_new(&raw), raw)) {
-        None => (EnvFilter::new(DEFAULT_FILTER), None),
-        Some((Ok(filter), _)) => (filter, None),
-        Some((Err(err), raw)) => (EnvFilter::new(DEFAULT_FILTER), Some((raw, err))),
+    let (filter, unreadable) = match std::env::var("RUST_LOG") {
+        Err(std::env::VarError::NotPresent) => (EnvFilter::new(DEFAULT_FILTER), None),
+        Ok(raw) if raw.trim().is_empty() => (EnvFilter::new(DEFAULT_FILTER), None),
+        Ok(raw) => match EnvFilter::try_new(&raw) {
+            Ok(filter) => (filter, None),
+            Err(err) => (EnvFilter::new(DEFAULT_FILTER), Some((raw, err.to_string()))),
+        },
+        Err(err) => (EnvFilter::new(DEFAULT_FILTER), Some((String::new(), err.to_string()))),
     };
     tracing_subscriber::registry()
         .with(filter)
@@ -37,7 +40,7 @@ pub fn init() -> LogGuard {
         .init();
     if let Some((raw, err)) = unreadable {
         // An unset RUST_LOG is the default; one that does not parse is a mistake to point out.
-        tracing::warn!(rust_log = %raw, error = %err, "RUST_LOG cannot be read; logging at info");
+        tracing::warn!(rust_log = %raw, error = %err, "RUST_LOG cannot be read; logging at the default, info");
     }
     LogGuard(guard)
 }

@@ -39,9 +39,9 @@ pub struct UpdateMe {
     current_password: String,
     /// A new email; absent, null or `""` leaves it as it is.
     email: Option<String>,
-    /// `true` removes the email (not with a new `email`).
-    #[serde(default)]
-    remove_email: bool,
+    /// `true` removes the email (not with a new `email`); absent, null or
+    /// `false` leaves it.
+    remove_email: Option<bool>,
     /// Ends every other session of the player; the caller's stays. Absent,
     /// null or `""` leaves the password as it is.
     new_password: Option<String>,
@@ -78,9 +78,9 @@ async fn update_me(
     Json(body): Json<UpdateMe>,
 ) -> AppResult<NoStore<Json<PrivatePlayer>>> {
     require_password(&state, ip, &caller, &body.current_password).await?;
-    let email = match (parse_optional_email(body.email.as_deref())?, body.remove_email) {
+    let email = match (parse_optional_email(body.email.as_deref())?, body.remove_email.unwrap_or(false)) {
         (Some(_), true) => {
-            return Err(AppError::bad_request("invalid_email", "give a new email or remove_email, not both"));
+            return Err(AppError::bad_request("invalid_body", "give a new email or remove_email, not both"));
         }
         (None, true) => EmailChange::Remove,
         (email, false) => EmailChange::set_or_keep(email),

@@ -19,6 +19,9 @@ pub fn answer(
 ) -> String {
     let who = format!("@{}", question.chatter.login);
     let Some(player) = player else {
+        if words.join.is_empty() {
+            return fit(format!("{who} you are not playing yet"));
+        }
         return fit(format!("{who} you are not playing yet: type {} to join", words.join));
     };
     let text = match &question.command {
@@ -109,6 +112,9 @@ mod tests {
         assert_eq!(unranked, "@kicksent not on the Speed XP board yet");
         let stranger = answer(&question(Command::Stats), None, &catalog, &boards, &words);
         assert_eq!(stranger, "@kicksent you are not playing yet: type !join to join");
+        let no_join = ChatConfig { join: String::new(), ..ChatConfig::default() };
+        let stranger = answer(&question(Command::Stats), None, &catalog, &boards, &no_join);
+        assert_eq!(stranger, "@kicksent you are not playing yet", "no word to offer with !join off");
         assert_eq!(fit("x".repeat(600)).chars().count(), MAX_CHARS);
     }
 }

@@ -130,7 +130,8 @@ const WRONG_PASSWORD: &str = "The current password is wrong.";
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct EmailForm {
-    email: String,
+    /// Absent leaves the email; emptied, the field asks for none.
+    email: Option<String>,
     current_password: String,
     csrf: String,
 }
@@ -146,11 +147,12 @@ pub async fn change_email(
     if viewer.player.password_hash.is_some() && !require_password(&state, ip, &viewer, &form.current_password).await? {
         return Ok(show(&state, &viewer, None, Some((Section::Email, WRONG_PASSWORD.into()))));
     }
-    // The field shows the email: emptied, it asks for none.
-    let (email, done) = match parse_optional_email(Some(form.email.trim())) {
-        Ok(Some(email)) => (EmailChange::Set(email), "/account?done=email"),
-        Ok(None) => (EmailChange::Remove, "/account?done=email-removed"),
-        Err(err) => return form_error(&state, &viewer, Section::Email, err),
+    let (email, done) = match form.email.as_deref().map(|raw| parse_optional_email(Some(raw.trim()))) {
+        None => return Ok(Redirect::to("/account").into_response()),
+        Some(Ok(Some(email))) => (EmailChange::Set(email), "/account?done=email"),
+        Some(Ok(None)) if viewer.player.email.is_none() => return Ok(Redirect::to("/account").into_response()),
+        Some(Ok(None)) => (EmailChange::Remove, "/account?done=email-removed"),
+        Some(Err(err)) => return form_error(&state, &viewer, Section::Email, err),
     };
     let change = AccountChange { email, password_hash: None, keep_session: Some(viewer.session_id) };
     if let Err(err) = accounts::change_account(&state, &viewer.player, change).await {

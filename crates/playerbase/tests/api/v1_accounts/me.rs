@@ -82,7 +82,9 @@ async fn patch_removes_the_email_and_frees_it_for_others() {
 
     let both = json!({"current_password": PASSWORD, "email": "n@example.com", "remove_email": true});
     let refused = patch_me(&t, &auth, both).await;
-    assert_eq!((refused.status, refused.code()), (StatusCode::BAD_REQUEST, "invalid_email"));
+    assert_eq!((refused.status, refused.code()), (StatusCode::BAD_REQUEST, "invalid_body"));
+    let null = patch_me(&t, &auth, json!({"current_password": PASSWORD, "remove_email": null})).await;
+    assert_eq!((null.status, &null.body["email"]), (StatusCode::OK, &json!("k@example.com")), "null leaves it");
     let wrong = patch_me(&t, &auth, json!({"current_password": "wrong password", "remove_email": true})).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(t.get_as("/api/v1/me", &auth).await.body["email"], "k@example.com", "refused removals remove nothing");

@@ -248,12 +248,16 @@ async fn the_email_is_changed_with_the_password_and_stays_private() {
     let bad =
         me.post("/account/email", &[("email", "not-an-email"), ("current_password", PASSWORD), ("csrf", &csrf)]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let emptied = [("email", " "), ("current_password", PASSWORD), ("csrf", &csrf)];
+    assert_eq!(me.post("/account/email", &emptied).await.location(), "/account", "no email, none to remove");
     let fields = [("email", "kick@example.com"), ("current_password", PASSWORD), ("csrf", &csrf)];
     assert_eq!(me.post("/account/email", &fields).await.location(), "/account?done=email");
     assert!(me.get("/account").await.html.contains("value=\"kick@example.com\""));
     assert!(!Visitor::new(&t).get("/players/kicksent").await.html.contains("kick@example.com"));
+    let without_field = [("current_password", PASSWORD), ("csrf", &csrf)];
+    assert_eq!(me.post("/account/email", &without_field).await.location(), "/account");
+    assert!(me.get("/account").await.html.contains("value=\"kick@example.com\""), "no field is no change");
 
-    let emptied = [("email", " "), ("current_password", PASSWORD), ("csrf", &csrf)];
     assert_eq!(me.post("/account/email", &emptied).await.location(), "/account?done=email-removed");
     let page = me.get("/account?done=email-removed").await.html;
     assert!(page.contains("Your email is removed.") && !page.contains("kick@example.com"), "{page}");
