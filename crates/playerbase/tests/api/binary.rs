@@ -111,18 +111,18 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
 
     let nowhere = dir.path().join("no-such-dir").join("game.db");
-    let misplaced =
-        Command::new(env!("CARGO_BIN_EXE_playerbase")).arg("serve").arg("--database").arg(&nowhere).output().unwrap();
-    let stderr = String::from_utf8_lossy(&misplaced.stderr);
-    assert!(!misplaced.status.success());
-    assert!(stderr.contains("there is no directory") && !stderr.contains("serve-lock"), "{stderr}");
-    let mysql = Command::new(env!("CARGO_BIN_EXE_playerbase"))
-        .args(["serve", "--database", "mysql://game@db/game"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&mysql.stderr);
-    assert!(!mysql.status.success());
-    assert!(stderr.contains("mysql:// is not a database playerbase uses"), "{stderr}");
+    let stderr = serve_refuses(&["--database", nowhere.to_str().unwrap()], "there is no directory");
+    assert!(!stderr.contains("serve-lock"), "{stderr}");
+    serve_refuses(&["--database", "mysql://game@db/game"], "mysql:// is not a database playerbase uses");
+}
+
+/// `playerbase serve ARGS` stops at once, saying `expected`; its stderr.
+fn serve_refuses(args: &[&str], expected: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbase")).arg("serve").args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "serve {args:?} started");
+    assert!(stderr.contains(expected) && !stderr.contains("panicked"), "serve {args:?}: {stderr}");
+    stderr
 }
 
 #[test]
@@ -268,14 +268,11 @@ async fn the_binary_serves_from_postgres_when_given_a_url() {
 
 #[test]
 fn an_unreachable_postgres_server_is_a_clear_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_playerbase"))
-        .args(["serve", "--database", "postgres://someone:hunter2@127.0.0.1:1/playerbase"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
-    assert!(stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1/playerbase"), "{stderr}");
-    assert!(!stderr.contains("hunter2") && !stderr.contains("panicked"), "{stderr}");
+    let stderr = serve_refuses(
+        &["--database", "postgres://someone:hunter2@127.0.0.1:1/playerbase"],
+        "cannot connect to PostgreSQL at 127.0.0.1:1/playerbase",
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
 }
 
 /// `--from` defaults to `--database` (or the configured database), and the two may not disagree.

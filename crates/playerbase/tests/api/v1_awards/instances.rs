@@ -30,14 +30,20 @@ async fn eventually_equal(t: &TestApp, expected: &Value) {
     }
 }
 
-/// A game on PostgreSQL, a second instance on its database, and players
-/// alpha and bravo; none on SQLite (one server per database).
-async fn two_instances() -> Option<(Game, TestApp, [i64; 2])> {
+/// A game on PostgreSQL; none on SQLite (one server per database).
+async fn game_on_postgres() -> Option<Game> {
     let g = Game::new().await;
     if !g.t.on_postgres() {
         eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
         return None;
     }
+    Some(g)
+}
+
+/// A game on PostgreSQL, a second instance on its database, and players
+/// alpha and bravo.
+async fn two_instances() -> Option<(Game, TestApp, [i64; 2])> {
+    let g = game_on_postgres().await?;
     let players = [g.player("alpha").await, g.player("bravo").await];
     let other = g.t.another_instance().await;
     Some((g, other, players))
@@ -130,11 +136,7 @@ async fn a_new_days_board_holds_what_an_instance_ahead_of_midnight_awarded() {
 /// that board too, not only off the new day's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_deletion_just_after_midnight_leaves_the_day_board_of_an_instance_behind() {
-    let g = Game::new().await;
-    if !g.t.on_postgres() {
-        eprintln!("one server per SQLite database: instances sharing one need PLAYERBASE_TEST_POSTGRES");
-        return;
-    }
+    let Some(g) = game_on_postgres().await else { return };
     let set_to = |clock: &playerbase::Clock, at: i64| {
         clock.pause();
         clock.advance(at - clock.now());
