@@ -66,7 +66,7 @@ async fn require_password(state: &AppState, ip: ClientIp, caller: &CurrentPlayer
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, body = PrivatePlayer),
-        (status = 400, body = ErrorBody, description = "invalid new password or email, malformed JSON"),
+        (status = 400, body = ErrorBody, description = "invalid new password or email, both `email` and `remove_email`, malformed JSON"),
         (status = 401, body = ErrorBody, description = "`unauthorized`: no, invalid or expired credentials; `wrong_password`: the current password is wrong (the token is fine: do not refresh)"),
         (status = 409, body = ErrorBody, description = "email taken"),
         (status = 413, body = ErrorBody, description = "body over 64 KiB"),
