@@ -123,15 +123,32 @@ namespace Playerbase
         /// Trades the refresh token for a new pair. Callers rarely need this:
         /// the client refreshes before the access token expires and on a 401.
         /// Concurrent callers share one refresh, since a refresh token works once.
+        /// <paramref name="cancel"/> stops this caller's wait, not the refresh:
+        /// a refresh the server has made must be read, or the client would keep
+        /// the spent token, and presenting it again ends the session.
         /// </summary>
         public Task<Session> RefreshAsync(CancellationToken cancel = default(CancellationToken))
         {
+            Task<Session> shared;
             lock (refreshLock)
             {
                 if (refreshing == null || refreshing.IsCompleted)
-                    refreshing = Refresh(cancel);
-                return refreshing;
+                    refreshing = Refresh(CancellationToken.None);
+                shared = refreshing;
             }
+            return WaitFor(shared, cancel);
+        }
+
+        /// <summary><paramref name="task"/>'s result, or a cancellation when <paramref name="cancel"/> fires first.</summary>
+        private static async Task<T> WaitFor<T>(Task<T> task, CancellationToken cancel)
+        {
+            if (!cancel.CanBeCanceled) return await task;
+            var cancelled = new TaskCompletionSource<bool>();
+            using (cancel.Register(() => cancelled.TrySetResult(true)))
+            {
+                if (await Task.WhenAny(task, cancelled.Task) != task) cancel.ThrowIfCancellationRequested();
+            }
+            return await task;
         }
 
         private async Task<Session> Refresh(CancellationToken cancel)

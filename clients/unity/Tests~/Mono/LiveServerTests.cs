@@ -136,6 +136,28 @@ namespace Playerbase.Tests
                 await Check.Fails(401, "unauthorized", () => client().ResumeAsync(refreshToken), "the logged-out session's refresh token");
             });
 
+            Add(tests, "a refresh whose caller gave up on it still keeps the new tokens", async () =>
+            {
+                var recorder = new RecordingTransport(new HttpClientTransport());
+                var players = new PlayerbaseClient(baseUrl, recorder);
+                var name = Name("giveup");
+                await players.CreatePlayerAsync(name, Password);
+                await players.LoginAsync(name, Password);
+                recorder.AnswerDelay = TimeSpan.FromMilliseconds(300);
+                var impatient = players.RefreshAsync(new CancellationTokenSource(50).Token);
+                var patient = players.RefreshAsync();
+                try
+                {
+                    await impatient;
+                    throw new Exception("the impatient caller was not cancelled");
+                }
+                catch (OperationCanceledException) { }
+                await patient;
+                recorder.AnswerDelay = TimeSpan.Zero;
+                await players.RefreshAsync();
+                Check.Equal(name, (await players.GetMeAsync()).username, "the session lives on after a given-up refresh");
+            });
+
             Add(tests, "update the account: email, then password", async () =>
             {
                 var recorder = new RecordingTransport(new HttpClientTransport());

@@ -16,6 +16,8 @@ namespace Playerbase.Tests
         public readonly List<HttpRequest> Requests = new List<HttpRequest>();
         public readonly List<int> Statuses = new List<int>();
         public int AnswersToLose;
+        /// <summary>How long each answer takes on its way back, after the server has acted.</summary>
+        public TimeSpan AnswerDelay = TimeSpan.Zero;
 
         public RecordingTransport(IHttpTransport inner)
         {
@@ -27,6 +29,7 @@ namespace Playerbase.Tests
             lock (Requests) Requests.Add(request);
             var response = await inner.SendAsync(request, cancel);
             lock (Requests) Statuses.Add(response.Status);
+            if (AnswerDelay > TimeSpan.Zero) await Task.Delay(AnswerDelay, cancel);
             if (AnswersToLose > 0)
             {
                 AnswersToLose--;
