@@ -23,8 +23,14 @@ namespace Playerbase
         private readonly CancellationTokenSource stop = new CancellationTokenSource();
         private readonly SseParser parser = new SseParser();
 
-        /// <summary>The id of the last award received; pass it to a later subscription to resume.</summary>
+        /// <summary>
+        /// The id of the last award received (or, before the first, the newest
+        /// award's when the stream opened); pass it to a later subscription to resume.
+        /// </summary>
         public long LastEventId { get; private set; }
+
+        /// <summary>Whether <see cref="LastEventId"/> came from the server or the caller (0 is an id too: no award yet).</summary>
+        private bool knowsLastEventId;
 
         /// <summary>Wait before reconnecting after the stream ends or breaks.</summary>
         public TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
@@ -39,6 +45,7 @@ namespace Playerbase
             this.onLagged = onLagged;
             this.onError = onError;
             LastEventId = lastEventId;
+            knowsLastEventId = lastEventId > 0;
         }
 
         internal static EventSubscription Start(ApiCaller api, Action<AwardEvent> onAward, Action<LaggedEvent> onLagged, Action<Exception> onError, long lastEventId)
@@ -63,7 +70,7 @@ namespace Playerbase
                 {
                     var request = new HttpRequest("GET", api.Url("/api/v1/events"), null);
                     request.Headers["Accept"] = "text/event-stream";
-                    if (LastEventId > 0) request.Headers["Last-Event-ID"] = LastEventId.ToString(CultureInfo.InvariantCulture);
+                    if (knowsLastEventId) request.Headers["Last-Event-ID"] = LastEventId.ToString(CultureInfo.InvariantCulture);
                     parser.Reset();
                     var response = await api.Transport.StreamAsync(request, OnText, cancel);
                     if (response.Status == 429) wait = ApiCaller.RetryAfter(response);
@@ -106,15 +113,17 @@ namespace Playerbase
 
         private void Dispatch(SseMessage message)
         {
+            long id;
+            bool hasId = long.TryParse(message.Id, NumberStyles.Integer, CultureInfo.InvariantCulture, out id);
+            if (hasId)
+            {
+                LastEventId = id;
+                knowsLastEventId = true;
+            }
             if (message.Event == "award")
             {
                 var award = api.Json.Parse<AwardEvent>(message.Data);
-                long id;
-                if (long.TryParse(message.Id, NumberStyles.Integer, CultureInfo.InvariantCulture, out id))
-                {
-                    award.EventId = id;
-                    LastEventId = id;
-                }
+                if (hasId) award.EventId = id;
                 if (onAward != null) onAward(award);
             }
             else if (message.Event == "lagged" && onLagged != null)
@@ -186,7 +195,8 @@ namespace Playerbase
         {
             if (text.Length == 0)
             {
-                if (!hasData) { eventName = null; return null; }
+                // A message of only an id (the server's opening one) moves the last event id on.
+                if (!hasData) { eventName = null; return id == null ? null : new SseMessage { Id = id }; }
                 var message = new SseMessage { Event = eventName ?? "message", Id = id, Data = data.ToString() };
                 data.Length = 0;
                 eventName = null;

@@ -49,9 +49,19 @@ namespace Playerbase
         private static Task<HttpResponse> Run(UnityWebRequest web, HttpRequest request, CancellationToken cancel, Func<string> body)
         {
             var done = new TaskCompletionSource<HttpResponse>();
-            var registration = cancel.Register(web.Abort);
+            // A token's callbacks run on whichever thread cancels it (a timer's,
+            // for CancelAfter); a UnityWebRequest is the main thread's to abort.
+            var context = SynchronizationContext.Current;
+            bool finished = false;
+            Action abort = () => { if (!finished) web.Abort(); };
+            var registration = cancel.Register(() =>
+            {
+                if (context != null) context.Post(_ => abort(), null);
+                else abort();
+            });
             web.SendWebRequest().completed += _ =>
             {
+                finished = true;
                 registration.Dispose();
                 try
                 {

@@ -295,6 +295,16 @@ namespace Playerbase.Tests
                 await Check.Fails(422, "unknown_stat", () => client().GetLeaderboardAsync("noSuchXp"), "an unknown stat");
             });
 
+            Add(tests, "live events: a fresh subscription knows the newest id before the first award", async () =>
+            {
+                var created = await client().CreatePlayerAsync(Name("opening"), Password);
+                await gameServer().AwardAsync(created.id, new[] { new StatAmount("healthXp", 1) });
+                var newest = (await client().GetAwardHistoryAsync(created.id)).awards[0].id;
+                var errors = new List<Exception>();
+                using (var subscription = client().SubscribeToEvents(e => { }, onError: e => { lock (errors) errors.Add(e); }))
+                    await WaitFor(() => subscription.LastEventId >= newest, "the opening id (" + newest + ")", errors);
+            });
+
             Add(tests, "live events: missed ones from Last-Event-ID, then live ones, across a resubscription", async () =>
             {
                 var created = await client().CreatePlayerAsync(Name("events"), Password);

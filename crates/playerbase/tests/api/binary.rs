@@ -521,6 +521,8 @@ async fn a_live_event_stream_outlasts_the_request_time_limit() {
     let server = Server::start(&[("PLAYERBASE_LIMITS__REQUEST_TIMEOUT_SECONDS", "1")]);
     let mut overlay = reqwest::Client::new().get(server.url("/api/v1/events")).send().await.unwrap();
     assert_eq!(overlay.status(), 200);
+    let opening = overlay.chunk().await.unwrap();
+    assert_eq!(opening.as_deref(), Some(&b"id: 0\n\n"[..]), "the opening id");
     let waited = tokio::time::timeout(std::time::Duration::from_secs(3), overlay.chunk()).await;
     assert!(waited.is_err(), "the stream ended (or sent something) within 3 s: {waited:?}");
     assert!(server.stop().0.success());

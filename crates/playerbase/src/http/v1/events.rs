@@ -28,8 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A live stream of `award` events. Reconnect with `Last-Event-ID` to get
 /// what was missed (the newest 1,000; `event: lagged` with `{"missed": N}`
-/// first if there were more). A reader too slow to keep up is sent
-/// `event: lagged` with `{"missed": N}` and skipped ahead.
+/// first if there were more). A stream opened without it starts with a
+/// message of only `id:`, the newest award's, so that a reconnect before the
+/// first award still gets what was missed. A reader too slow to keep up is
+/// sent `event: lagged` with `{"missed": N}` and skipped ahead.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<i64>, Header, description = "the last event id seen")),
     responses(
@@ -53,7 +55,9 @@ async fn events(
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let (backlog, last_sent) = match last_seen {
         Some(after) => catch_up(&state, after).await?,
-        None => (Vec::new(), 0),
+        // An id and no event: the client's last event id from the start, so
+        // that one losing the stream before the first award reconnects from here.
+        None => (vec![Event::default().id(state.store.last_ledger_id().await?.to_string())], 0),
     };
     let stream = futures_util::stream::iter(backlog.into_iter().map(Ok))
         .chain(live_events(live, last_sent))

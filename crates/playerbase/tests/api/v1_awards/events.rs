@@ -35,19 +35,27 @@ impl EventStream {
         Self { body: response.into_body(), buffer: String::new() }
     }
 
+    /// The next event, past keep-alive comments and the opening id.
     pub async fn next(&mut self) -> Received {
         loop {
+            let block = self.next_block().await;
+            let field = |name: &str| {
+                block.lines().find_map(|line| line.strip_prefix(name).map(|rest| rest.trim_start().to_owned()))
+            };
+            let Some(event) = field("event:") else { continue };
+            return Received {
+                event,
+                id: field("id:").map(|id| id.parse().unwrap()),
+                data: serde_json::from_str(&field("data:").unwrap()).unwrap(),
+            };
+        }
+    }
+
+    /// The next message as sent, up to and with its blank line.
+    async fn next_block(&mut self) -> String {
+        loop {
             if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let field = |name: &str| {
-                    block.lines().find_map(|line| line.strip_prefix(name).map(|rest| rest.trim_start().to_owned()))
-                };
-                let Some(event) = field("event:") else { continue }; // a keep-alive comment
-                return Received {
-                    event,
-                    id: field("id:").map(|id| id.parse().unwrap()),
-                    data: serde_json::from_str(&field("data:").unwrap()).unwrap(),
-                };
+                return self.buffer.drain(..end + 2).collect();
             }
             let frame = tokio::time::timeout(Duration::from_secs(10), self.body.frame())
                 .await
@@ -59,6 +67,27 @@ impl EventStream {
             }
         }
     }
+}
+
+/// A client that loses its first stream before any award still has an id to
+/// reconnect with (browsers' EventSource keeps the id of a message without data).
+#[tokio::test]
+async fn a_new_stream_opens_with_the_newest_id_so_an_early_reconnect_misses_nothing() {
+    let g = Game::new().await;
+    let id = g.player("kicksent").await;
+    let mut empty = EventStream::open(&g, None).await;
+    assert_eq!(empty.next_block().await, "id: 0\n\n", "no award yet");
+    g.award(id, json!({"meleeAtkXp": 5})).await;
+    let newest = g.t.state.store.last_ledger_id().await.unwrap();
+    let mut first = EventStream::open(&g, None).await;
+    assert_eq!(first.next_block().await, format!("id: {newest}\n\n"));
+    drop(first);
+    g.award(id, json!({"meleeAtkXp": 7})).await;
+    let mut again = EventStream::open(&g, Some(&newest.to_string())).await;
+    let missed = again.next().await;
+    assert_eq!((missed.event.as_str(), &missed.data["amount"]), ("award", &json!(7)), "the award made in the gap");
+    let live = empty.next().await;
+    assert_eq!(live.data["amount"], 5, "the opening id is no award: the first award is the first event");
 }
 
 #[tokio::test]
