@@ -52,12 +52,14 @@ namespace Playerbase
         /// <summary>By username, ignoring case.</summary>
         public Task<Player> GetPlayerByNameAsync(string username, CancellationToken cancel = default(CancellationToken))
         {
+            if (string.IsNullOrEmpty(username)) throw new ArgumentException("a username is needed", "username");
             return Get<Player>("/api/v1/players/by-name/" + ApiCaller.Escape(username), cancel);
         }
 
         /// <summary>By linked Twitch user id (the number, not the login).</summary>
         public Task<Player> GetPlayerByTwitchAsync(string twitchUserId, CancellationToken cancel = default(CancellationToken))
         {
+            if (string.IsNullOrEmpty(twitchUserId)) throw new ArgumentException("a Twitch user id is needed", "twitchUserId");
             return Get<Player>("/api/v1/players/by-twitch/" + ApiCaller.Escape(twitchUserId), cancel);
         }
 

@@ -34,6 +34,7 @@ namespace Playerbase
         /// </summary>
         public Task<AwardResult> AwardAsync(long playerId, StatAmount[] stats, string reason = null, string idempotencyKey = null, CancellationToken cancel = default(CancellationToken))
         {
+            if (stats == null) throw new ArgumentNullException("stats");
             var map = new JsonObject();
             foreach (var stat in stats) map.Number(stat.Stat, stat.Amount);
             var body = new JsonObject().Raw("stats", map.ToString()).String("reason", reason).ToString();
@@ -47,6 +48,7 @@ namespace Playerbase
         /// </summary>
         public Task<BatchResult> AwardBatchAsync(BatchAward[] awards, string reason = null, string idempotencyKey = null, CancellationToken cancel = default(CancellationToken))
         {
+            if (awards == null) throw new ArgumentNullException("awards");
             var list = new StringBuilder("[");
             for (int i = 0; i < awards.Length; i++)
             {

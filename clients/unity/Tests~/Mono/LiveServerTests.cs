@@ -248,6 +248,15 @@ namespace Playerbase.Tests
                 Check.Equal(twitchId, viewer.twitch.user_id, "twitch.user_id");
                 var byTwitch = await client().GetPlayerByTwitchAsync(twitchId);
                 Check.Equal(viewer.id, byTwitch.id, "by Twitch id");
+                foreach (var mistake in new Action[] {
+                    () => client().GetPlayerByTwitchAsync(""),
+                    () => client().GetPlayerByNameAsync(null),
+                    () => gameServer().AwardAsync(viewer.id, null),
+                    () => gameServer().AwardBatchAsync(null) })
+                {
+                    try { mistake(); throw new Exception("a missing argument went to the server"); }
+                    catch (ArgumentException) { }
+                }
                 var other = await client().CreatePlayerAsync(Name("batch"), Password);
                 var batch = await gameServer().AwardBatchAsync(new[]
                 {
