@@ -136,14 +136,44 @@ async fn leaderboards_page_fit_phones_and_desktops_and_update_live_in_chromium()
     let reply = t.send(Method::POST, "/api/v1/players/60/awards", Some(&bearer(&key)), Some(award)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
-    // No sideways scrolling on a 360 px phone nor at 1280 px, on every page.
-    let pages = ["/", "/leaderboards/meleeAtkXp", "/players/p60", "/login", "/register", "/no-such-page"];
+    // The longest name there can be, on the boards, once with a 19-digit value.
+    let long_name = "abcdefghijklmnopqrstuvwxyz_01234";
+    let long = t.register(long_name, "python3x").await;
+    let award = json!({"stats": {"meleeAtkXp": 5, "shieldXp": 9_000_000_000_000_000_000i64}}).to_string().into_bytes();
+    let reply = t.send(Method::POST, &format!("/api/v1/players/{long}/awards"), Some(&bearer(&key)), Some(award)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // No sideways scrolling on a 360 px phone nor at 1280 px, on every page;
+    // every column of a board in view (but a 25-character number on a phone
+    // may scroll in its box); no number broken over two lines.
+    let long_profile = format!("/players/{long_name}");
+    let pages = [
+        "/",
+        "/leaderboards/meleeAtkXp",
+        "/leaderboards/shieldXp",
+        "/players/p60",
+        &long_profile,
+        "/login",
+        "/register",
+        "/no-such-page",
+    ];
     for width in [360, 1280] {
         browser.set_width(width, 800).await;
         for page in pages {
             browser.goto(&format!("{base}{page}")).await;
             let (fits, widths) = browser.fits_width().await;
             assert!(fits, "{page} scrolls sideways at {width} px: [scrollWidth, innerWidth] = {widths}");
+            let hidden = browser
+                .eval("[...document.querySelectorAll('.scroll')].filter(s => s.scrollWidth > s.clientWidth).length")
+                .await;
+            let shows_the_huge_value = page == "/leaderboards/shieldXp" || page == long_profile;
+            if !(width == 360 && shows_the_huge_value) {
+                assert_eq!(hidden, json!(0), "{page} at {width} px: a table wider than its box hides its last columns");
+            }
+            let broken = browser
+                .eval("[...document.querySelectorAll('ol.top .value')].filter(v => v.getBoundingClientRect().height > 1.5 * v.parentElement.querySelector('.rank').getBoundingClientRect().height).length")
+                .await;
+            assert_eq!(broken, json!(0), "{page} at {width} px: a number breaks over two lines");
         }
         browser.goto(&format!("{base}/players/p60")).await;
         browser.screenshot(width, &screenshot_path(&format!("profile-{width}.png"))).await;
