@@ -33,6 +33,12 @@
     labels[li.dataset.key] = li.textContent;
     adds[li.dataset.key] = li.hasAttribute("data-adds");
   });
+  // An integer field as sent: JSON.parse rounds those past 2^53. Keys and
+  // usernames are letters, digits and _, so the pattern meets only the field.
+  function whole(data, field) {
+    var found = data.match(new RegExp('"' + field + '":(-?\\d+)'));
+    return found ? BigInt(found[1]) : BigInt(0);
+  }
   events.addEventListener("award", function (e) {
     var award = JSON.parse(e.data);
     var item = document.createElement("li");
@@ -40,10 +46,11 @@
     // What was gained, for an `add` stat; for max, min and set an award's
     // amount is not a gain, so where the stat now stands.
     if (adds[award.stat]) {
-      var sign = award.amount >= 0 ? "+" : "";
-      item.textContent = award.username + " " + sign + award.amount.toLocaleString("en") + " " + label;
+      var amount = whole(e.data, "amount");
+      var sign = amount >= BigInt(0) ? "+" : "";
+      item.textContent = award.username + " " + sign + amount.toLocaleString("en") + " " + label;
     } else {
-      item.textContent = award.username + " " + label + " " + award.value.toLocaleString("en");
+      item.textContent = award.username + " " + label + " " + whole(e.data, "value").toLocaleString("en");
     }
     ticker.prepend(item);
     while (ticker.children.length > limit) ticker.lastElementChild.remove();

@@ -198,12 +198,18 @@ async fn leaderboards_page_fit_phones_and_desktops_and_update_live_in_chromium()
     let award = json!({"stats": {"speedXp": 25}}).to_string().into_bytes();
     t.send(Method::POST, "/api/v1/players/7/awards", Some(&bearer(&key)), Some(award)).await;
     browser.wait_for("document.querySelector('#ticker li')?.textContent === 'p7 +25 Speed XP'").await;
+    // Past 2^53, as sent: a JavaScript number would show ...992.
+    let award = json!({"stats": {"blockXp": 9_007_199_254_740_993i64}}).to_string().into_bytes();
+    t.send(Method::POST, "/api/v1/players/7/awards", Some(&bearer(&key)), Some(award)).await;
+    browser
+        .wait_for("document.querySelector('#ticker li')?.textContent === 'p7 +9,007,199,254,740,993 Block XP'")
+        .await;
     // A max stat: an award that does not beat the best shows where it stands, not "+amount".
     for lap in [300, 200] {
         let award = json!({"stats": {"bestLap": lap}}).to_string().into_bytes();
         t.send(Method::POST, "/api/v1/players/7/awards", Some(&bearer(&key)), Some(award)).await;
     }
-    browser.wait_for("document.querySelectorAll('#ticker li').length === 3").await;
+    browser.wait_for("document.querySelectorAll('#ticker li').length === 4").await;
     assert_eq!(browser.text("#ticker li").await, "p7 Best lap 300");
     assert_eq!(browser.eval("getComputedStyle(document.body).backgroundColor").await, json!("rgba(0, 0, 0, 0)"));
 
