@@ -26,7 +26,11 @@ async fn home_leaderboards_and_profiles_show_ranks_from_the_boards() {
     assert!(first.html.contains("Page 1 of 3"));
     assert!(first.html.contains("href=\"/leaderboards/meleeAtkXp?page=2\""));
     let second = visitor.get("/leaderboards/meleeAtkXp?page=2").await;
-    assert!(second.html.contains("<td class=\"rank\">26</td>\n      <td><a href=\"/players/p35\">p35</a></td>"));
+    assert!(
+        second
+            .html
+            .contains("<td class=\"rank\">26</td>\n      <td class=\"player\"><a href=\"/players/p35\">p35</a></td>")
+    );
     assert!(second.html.contains("<td class=\"num\">350</td>"));
     let last = visitor.get("/leaderboards/meleeAtkXp?page=3").await;
     assert_eq!(last.html.matches("<td class=\"rank\">").count(), 10);
@@ -177,6 +181,8 @@ async fn a_logged_in_player_sees_where_they_stand_on_every_board() {
     let board = me.get("/leaderboards/meleeAtkXp").await;
     assert!(board.html.contains("are ranked <strong>2</strong> here, with 50."), "{}", board.html);
     let mine = &board.html[board.html.find("<tr class=\"me\">").expect("my row stands out")..];
-    assert!(mine[..mine.find("</tr>").unwrap()].contains("kicksent"));
+    let row = &mine[..mine.find("</tr>").unwrap()];
+    assert!(row.contains("kicksent"));
+    assert!(row.contains("<span class=\"visually-hidden\"> (you)</span>"), "not by colour alone: {row}");
     assert!(me.get("/leaderboards/speedXp").await.html.contains("are not on this board yet."));
 }
