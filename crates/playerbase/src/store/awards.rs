@@ -94,9 +94,9 @@ pub trait WriteTx: Send {
     async fn stream(&mut self) -> StoreResult<Option<Stream>>;
     /// Ends any open stream and starts this one (see [`crate::store::twitch::start_stream`]).
     async fn start_stream(&mut self, stream_id: &str, started_at: i64) -> StoreResult<StreamStart>;
-    /// The broadcaster went offline: whether an open stream ended (see
+    /// The broadcaster went offline: whether an open stream ended; with none, kept for the online to come (see
     /// [`crate::store::twitch::stream_went_offline`]).
-    async fn end_stream(&mut self, at: i64) -> StoreResult<bool>;
+    async fn stream_went_offline(&mut self, at: i64) -> StoreResult<bool>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 

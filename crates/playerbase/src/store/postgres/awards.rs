@@ -225,7 +225,7 @@ impl WriteTx for PgWriteTx {
         crate::store::twitch::start_stream::<sqlx::Postgres>(&mut self.tx, stream_id, started_at).await
     }
 
-    async fn end_stream(&mut self, at: i64) -> StoreResult<bool> {
+    async fn stream_went_offline(&mut self, at: i64) -> StoreResult<bool> {
         crate::store::twitch::stream_went_offline::<sqlx::Postgres>(&mut self.tx, at).await
     }
 

@@ -217,7 +217,7 @@ impl WriteTx for SqliteWriteTx {
         crate::store::twitch::start_stream::<sqlx::Sqlite>(&mut self.tx, stream_id, started_at).await
     }
 
-    async fn end_stream(&mut self, at: i64) -> StoreResult<bool> {
+    async fn stream_went_offline(&mut self, at: i64) -> StoreResult<bool> {
         crate::store::twitch::stream_went_offline::<sqlx::Sqlite>(&mut self.tx, at).await
     }
 

@@ -197,7 +197,7 @@ impl Worker {
                         ),
                     }
                 }
-                StreamChange::Offline { at } => match tx.end_stream(*at).await? {
+                StreamChange::Offline { at } => match tx.stream_went_offline(*at).await? {
                     true => tracing::info!(at, "the stream went offline"),
                     false => tracing::info!(
                         at,
