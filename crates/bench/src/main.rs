@@ -2,6 +2,7 @@
 //! loopback HTTP and prints a Markdown table of figures, each beside a
 //! baseline measured in the same run. See BENCHMARKS.md.
 
+mod audience;
 mod ceiling;
 mod db;
 mod load;
@@ -21,6 +22,7 @@ use playerbase::leaderboards::{Change, Leaderboards};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::audience::Audience;
 use crate::db::Database;
 use crate::load::{Credit, Job, MakeJob, Stop};
 use crate::report::{Report, mib, ms};
@@ -65,6 +67,11 @@ struct Cli {
     /// Awards per batch request (the route allows 10,000).
     #[arg(long, default_value_t = 10_000)]
     batch_size: usize,
+    /// The awards (and SQLite's own rate for them) go to this many players,
+    /// drawn at random once, as a stream's audience would; default: every
+    /// seeded player alike, the worst case for the database's pages.
+    #[arg(long)]
+    active_players: Option<u64>,
     /// Sequential requests per latency figure.
     #[arg(long)]
     latency_requests: Option<u64>,
@@ -246,6 +253,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
         inproc.around_p50_us,
         inproc.around_p99_us
     ));
+    let audience = Arc::new(Audience::new(plan.players, cli.active_players, cli.seed));
     let mut directs = None;
     if want(Phase::Batches) || want(Phase::Singles) {
         let mut rates = Vec::new();
@@ -255,7 +263,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
             for (awards, per_tx) in
                 [(plan.direct_awards, 10_000), (plan.direct_awards / 5, 64), (plan.direct_awards / 20, 1)]
             {
-                let (time, _) = copy.direct_awards(plan.players, awards, per_tx, cache_mib, &mut rng).await?;
+                let (time, _) = copy.direct_awards(&audience, awards, per_tx, cache_mib, &mut rng).await?;
                 let rate = awards as f64 / time.as_secs_f64();
                 say(format!("{backend} direct, {per_tx}/tx, cache {cache_mib:?} MiB: {rate:.0} awards/s"));
                 rates.push(rate);
@@ -493,8 +501,9 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
     let directs = directs.unwrap_or_default();
     if want(Phase::Singles) {
         let single_key = key.clone();
+        let single_audience = audience.clone();
         let singles: MakeJob = Arc::new(move |rng: &mut SmallRng| {
-            let player = rng.gen_range(1..=players);
+            let player = single_audience.pick(rng);
             let stat = rng.gen_range(0..STATS.len());
             let amount = rng.gen_range(1..=10i64);
             let mut credit = Credit { awards: 1, ..Credit::default() };
@@ -530,6 +539,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
     if want(Phase::Batches) {
         let batch_key = key.clone();
         let batch_size = cli.batch_size;
+        let batch_audience = audience.clone();
         let batches: MakeJob = Arc::new(move |rng: &mut SmallRng| {
             let mut credit = Credit { awards: batch_size as u64, ..Credit::default() };
             let mut body = String::with_capacity(batch_size * 52 + 16);
@@ -541,7 +551,7 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
                 if n > 0 {
                     body.push(',');
                 }
-                let player = rng.gen_range(1..=players);
+                let player = batch_audience.pick(rng);
                 let _ = write!(body, r#"{{"player_id":{player},"stat":"{}","amount":{amount}}}"#, STATS[stat]);
             }
             body.push_str("]}");
@@ -637,7 +647,7 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
         (Some(_), n) => format!("{n} servers on one PostgreSQL, connections spread round-robin"),
     };
     format!(
-        "{servers}, players {}, phases {:.0} s (batches {:.0} s), read conns {}, award conns {}, batch conns {} × {} awards, {} sequential requests per latency figure, seed {}",
+        "{servers}, players {}, phases {:.0} s (batches {:.0} s), read conns {}, award conns {}, batch conns {} × {} awards, awards to {}, {} sequential requests per latency figure, seed {}",
         plan.players,
         plan.duration.as_secs_f64(),
         plan.duration.as_secs_f64() * 2.0,
@@ -645,6 +655,7 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
         cli.award_conns,
         cli.batch_conns,
         cli.batch_size,
+        Audience::new(plan.players, cli.active_players, cli.seed).describe(),
         plan.latency_requests,
         cli.seed
     )

@@ -13,6 +13,7 @@ use std::time::Duration;
 use rand::rngs::SmallRng;
 
 use crate::STATS;
+use crate::audience::Audience;
 use crate::load::Credit;
 
 /// Values are seeded uniformly below this (about level 93 in the runescape curve).
@@ -113,15 +114,15 @@ impl Database {
     /// transaction; `cache_mib` is SQLite's page cache (PostgreSQL's is the server's).
     pub async fn direct_awards(
         &self,
-        players: u64,
+        audience: &Audience,
         awards: u64,
         per_tx: u64,
         cache_mib: Option<u64>,
         rng: &mut SmallRng,
     ) -> anyhow::Result<(Duration, Credit)> {
         match self {
-            Database::Sqlite(path) => sqlite::direct_awards(path, players, awards, per_tx, cache_mib, rng),
-            Database::Postgres { url, .. } => postgres::direct_awards(url, players, awards, per_tx, rng).await,
+            Database::Sqlite(path) => sqlite::direct_awards(path, audience, awards, per_tx, cache_mib, rng),
+            Database::Postgres { url, .. } => postgres::direct_awards(url, audience, awards, per_tx, rng).await,
         }
     }
 

@@ -13,6 +13,7 @@ use sqlx::{Connection, PgConnection};
 
 use super::{SEED_VALUE_MAX, Totals, unix_now};
 use crate::STATS;
+use crate::audience::Audience;
 use crate::load::Credit;
 
 /// `url` with its connections working in schema `name` (libpq's `options`,
@@ -135,7 +136,7 @@ pub async fn read_all_values(url: &str, stat: &str) -> anyhow::Result<(Duration,
 /// does, over one connection, in the server's default `synchronous_commit`.
 pub async fn direct_awards(
     url: &str,
-    players: u64,
+    audience: &Audience,
     awards: u64,
     per_tx: u64,
     rng: &mut SmallRng,
@@ -152,7 +153,7 @@ pub async fn direct_awards(
     let mut done = 0;
     while done < awards {
         let group: Vec<(i64, usize, i64)> = (0..per_tx.min(awards - done))
-            .map(|_| (rng.gen_range(1..=players as i64), rng.gen_range(0..STATS.len()), rng.gen_range(1..=10i64)))
+            .map(|_| (audience.pick(rng), rng.gen_range(0..STATS.len()), rng.gen_range(1..=10i64)))
             .collect();
         let mut sums: HashMap<(i64, usize), i64> = HashMap::new();
         for &(player, stat, amount) in &group {

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OpenFlags, params};
 
 use super::{SEED_VALUE_MAX, Totals, unix_now};
 use crate::STATS;
+use crate::audience::Audience;
 use crate::load::Credit;
 
 /// Inserts players `1..=count`, named `p{id}`, without password, each with a
@@ -71,7 +72,7 @@ pub fn read_all_values(path: &Path, stat: &str) -> anyhow::Result<(Duration, u64
 /// default page cache (2 MiB, as the server's connections) unless `cache_mib`.
 pub fn direct_awards(
     path: &Path,
-    players: u64,
+    audience: &Audience,
     awards: u64,
     per_tx: u64,
     cache_mib: Option<u64>,
@@ -117,7 +118,7 @@ pub fn direct_awards(
             )?;
             let count = per_tx.min(awards - done);
             for id in first_id..first_id + count as i64 {
-                let player = rng.gen_range(1..=players as i64);
+                let player = audience.pick(rng);
                 let s = rng.gen_range(0..STATS.len());
                 let amount = rng.gen_range(1..=10i64);
                 let prev: Option<i64> = head.query_row(params![player], |row| row.get(0))?;
