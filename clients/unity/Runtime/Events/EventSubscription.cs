@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading;
@@ -11,6 +12,7 @@ namespace Playerbase
     /// A running subscription to <c>/api/v1/events</c> (server-sent events).
     /// It reconnects after a dropped connection with <c>Last-Event-ID</c>, so
     /// the server sends what was missed, and waits out a 429's Retry-After.
+    /// A connection silent for <see cref="SilenceTimeout"/> counts as dropped.
     /// Callbacks run where the transport delivers text: Unity's main thread
     /// with <see cref="UnityWebRequestTransport"/>.
     /// </summary>
@@ -34,6 +36,20 @@ namespace Playerbase
 
         /// <summary>Wait before reconnecting after the stream ends or breaks.</summary>
         public TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
+
+        /// <summary>
+        /// Reconnect when nothing at all arrives for this long. The server sends
+        /// a keep-alive every 15 seconds, so silence means a connection that
+        /// broke without a word (a laptop that slept, a router that forgot it),
+        /// which the socket may never report. Read again at every check, at
+        /// least once a second.
+        /// </summary>
+        public TimeSpan SilenceTimeout = TimeSpan.FromSeconds(45);
+
+        /// <summary>When text last arrived, in <see cref="Stopwatch"/> ticks.</summary>
+        private long heardAt;
+
+        private static readonly TimeSpan SilenceCheck = TimeSpan.FromSeconds(1);
 
         /// <summary>Completes once the subscription is disposed.</summary>
         public Task Running { get; private set; }
@@ -72,11 +88,11 @@ namespace Playerbase
                     request.Headers["Accept"] = "text/event-stream";
                     if (knowsLastEventId) request.Headers["Last-Event-ID"] = LastEventId.ToString(CultureInfo.InvariantCulture);
                     parser.Reset();
-                    var response = await api.Transport.StreamAsync(request, OnText, cancel);
+                    var response = await Listen(request, cancel);
                     if (response.Status == 429) wait = ApiCaller.RetryAfter(response);
                     if (response.Status < 200 || response.Status >= 300) Report(api.Error(response));
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
                 {
                     break;
                 }
@@ -96,8 +112,59 @@ namespace Playerbase
             }
         }
 
+        /// <summary>One connection, ended early if it falls silent.</summary>
+        private async Task<HttpResponse> Listen(HttpRequest request, CancellationToken cancel)
+        {
+            using (var connection = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            {
+                Interlocked.Exchange(ref heardAt, Stopwatch.GetTimestamp());
+                var silence = EndIfSilent(connection);
+                HttpResponse response = null;
+                try
+                {
+                    response = await api.Transport.StreamAsync(request, OnText, connection.Token);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested && connection.IsCancellationRequested)
+                {
+                    // Ended for silence: reported below.
+                }
+                finally
+                {
+                    connection.Cancel();
+                }
+                if (await silence)
+                    throw new PlayerbaseNetworkException("the event stream was silent for " + SilenceTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s; reconnecting", null);
+                cancel.ThrowIfCancellationRequested();
+                return response;
+            }
+        }
+
+        /// <summary>Cancels <paramref name="connection"/> once nothing has arrived for <see cref="SilenceTimeout"/>; true if it did.</summary>
+        private async Task<bool> EndIfSilent(CancellationTokenSource connection)
+        {
+            while (true)
+            {
+                long quietTicks = Stopwatch.GetTimestamp() - Interlocked.Read(ref heardAt);
+                var left = SilenceTimeout - TimeSpan.FromSeconds(quietTicks / (double)Stopwatch.Frequency);
+                if (left <= TimeSpan.Zero)
+                {
+                    connection.Cancel();
+                    return true;
+                }
+                try
+                {
+                    await Task.Delay(left < SilenceCheck ? left : SilenceCheck, connection.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+
         private void OnText(string text)
         {
+            Interlocked.Exchange(ref heardAt, Stopwatch.GetTimestamp());
             foreach (var message in parser.Feed(text))
             {
                 try

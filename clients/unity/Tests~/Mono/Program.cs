@@ -23,6 +23,7 @@ namespace Playerbase.Tests
             var tests = new List<KeyValuePair<string, Func<Task>>>();
             ParsingTests.AddTo(tests);
             RetryAfterTests.AddTo(tests);
+            SilenceTests.AddTo(tests);
             LiveServerTests.AddTo(tests, args[0], args[1]);
 
             int failed = 0;

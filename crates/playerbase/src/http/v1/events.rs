@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -21,6 +22,9 @@ use crate::store::awards::LedgerRow;
 const CATCH_UP: u32 = 1000;
 /// Missed events beyond those counted at most, for `lagged`'s `missed`.
 const MISSED_COUNTED: i64 = 100_000;
+/// A quiet stream's comment line: clients (the Unity one waits 45 s) tell a
+/// quiet stream from a dead connection by it.
+const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(15);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -31,7 +35,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// first if there were more). A stream opened without it starts with a
 /// message of only `id:`, the newest award's, so that a reconnect before the
 /// first award still gets what was missed. A reader too slow to keep up is
-/// sent `event: lagged` with `{"missed": N}` and skipped ahead.
+/// sent `event: lagged` with `{"missed": N}` and skipped ahead. With nothing
+/// to send, a comment line (`:`) every 15 seconds tells a client that the
+/// stream is quiet, not dead.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<i64>, Header, description = "the last event id seen")),
     responses(
@@ -67,7 +73,7 @@ async fn events(
             let _ = &place;
             event
         });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE_EVERY)))
 }
 
 /// What a client that last saw `after` missed, and the last id that covers.
