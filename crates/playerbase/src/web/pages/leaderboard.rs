@@ -117,7 +117,7 @@ pub async fn page(
         return Err(WebError::not_found(format!("There is no page {page}: this board has {pages}.")));
     }
     let board = BoardPage {
-        layout: Layout::new(&state, format!("{} · {}", def.label, period_label(period)), viewer.as_ref()),
+        layout: Layout::new(&state, title(&def.label, period, page), viewer.as_ref()),
         label: def.label.clone(),
         period_label: period_label(period),
         has_levels: def.levels.is_some() && period == Period::All,
@@ -140,4 +140,11 @@ pub async fn page(
         you,
     };
     Ok(render(&board))
+}
+
+/// "Melee attack XP · All time", with the page after the first: tabs and history
+/// entries of two pages of a board are told apart.
+fn title(label: &str, period: Period, page: usize) -> String {
+    let board = format!("{label} · {}", period_label(period));
+    if page > 1 { format!("{board} · page {page}") } else { board }
 }

@@ -24,6 +24,7 @@ async fn home_leaderboards_and_profiles_show_ranks_from_the_boards() {
     let first = visitor.get("/leaderboards/meleeAtkXp").await;
     assert!(first.html.contains("All time: 60 players"));
     assert!(first.html.contains("Page 1 of 3"));
+    assert!(first.html.contains("<title>Melee attack XP · All time · playerbase</title>"));
     assert!(first.html.contains("href=\"/leaderboards/meleeAtkXp?page=2\""));
     let second = visitor.get("/leaderboards/meleeAtkXp?page=2").await;
     assert!(
@@ -32,6 +33,10 @@ async fn home_leaderboards_and_profiles_show_ranks_from_the_boards() {
             .contains("<td class=\"rank\">26</td>\n      <td class=\"player\"><a href=\"/players/p35\">p35</a></td>")
     );
     assert!(second.html.contains("<td class=\"num\">350</td>"));
+    assert!(
+        second.html.contains("<title>Melee attack XP · All time · page 2 · playerbase</title>"),
+        "pages told apart"
+    );
     let last = visitor.get("/leaderboards/meleeAtkXp?page=3").await;
     assert_eq!(last.html.matches("<td class=\"rank\">").count(), 10);
     assert!(!last.html.contains("rel=\"next\""));
@@ -40,6 +45,7 @@ async fn home_leaderboards_and_profiles_show_ranks_from_the_boards() {
     assert!(stream.html.contains("aria-current=\"page\">This stream</a>"));
     let today = visitor.get("/leaderboards/meleeAtkXp?period=day").await;
     assert!(today.html.contains("No one is on this board yet."), "imports count for all time only");
+    assert!(!today.html.contains("class=\"pager\""), "nothing to page through");
     assert_eq!(visitor.get("/leaderboards").await.location(), "/leaderboards/meleeAtkXp");
 
     let profile = visitor.get("/players/P40").await;
