@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, Uri};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub fn build_app(state: AppState) -> App {
     let router = router
         .route(docs::OPENAPI_PATH, get(move || async move { axum::Json(api.as_ref().clone()) }))
         .merge(docs::routes())
-        .merge(crate::web::routes())
+        .merge(crate::web::routes(&state))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
@@ -105,16 +105,17 @@ pub fn build_app(state: AppState) -> App {
 }
 
 /// The API answers unknown routes in its JSON error shape; the website with a page.
-async fn unknown_route(method: Method, uri: Uri) -> Response {
+async fn unknown_route(state: State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     if crate::web::owns_path(uri.path()) {
-        return crate::web::errors::not_found_page();
+        return crate::web::errors::redraw_for_visitor(&state, &headers, crate::web::errors::not_found_page()).await;
     }
     AppError::not_found("no_route", format!("no route for {method} {}", uri.path())).into_response()
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+async fn method_not_allowed(state: State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     if crate::web::owns_path(uri.path()) {
-        return crate::web::errors::method_not_allowed_page();
+        let page = crate::web::errors::method_not_allowed_page();
+        return crate::web::errors::redraw_for_visitor(&state, &headers, page).await;
     }
     AppError::MethodNotAllowed { message: format!("{method} is not allowed on {}", uri.path()) }.into_response()
 }

@@ -2,11 +2,15 @@
 //! sentence saying what to do, and the way back. The API keeps its JSON.
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::layout::{Layout, render};
+use super::session;
 use crate::error::AppError;
+use crate::state::AppState;
 
 #[derive(Debug)]
 pub struct WebError {
@@ -15,6 +19,13 @@ pub struct WebError {
     message: String,
     /// Seconds, for a rate-limited request's `Retry-After`.
     retry_after: Option<u64>,
+}
+
+/// What an error page says, kept on its response for [`for_visitor`].
+#[derive(Debug, Clone)]
+struct Said {
+    heading: String,
+    message: String,
 }
 
 #[derive(Template)]
@@ -86,14 +97,46 @@ impl IntoResponse for WebError {
         let mut layout = Layout::bare(&self.heading);
         // Whoever is visiting, a 401 asks them to log in.
         layout.offers_login = self.status == StatusCode::UNAUTHORIZED;
+        let said = Said { heading: self.heading.clone(), message: self.message.clone() };
         let page = ErrorPage { layout, heading: self.heading, message: self.message };
         let mut response = render(&page);
         *response.status_mut() = self.status;
+        response.extensions_mut().insert(said);
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
+}
+
+/// Draws the website's error pages again for whoever is visiting: a
+/// logged-in player keeps their name and "Log out" in the navigation, anyone
+/// else is offered "Log in". A [`WebError`] becomes a page where the request
+/// is not at hand, and shows neither.
+pub async fn for_visitor(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut cookies = HeaderMap::new();
+    for cookie in request.headers().get_all(header::COOKIE) {
+        cookies.append(header::COOKIE, cookie.clone());
+    }
+    let response = next.run(request).await;
+    redraw_for_visitor(&state, &cookies, response).await
+}
+
+/// [`for_visitor`] for one response. A 401 page asks whoever is visiting to
+/// log in already; a page whose visitor cannot be looked up stays as it was.
+pub async fn redraw_for_visitor(state: &AppState, headers: &HeaderMap, response: Response) -> Response {
+    let Some(said) = response.extensions().get::<Said>().cloned() else { return response };
+    if response.status() == StatusCode::UNAUTHORIZED {
+        return response;
+    }
+    let Ok(viewer) = session::viewer(state, headers).await else { return response };
+    let page = ErrorPage {
+        layout: Layout::new(state, &said.heading, viewer.as_ref()),
+        heading: said.heading,
+        message: said.message,
+    };
+    let (parts, _) = response.into_parts();
+    Response::from_parts(parts, render(&page).into_body())
 }
 
 /// The page for a method a website path does not take (`GET /logout`, say).

@@ -22,8 +22,12 @@ use crate::state::AppState;
 
 pub use session::start_session;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().merge(assets::routes()).merge(pages::routes()).merge(overlays::routes())
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(assets::routes())
+        .merge(pages::routes())
+        .merge(overlays::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), errors::for_visitor))
 }
 
 /// Whether a path is the website's (everything outside `/api`), so that an

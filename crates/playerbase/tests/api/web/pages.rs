@@ -69,7 +69,7 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert_eq!(player.status, StatusCode::NOT_FOUND);
     assert!(player.html.contains("No player is called “nobody”"));
     assert!(player.html.contains("id=\"player-search\""), "a way on");
-    assert!(!player.html.contains("href=\"/login\""), "an error page does not know who is visiting");
+    assert!(player.html.contains("href=\"/login\""), "a visitor is offered to log in");
     let empty_search = visitor.get("/players?name=+").await;
     assert_eq!(empty_search.status, StatusCode::BAD_REQUEST);
     assert!(empty_search.html.contains("Type a name to find a player."), "not: No player is called “”");
@@ -92,6 +92,32 @@ async fn unknown_things_get_useful_pages_and_the_api_keeps_json() {
     assert!(logout.html.contains("To log out, use the button"));
     let api = t.get("/api/nothing-here").await;
     assert_eq!((api.status, api.code()), (StatusCode::NOT_FOUND, "no_route"));
+}
+
+#[tokio::test]
+async fn error_pages_show_who_is_logged_in() {
+    let t = TestApp::new().await;
+    t.register("kicksent", "python3x").await;
+    let mut me = Visitor::new(&t);
+    assert_eq!(me.log_in("kicksent", "python3x").await.status, StatusCode::SEE_OTHER);
+    let logged_in = "<a href=\"/players/kicksent\">kicksent</a>";
+    for (path, status) in [
+        ("/players/nobody", StatusCode::NOT_FOUND),
+        ("/leaderboards/meleeAtkXp?period=fortnight", StatusCode::BAD_REQUEST),
+        ("/no/such/page", StatusCode::NOT_FOUND),
+        ("/logout", StatusCode::METHOD_NOT_ALLOWED),
+    ] {
+        let page = me.get(path).await;
+        assert_eq!(page.status, status, "{path}");
+        assert!(page.html.contains(logged_in) && page.html.contains("Log out"), "{path}: {}", page.html);
+        assert!(!page.html.contains("href=\"/login\""), "{path}: not offered to log in again");
+    }
+    let mut stranger = Visitor::new(&t);
+    stranger.set_cookie("pb_session", "pbw_not-a-session");
+    for path in ["/players/nobody", "/no/such/page"] {
+        let page = stranger.get(path).await;
+        assert!(page.html.contains("href=\"/login\"") && !page.html.contains("Log out"), "{path}: {}", page.html);
+    }
 }
 
 #[tokio::test]
