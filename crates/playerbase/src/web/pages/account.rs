@@ -27,6 +27,41 @@ enum Section {
     Delete,
 }
 
+/// The input an error is about: marked invalid and described by the error.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Email,
+    EmailPassword,
+    CurrentPassword,
+    NewPassword,
+    Confirm,
+    DeletePassword,
+    DeleteUsername,
+}
+
+impl Field {
+    /// The input's `id` in the template.
+    fn id(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::EmailPassword => "email-password",
+            Self::CurrentPassword => "current-password",
+            Self::NewPassword => "new-password",
+            Self::Confirm => "confirm-password",
+            Self::DeletePassword => "delete-password",
+            Self::DeleteUsername => "delete-username",
+        }
+    }
+
+    fn section(self) -> Section {
+        match self {
+            Self::Email | Self::EmailPassword => Section::Email,
+            Self::CurrentPassword | Self::NewPassword | Self::Confirm => Section::Password,
+            Self::DeletePassword | Self::DeleteUsername => Section::Delete,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/account.html")]
 struct AccountPage {
@@ -39,12 +74,17 @@ struct AccountPage {
     twitch_user_id: Option<String>,
     twitch_login: Option<String>,
     notice: Option<&'static str>,
-    error: Option<(Section, String)>,
+    error: Option<(Field, String)>,
 }
 
 impl AccountPage {
     fn error_for(&self, section: Section) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| *at == section).map(|(_, message)| message.as_str())
+        self.error.as_ref().filter(|(at, _)| at.section() == section).map(|(_, message)| message.as_str())
+    }
+
+    /// Whether the input with this `id` is what the error is about.
+    fn invalid(&self, id: &str) -> bool {
+        self.error.as_ref().is_some_and(|(field, _)| field.id() == id)
     }
 
     fn email_error(&self) -> Option<&str> {
@@ -66,7 +106,7 @@ struct DeletedPage {
     layout: Layout,
 }
 
-fn show(state: &AppState, viewer: &Viewer, notice: Option<&'static str>, error: Option<(Section, String)>) -> Response {
+fn show(state: &AppState, viewer: &Viewer, notice: Option<&'static str>, error: Option<(Field, String)>) -> Response {
     let player = &viewer.player;
     let status = match &error {
         None => StatusCode::OK,
@@ -116,10 +156,10 @@ async fn require_password(state: &AppState, ip: ClientIp, viewer: &Viewer, passw
 }
 
 /// A form error as the account page shows it, or a page for the rest.
-fn form_error(state: &AppState, viewer: &Viewer, section: Section, err: AppError) -> Result<Response, WebError> {
+fn form_error(state: &AppState, viewer: &Viewer, field: Field, err: AppError) -> Result<Response, WebError> {
     match err {
         AppError::BadRequest { .. } | AppError::Conflict { .. } => {
-            Ok(show(state, viewer, None, Some((section, sentence(&err.to_string())))))
+            Ok(show(state, viewer, None, Some((field, sentence(&err.to_string())))))
         }
         other => Err(other.into()),
     }
@@ -145,18 +185,18 @@ pub async fn change_email(
     csrf::check_session(&viewer, &form.csrf)?;
     // A player without a password (created through Twitch) proves it by the session alone.
     if viewer.player.password_hash.is_some() && !require_password(&state, ip, &viewer, &form.current_password).await? {
-        return Ok(show(&state, &viewer, None, Some((Section::Email, WRONG_PASSWORD.into()))));
+        return Ok(show(&state, &viewer, None, Some((Field::EmailPassword, WRONG_PASSWORD.into()))));
     }
     let (email, done) = match form.email.as_deref().map(|raw| parse_optional_email(Some(raw.trim()))) {
         None => return Ok(Redirect::to("/account").into_response()),
         Some(Ok(Some(email))) => (EmailChange::Set(email), "/account?done=email"),
         Some(Ok(None)) if viewer.player.email.is_none() => return Ok(Redirect::to("/account").into_response()),
         Some(Ok(None)) => (EmailChange::Remove, "/account?done=email-removed"),
-        Some(Err(err)) => return form_error(&state, &viewer, Section::Email, err),
+        Some(Err(err)) => return form_error(&state, &viewer, Field::Email, err),
     };
     let change = AccountChange { email, password_hash: None, keep_session: Some(viewer.session_id) };
     if let Err(err) = accounts::change_account(&state, &viewer.player, change).await {
-        return form_error(&state, &viewer, Section::Email, err);
+        return form_error(&state, &viewer, Field::Email, err);
     }
     Ok(Redirect::to(done).into_response())
 }
@@ -178,14 +218,14 @@ pub async fn change_password(
 ) -> Result<Response, WebError> {
     csrf::check_session(&viewer, &form.csrf)?;
     if !require_password(&state, ip, &viewer, &form.current_password).await? {
-        return Ok(show(&state, &viewer, None, Some((Section::Password, WRONG_PASSWORD.into()))));
+        return Ok(show(&state, &viewer, None, Some((Field::CurrentPassword, WRONG_PASSWORD.into()))));
     }
     if form.new_password != form.confirm {
-        return Ok(show(&state, &viewer, None, Some((Section::Password, "The two new passwords differ.".into()))));
+        return Ok(show(&state, &viewer, None, Some((Field::Confirm, "The two new passwords differ.".into()))));
     }
     let password_hash = match accounts::hash_new_password(&state, form.new_password).await {
         Ok(hash) => hash,
-        Err(err) => return form_error(&state, &viewer, Section::Password, err),
+        Err(err) => return form_error(&state, &viewer, Field::NewPassword, err),
     };
     // Ends every other session of the player, website and API alike; this one stays.
     let change = AccountChange {
@@ -220,8 +260,12 @@ pub async fn delete(
         form.confirm_username.trim().eq_ignore_ascii_case(&viewer.player.username)
     };
     if !confirmed {
-        let why = if viewer.player.password_hash.is_some() { WRONG_PASSWORD } else { "Type your username to confirm." };
-        return Ok(show(&state, &viewer, None, Some((Section::Delete, why.into()))));
+        let (field, why) = if viewer.player.password_hash.is_some() {
+            (Field::DeletePassword, WRONG_PASSWORD)
+        } else {
+            (Field::DeleteUsername, "Type your username to confirm.")
+        };
+        return Ok(show(&state, &viewer, None, Some((field, why.into()))));
     }
     accounts::delete_player(&state, viewer.player.id).await?;
     let page = DeletedPage { layout: Layout::new(&state, "Account deleted", None) };

@@ -25,9 +25,22 @@ struct RegisterPage {
     username: String,
     email: String,
     min_password: usize,
-    error: Option<String>,
+    /// The error, and the `id` of the input it is about, if one.
+    error: Option<(Option<&'static str>, String)>,
     closed: bool,
     twitch: bool,
+}
+
+impl RegisterPage {
+    /// Whether the input with this `id` is what the error is about.
+    fn invalid(&self, id: &str) -> bool {
+        self.error.as_ref().is_some_and(|(field, _)| *field == Some(id))
+    }
+}
+
+/// The input a sign-up refusal is about, by its code (`username_taken`, `invalid_email`, …).
+fn field_of(code: &str) -> Option<&'static str> {
+    ["username", "email", "password"].into_iter().find(|field| code.contains(field))
 }
 
 #[derive(Deserialize, Default)]
@@ -49,7 +62,7 @@ fn show(
     headers: &HeaderMap,
     status: StatusCode,
     form: RegisterForm,
-    error: Option<String>,
+    error: Option<(Option<&'static str>, String)>,
 ) -> Response {
     let cookie = csrf::form_cookie(state, headers);
     let page = RegisterPage {
@@ -81,7 +94,7 @@ pub async fn submit(
         return Ok(show(&state, &headers, StatusCode::FORBIDDEN, form, None));
     }
     if form.password != form.confirm {
-        let error = Some("The two passwords differ.".to_owned());
+        let error = Some((Some("confirm"), "The two passwords differ.".to_owned()));
         return Ok(show(&state, &headers, StatusCode::BAD_REQUEST, form, error));
     }
     let sign_up = SignUp {
@@ -97,8 +110,9 @@ pub async fn submit(
             Ok((cookie, Redirect::to(&format!("/players/{}", player.username))).into_response())
         }
         Err(err @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            let (status, _) = err.status_and_code();
-            Ok(show(&state, &headers, status, form, Some(sentence(&err.to_string()))))
+            let (status, code) = err.status_and_code();
+            let error = (field_of(code), sentence(&err.to_string()));
+            Ok(show(&state, &headers, status, form, Some(error)))
         }
         Err(other) => Err(other.into()),
     }

@@ -146,9 +146,15 @@ async fn a_password_change_ends_every_other_session_web_and_api() {
     let refused = here.post("/account/password", &short).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.html.contains("at least 8"), "the API's rule and message: {}", refused.html);
+    assert_eq!(invalid_inputs(&refused.html), marked("new-password", "new-password-hint password-error"));
+    assert!(refused.html.contains("id=\"password-error\""));
     let wrong = [("current_password", "nope-nope"), ("new_password", "n3w-secret"), ("confirm", "n3w-secret")];
     let wrong = here.post("/account/password", &[&wrong[..], &[("csrf", csrf.as_str())]].concat()).await;
     assert!(wrong.html.contains("The current password is wrong."));
+    assert_eq!(invalid_inputs(&wrong.html), marked("current-password", "password-error"));
+    let differ = [("current_password", PASSWORD), ("new_password", "n3w-secret"), ("confirm", "n3w-secreT")];
+    let differ = here.post("/account/password", &[&differ[..], &[("csrf", csrf.as_str())]].concat()).await;
+    assert_eq!(invalid_inputs(&differ.html), marked("confirm-password", "password-error"));
 
     let change = [("current_password", PASSWORD), ("new_password", "n3w-secret"), ("confirm", "n3w-secret")];
     let changed = here.post("/account/password", &[&change[..], &[("csrf", csrf.as_str())]].concat()).await;
@@ -167,6 +173,28 @@ async fn a_password_change_ends_every_other_session_web_and_api() {
     assert_eq!(here.get("/account").await.status, StatusCode::SEE_OTHER);
 }
 
+/// Each input marked `aria-invalid`, by id, with its `aria-describedby`.
+fn invalid_inputs(html: &str) -> Vec<(String, String)> {
+    let attribute = |tag: &str, name: &str| {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_owned())
+    };
+    html.split("<input")
+        .skip(1)
+        .filter_map(|input| {
+            let tag = &input[..input.find('>')?];
+            if !tag.contains(" aria-invalid=\"true\"") {
+                return None;
+            }
+            Some((attribute(tag, "id")?, attribute(tag, "aria-describedby")?))
+        })
+        .collect()
+}
+
+fn marked(id: &str, described_by: &str) -> Vec<(String, String)> {
+    vec![(id.to_owned(), described_by.to_owned())]
+}
+
 fn sign_up_form<'a>(name: &'a str, password: &'a str, confirm: &'a str, csrf: &'a str) -> [(&'a str, &'a str); 5] {
     [("username", name), ("email", ""), ("password", password), ("confirm", confirm), ("csrf", csrf)]
 }
@@ -181,12 +209,21 @@ async fn sign_up_follows_the_api_rules_and_logs_in() {
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert!(taken.html.contains("That username is already taken."), "{}", taken.html);
     assert!(taken.html.contains("value=\"KICKSENT\""), "the form keeps what was typed");
+    assert!(taken.html.contains("<p class=\"error\" role=\"alert\" id=\"form-error\">"));
+    assert_eq!(invalid_inputs(&taken.html), marked("username", "username-hint form-error"));
     let short = me.post("/register", &sign_up_form("alice", "short", "short", &csrf)).await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert_eq!(invalid_inputs(&short.html), marked("password", "password-hint form-error"));
     let differ = me.post("/register", &sign_up_form("alice", PASSWORD, "python3y", &csrf)).await;
     assert!(differ.html.contains("The two passwords differ."));
+    assert_eq!(invalid_inputs(&differ.html), marked("confirm", "form-error"));
     let bad_name = me.post("/register", &sign_up_form("al ice", PASSWORD, PASSWORD, &csrf)).await;
     assert_eq!(bad_name.status, StatusCode::BAD_REQUEST);
+    assert_eq!(invalid_inputs(&bad_name.html), marked("username", "username-hint form-error"));
+    let bad_email = [("username", "alice"), ("email", "nope"), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let bad_email = me.post("/register", &[&bad_email[..], &[("csrf", csrf.as_str())]].concat()).await;
+    assert_eq!(invalid_inputs(&bad_email.html), marked("email", "form-error"));
+    assert!(invalid_inputs(&me.get("/register").await.html).is_empty(), "a fresh form marks nothing");
 
     let created = me.post("/register", &sign_up_form("alice", PASSWORD, PASSWORD, &csrf)).await;
     assert_eq!((created.status, created.location()), (StatusCode::SEE_OTHER, "/players/alice"));
@@ -230,6 +267,7 @@ async fn deleting_the_account_needs_the_password_and_logs_out() {
     let csrf = me.get("/account").await.csrf();
     let wrong = me.post("/account/delete", &[("current_password", "nope-nope"), ("csrf", &csrf)]).await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(invalid_inputs(&wrong.html), marked("delete-password", "delete-error"));
     assert_eq!(t.get("/api/v1/players/by-name/kicksent").await.status, StatusCode::OK);
     let deleted = me.post("/account/delete", &[("current_password", PASSWORD), ("csrf", &csrf)]).await;
     assert_eq!(deleted.status, StatusCode::OK);
@@ -248,6 +286,9 @@ async fn the_email_is_changed_with_the_password_and_stays_private() {
     let bad =
         me.post("/account/email", &[("email", "not-an-email"), ("current_password", PASSWORD), ("csrf", &csrf)]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(invalid_inputs(&bad.html), marked("email", "email-error"));
+    let wrong = [("email", "kick@example.com"), ("current_password", "nope-nope"), ("csrf", &csrf)];
+    assert_eq!(invalid_inputs(&me.post("/account/email", &wrong).await.html), marked("email-password", "email-error"));
     let emptied = [("email", " "), ("current_password", PASSWORD), ("csrf", &csrf)];
     assert_eq!(me.post("/account/email", &emptied).await.location(), "/account", "no email, none to remove");
     let fields = [("email", "kick@example.com"), ("current_password", PASSWORD), ("csrf", &csrf)];
