@@ -67,10 +67,10 @@ struct Cli {
     /// Awards per batch request (the route allows 10,000).
     #[arg(long, default_value_t = 10_000)]
     batch_size: usize,
-    /// The awards (and SQLite's own rate for them) go to this many players,
-    /// drawn at random once, as a stream's audience would; default: every
-    /// seeded player alike, the worst case for the database's pages.
-    #[arg(long)]
+    /// The awards (and the database's own rate for them) go to this many
+    /// players, drawn at random once, as a stream's audience would; default:
+    /// every seeded player alike, the worst case for the database's pages.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     active_players: Option<u64>,
     /// Sequential requests per latency figure.
     #[arg(long)]
@@ -222,7 +222,8 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
     let want = |phase: Phase| cli.only.is_empty() || cli.only.contains(&phase);
     let backend = database.name();
     let mut rng = SmallRng::seed_from_u64(cli.seed);
-    let mut report = Report::new(&plan_line(cli, plan));
+    let audience = Arc::new(Audience::new(plan.players, cli.active_players, cli.seed));
+    let mut report = Report::new(&plan_line(cli, plan, &audience));
     report
         .note(format!("Load average before the run (other work on the machine competes for its cores): {}", loadavg()));
 
@@ -253,7 +254,6 @@ async fn bench(cli: &Cli, plan: &Plan, bin: &Path, dir: &Path, database: &Databa
         inproc.around_p50_us,
         inproc.around_p99_us
     ));
-    let audience = Arc::new(Audience::new(plan.players, cli.active_players, cli.seed));
     let mut directs = None;
     if want(Phase::Batches) || want(Phase::Singles) {
         let mut rates = Vec::new();
@@ -640,7 +640,7 @@ struct Directs {
     big_cache: Option<(f64, f64)>,
 }
 
-fn plan_line(cli: &Cli, plan: &Plan) -> String {
+fn plan_line(cli: &Cli, plan: &Plan, audience: &Audience) -> String {
     let servers = match (&cli.database, cli.instances) {
         (None, _) => "1 server on SQLite".to_owned(),
         (Some(_), 1) => "1 server on PostgreSQL".to_owned(),
@@ -655,7 +655,7 @@ fn plan_line(cli: &Cli, plan: &Plan) -> String {
         cli.award_conns,
         cli.batch_conns,
         cli.batch_size,
-        Audience::new(plan.players, cli.active_players, cli.seed).describe(),
+        audience.describe(),
         plan.latency_requests,
         cli.seed
     )

@@ -41,8 +41,10 @@ namespace Playerbase
         /// Reconnect when nothing at all arrives for this long. The server sends
         /// a keep-alive every 15 seconds, so silence means a connection that
         /// broke without a word (a laptop that slept, a router that forgot it),
-        /// which the socket may never report. Read again at every check, at
-        /// least once a second.
+        /// which the socket may never report. Zero or less: never. Read again
+        /// at every check, at least once a second. (Back from a pause of more
+        /// than this, a Unity app may reconnect once before the keep-alives
+        /// waiting for it arrive; <c>Last-Event-ID</c> makes that harmless.)
         /// </summary>
         public TimeSpan SilenceTimeout = TimeSpan.FromSeconds(45);
 
@@ -132,9 +134,10 @@ namespace Playerbase
                 {
                     connection.Cancel();
                 }
+                // Stopped meanwhile: nothing to report.
+                cancel.ThrowIfCancellationRequested();
                 if (await silence)
                     throw new PlayerbaseNetworkException("the event stream was silent for " + SilenceTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s; reconnecting", null);
-                cancel.ThrowIfCancellationRequested();
                 return response;
             }
         }
@@ -145,7 +148,8 @@ namespace Playerbase
             while (true)
             {
                 long quietTicks = Stopwatch.GetTimestamp() - Interlocked.Read(ref heardAt);
-                var left = SilenceTimeout - TimeSpan.FromSeconds(quietTicks / (double)Stopwatch.Frequency);
+                var timeout = SilenceTimeout;
+                var left = timeout <= TimeSpan.Zero ? SilenceCheck : timeout - TimeSpan.FromSeconds(quietTicks / (double)Stopwatch.Frequency);
                 if (left <= TimeSpan.Zero)
                 {
                     connection.Cancel();
@@ -199,9 +203,18 @@ namespace Playerbase
             }
         }
 
+        /// <summary>Tells the caller; an exception the caller's handler throws does not end the subscription.</summary>
         private void Report(Exception e)
         {
-            if (onError != null) onError(e);
+            if (onError == null) return;
+            try
+            {
+                onError(e);
+            }
+            catch (Exception)
+            {
+                // The handler's own failure: nobody else to tell.
+            }
         }
     }
 

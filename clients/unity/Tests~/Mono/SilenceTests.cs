@@ -24,7 +24,9 @@ namespace Playerbase.Tests
                 {
                     var errors = new List<Exception>();
                     var client = new PlayerbaseClient(server.BaseUrl);
-                    using (var subscription = client.SubscribeToEvents(e => { }, onError: e => { lock (errors) errors.Add(e); }))
+                    // A handler that throws does not stop the reconnecting either.
+                    Action<Exception> onError = e => { lock (errors) errors.Add(e); throw new InvalidOperationException("the game's handler failed"); };
+                    using (var subscription = client.SubscribeToEvents(e => { }, onError: onError))
                     {
                         subscription.SilenceTimeout = TimeSpan.FromMilliseconds(300);
                         subscription.ReconnectDelay = TimeSpan.FromMilliseconds(50);
@@ -35,6 +37,21 @@ namespace Playerbase.Tests
                         Check.Equal("7", server.LastEventIds[1], "the second resumes from the opening id");
                         lock (errors)
                             Check.That(errors.Any(e => e is PlayerbaseNetworkException && e.Message.Contains("silent")), "the silence is reported: " + string.Join("; ", errors.Select(e => e.Message)));
+                    }
+                }
+            }));
+            tests.Add(new KeyValuePair<string, Func<Task>>("live events: a SilenceTimeout of zero waits for ever", async () =>
+            {
+                using (var server = new QuietStreamServer(keepAliveEvery: null))
+                {
+                    var errors = new List<Exception>();
+                    var client = new PlayerbaseClient(server.BaseUrl);
+                    using (var subscription = client.SubscribeToEvents(e => { }, onError: e => { lock (errors) errors.Add(e); }))
+                    {
+                        subscription.SilenceTimeout = TimeSpan.Zero;
+                        await Task.Delay(2500);
+                        Check.Equal(1, server.LastEventIds.Count, "connections");
+                        lock (errors) Check.Equal(0, errors.Count, "errors: " + string.Join("; ", errors.Select(e => e.Message)));
                     }
                 }
             }));

@@ -317,7 +317,8 @@ async fn website_logins_and_sign_ups_share_the_apis_rate_limits() {
     let csrf = me.get("/register").await.csrf();
     let sign_up = me.post("/register", &sign_up_form("alice", PASSWORD, PASSWORD, &csrf)).await;
     assert_eq!(sign_up.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(sign_up.headers.contains_key("retry-after"));
+    assert!(sign_up.headers.contains_key("retry-after"), "kept when the page is drawn for the visitor");
+    assert!(sign_up.html.contains("href=\"/login\""), "drawn for the visitor");
     assert_eq!(t.get("/api/v1/players/by-name/alice").await.status, StatusCode::NOT_FOUND);
 
     api_login(&t, "kicksent", PASSWORD).await; // one of the two attempts a minute
