@@ -22,6 +22,14 @@ namespace Playerbase.Tests
         {
             Func<PlayerbaseClient> client = () => new PlayerbaseClient(baseUrl);
             Func<PlayerbaseGameServer> gameServer = () => new PlayerbaseGameServer(baseUrl, apiKey);
+            // A new player named `name`, logged in through a client whose requests `recorder` keeps.
+            Func<RecordingTransport, string, Task<PlayerbaseClient>> loggedIn = async (recorder, name) =>
+            {
+                var loggedInClient = new PlayerbaseClient(baseUrl, recorder);
+                await loggedInClient.CreatePlayerAsync(name, Password);
+                await loggedInClient.LoginAsync(name, Password);
+                return loggedInClient;
+            };
 
             Add(tests, "sign-up, then the profile by id and by name", async () =>
             {
@@ -139,10 +147,8 @@ namespace Playerbase.Tests
             Add(tests, "a refresh whose caller gave up on it still keeps the new tokens", async () =>
             {
                 var recorder = new RecordingTransport(new HttpClientTransport());
-                var players = new PlayerbaseClient(baseUrl, recorder);
                 var name = Name("giveup");
-                await players.CreatePlayerAsync(name, Password);
-                await players.LoginAsync(name, Password);
+                var players = await loggedIn(recorder, name);
                 recorder.AnswerDelay = TimeSpan.FromMilliseconds(300);
                 var impatient = players.RefreshAsync(new CancellationTokenSource(50).Token);
                 var patient = players.RefreshAsync();
@@ -161,10 +167,8 @@ namespace Playerbase.Tests
             Add(tests, "update the account: email, then password", async () =>
             {
                 var recorder = new RecordingTransport(new HttpClientTransport());
-                var players = new PlayerbaseClient(baseUrl, recorder);
                 var name = Name("update");
-                await players.CreatePlayerAsync(name, Password);
-                await players.LoginAsync(name, Password);
+                var players = await loggedIn(recorder, name);
                 await Check.Fails(401, "wrong_password", () => players.UpdateMeAsync("wrong-password", newEmail: name + "@example.org"), "a wrong current password");
                 Check.That(!recorder.Requests.Any(r => r.Url.EndsWith("/api/v1/auth/refresh")), "a wrong password is not a token to refresh: " + recorder.PathsAndStatuses());
                 var updated = await players.UpdateMeAsync(Password, newEmail: name + "@example.org");

@@ -37,13 +37,12 @@ impl CurrentPlayer {
     async fn from_credentials(state: &AppState, parts: &Parts, credentials: Credentials) -> Result<Self, AppError> {
         match credentials {
             Credentials::Token(token) => {
-                let refused = || AppError::unauthorized("the token is invalid or has expired");
                 let kind = player_token_kind(&token).ok_or_else(|| not_a_player_token(&token))?;
                 let owner = state
                     .store
                     .token_owner(&TokenHash::of(&token), kind, state.clock.now())
                     .await?
-                    .ok_or_else(refused)?;
+                    .ok_or_else(invalid_token)?;
                 Ok(Self { player: owner.player, session_id: Some(owner.session_id) })
             }
             Credentials::Password { username, password } => {
@@ -65,8 +64,12 @@ fn not_a_player_token(token: &str) -> AppError {
     } else if token.starts_with(REFRESH_PREFIX) {
         AppError::unauthorized("a refresh token is not an access token: trade it at /api/v1/auth/refresh for one")
     } else {
-        AppError::unauthorized("the token is invalid or has expired")
+        invalid_token()
     }
+}
+
+fn invalid_token() -> AppError {
+    AppError::unauthorized("the token is invalid or has expired")
 }
 
 /// The kind of player token a text claims to be, by its prefix.
