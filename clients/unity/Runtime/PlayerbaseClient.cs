@@ -71,10 +71,11 @@ namespace Playerbase
             return Get<AwardHistory>(path, cancel);
         }
 
-        /// <summary>The configured stats.</summary>
-        public Task<StatCatalog> GetStatsAsync(CancellationToken cancel = default(CancellationToken))
+        /// <summary>The configured stats, with their bounds and level curves.</summary>
+        public async Task<StatCatalog> GetStatsAsync(CancellationToken cancel = default(CancellationToken))
         {
-            return Get<StatCatalog>("/api/v1/stats", cancel);
+            var response = await Api.SendAsync(() => new HttpRequest("GET", Api.Url("/api/v1/stats"), null), true, cancel);
+            return StatCatalog.Parse(response.Body, Api.Json);
         }
 
         // ---- Leaderboards

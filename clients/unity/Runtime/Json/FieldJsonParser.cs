@@ -22,12 +22,31 @@ namespace Playerbase
     {
         public T Parse<T>(string json) where T : new()
         {
-            var reader = new Reader(json);
-            var value = reader.ReadValue();
-            reader.ExpectEnd();
+            var value = ReadTree(json);
             if (!(value is Dictionary<string, object>))
                 throw new FormatException("JsonUtility reads only a JSON object at the top, not " + Describe(value));
             return (T)Convert(value, typeof(T), typeof(T).Name);
+        }
+
+        /// <summary>
+        /// The JSON as Dictionary&lt;string, object&gt;, List&lt;object&gt;, string, bool
+        /// and null, numbers kept as written (read them with <see cref="TryLong"/>):
+        /// for what no [Serializable] class can hold, such as a null number.
+        /// </summary>
+        internal static object ReadTree(string json)
+        {
+            var reader = new Reader(json);
+            var value = reader.ReadValue();
+            reader.ExpectEnd();
+            return value;
+        }
+
+        /// <summary>A number of a tree from <see cref="ReadTree"/> as a long; false for anything else.</summary>
+        internal static bool TryLong(object value, out long number)
+        {
+            number = 0;
+            var text = value as NumberText;
+            return text != null && long.TryParse(text.Text, NumberStyles.Integer, CultureInfo.InvariantCulture, out number);
         }
 
         private static object Convert(object value, Type type, string where)

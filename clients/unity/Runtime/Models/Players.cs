@@ -49,20 +49,4 @@ namespace Playerbase
         public int expires_in;
         public string refresh_token;
     }
-
-    /// <summary>The stat catalog: <c>GET /api/v1/stats</c>.</summary>
-    [Serializable]
-    public class StatCatalog
-    {
-        public StatDefinition[] stats;
-    }
-
-    [Serializable]
-    public class StatDefinition
-    {
-        public string key;
-        public string label;
-        /// <summary><c>add</c>, <c>max</c>, <c>min</c> or <c>set</c>.</summary>
-        public string op;
-    }
 }

@@ -200,6 +200,9 @@ namespace Playerbase.Tests
                 Check.Equal(10, catalog.stats.Length, "stats");
                 Check.Equal("meleeAtkXp", catalog.stats[0].key, "first key");
                 Check.Equal("add", catalog.stats[0].op, "op");
+                Check.Equal(0L, catalog.stats[0].Min, "min");
+                Check.Equal(null, catalog.stats[0].Max, "no max");
+                Check.Equal("runescape", catalog.stats[0].LevelCurve, "the default curve");
             });
 
             Add(tests, "award one player; history shows it with its source and reason", async () =>
@@ -220,6 +223,12 @@ namespace Playerbase.Tests
                 var rest = await client().GetAwardHistoryAsync(created.id, before: history.next);
                 Check.Equal(1, rest.awards.Length, "the second page");
                 Check.Equal(0L, rest.next, "no page after the last");
+                var melee = (await client().GetStatsAsync()).stats[0];
+                var more = await gameServer().AwardAsync(created.id, new[] { new StatAmount("meleeAtkXp", melee.NextLevelAt(50).Value - 50) });
+                Check.Equal(83L, more.stats.meleeAtkXp, "awarded up to the next level");
+                var levelled = await client().GetPlayerAsync(created.id);
+                Check.Equal(levelled.levels.meleeAtkXp, melee.LevelOf(levelled.stats.meleeAtkXp), "the client's level is the server's");
+                Check.Equal(2, levelled.levels.meleeAtkXp, "level 2 at 83 XP");
             });
 
             Add(tests, "a lost answer is retried with the same Idempotency-Key and applied once", async () =>

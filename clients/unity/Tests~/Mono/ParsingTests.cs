@@ -45,6 +45,56 @@ namespace Playerbase.Tests
                 ExpectThrows<NotSupportedException>(() => new FieldJsonParser().Parse<WithDictionary>("{\"stats\":{\"a\":1}}"), "a dictionary field");
                 ExpectThrows<FormatException>(() => new FieldJsonParser().Parse<Player>("{\"id\":\"seven\"}"), "a string for a number");
             }));
+            tests.Add(Test("json: the stat catalog reads null bounds and both kinds of level curve", () =>
+            {
+                var catalog = StatCatalog.Parse(
+                    "{\"stats\":[" +
+                    "{\"key\":\"xp\",\"label\":\"XP\",\"op\":\"add\",\"min\":0,\"max\":null,\"default\":0,\"levels\":\"runescape\"}," +
+                    "{\"key\":\"best\",\"label\":\"Best\",\"op\":\"max\",\"min\":-5,\"max\":1000,\"default\":7,\"levels\":[10,20,40]}," +
+                    "{\"key\":\"lap\",\"label\":\"Lap\",\"op\":\"min\",\"min\":null,\"max\":null,\"default\":0,\"levels\":null}]}",
+                    new FieldJsonParser());
+                var xp = catalog.stats[0];
+                Check.Equal(0L, xp.Min, "xp min");
+                Check.Equal(null, xp.Max, "xp max");
+                Check.Equal("runescape", xp.LevelCurve, "xp curve");
+                Check.Equal(99, xp.MaxLevel, "runescape's top level");
+                Check.Equal(1, xp.LevelOf(82), "82 XP");
+                Check.Equal(2, xp.LevelOf(83), "83 XP");
+                Check.Equal(3, xp.LevelOf(174), "174 XP");
+                Check.Equal(98, xp.LevelOf(13034430), "13,034,430 XP");
+                Check.Equal(99, xp.LevelOf(13034431), "13,034,431 XP");
+                Check.Equal(1, xp.LevelOf(-5), "below the first threshold");
+                Check.Equal(83L, xp.NextLevelAt(0), "next level from 0");
+                Check.Equal(174L, xp.NextLevelAt(83), "next level from 83");
+                Check.Equal(null, xp.NextLevelAt(long.MaxValue), "none past the top");
+
+                var best = catalog.stats[1];
+                Check.Equal(-5L, best.Min, "best min");
+                Check.Equal(1000L, best.Max, "best max");
+                Check.Equal(7L, best.@default, "best default");
+                Check.Equal("thresholds", best.LevelCurve, "best curve");
+                Check.Equal(3, best.MaxLevel, "three thresholds");
+                Check.Equal(1, best.LevelOf(0), "at least 1");
+                Check.Equal(1, best.LevelOf(19), "below the second threshold");
+                Check.Equal(2, best.LevelOf(20), "at the second threshold");
+                Check.Equal(20L, best.NextLevelAt(0), "level 2 starts at the second threshold");
+                Check.Equal(null, best.NextLevelAt(40), "none at the top");
+
+                var lap = catalog.stats[2];
+                Check.Equal(null, lap.Min, "lap min");
+                Check.That(!lap.HasLevels && lap.LevelCurve == null, "lap has no levels");
+                Check.Equal(0, lap.LevelOf(100), "no level without a curve");
+                Check.Equal(null, lap.NextLevelAt(100), "no next level without a curve");
+            }));
+            tests.Add(Test("json: a stat catalog with an unreadable curve is refused", () =>
+            {
+                ExpectThrows<FormatException>(() => StatCatalog.Parse(
+                    "{\"stats\":[{\"key\":\"xp\",\"levels\":\"fibonacci\"}]}", new FieldJsonParser()), "an unknown curve name");
+                ExpectThrows<FormatException>(() => StatCatalog.Parse(
+                    "{\"stats\":[{\"key\":\"xp\",\"levels\":[1,\"two\"]}]}", new FieldJsonParser()), "a threshold that is not a number");
+                ExpectThrows<FormatException>(() => StatCatalog.Parse(
+                    "{\"stats\":[{\"key\":\"xp\",\"max\":1.5}]}", new FieldJsonParser()), "a bound that is not whole");
+            }));
             tests.Add(Test("json: request bodies leave out what is null and escape the rest", () =>
             {
                 var body = new JsonObject().String("username", "a\"b\n").String("email", null).Number("n", -5).Raw("x", "[1]").ToString();
