@@ -116,8 +116,8 @@ impl Log {
 struct Delivery {
     id: String,
     timestamp: String,
-    /// The timestamp in unix seconds, as the server reads it.
-    sent_at: i64,
+    /// The timestamp in unix milliseconds, as the server reads it.
+    sent_at_ms: i64,
     kind: &'static str,
     body: Bytes,
     signature: String,
@@ -153,7 +153,7 @@ pub struct Feed {
     sent: u64,
     pending: Option<Pending>,
     recent: VecDeque<Delivery>,
-    /// A chatter's last award, unix seconds (Twitch's timestamp).
+    /// A chatter's last award, unix milliseconds (Twitch's timestamp).
     last_chat_award: HashMap<u64, i64>,
     pub log: Log,
 }
@@ -213,15 +213,15 @@ impl Feed {
             self.log.resent += 1;
             return;
         }
-        let (kind, at) = (p.delivery.kind, p.delivery.sent_at);
+        let (kind, at_ms) = (p.delivery.kind, p.delivery.sent_at_ms);
         *self.log.messages.entry(kind).or_default() += 1;
         self.log.viewers.extend(p.worth.viewer);
         let award = match p.worth.chatter {
             Some(chatter) => {
                 let last = self.last_chat_award.get(&chatter);
-                let earns = last.is_none_or(|last| at - last >= CHAT_COOLDOWN);
+                let earns = last.is_none_or(|last| at_ms - last >= CHAT_COOLDOWN * 1000);
                 if earns {
-                    self.last_chat_award.insert(chatter, at);
+                    self.last_chat_award.insert(chatter, at_ms);
                 }
                 earns.then_some(1)
             }
@@ -276,7 +276,14 @@ impl Feed {
         })
         .to_string();
         let signature = sign(SECRET.as_bytes(), &id, &timestamp, body.as_bytes());
-        Delivery { id, timestamp, sent_at: sent_at.unix_timestamp(), kind, body: Bytes::from(body), signature }
+        Delivery {
+            id,
+            timestamp,
+            sent_at_ms: (sent_at.unix_timestamp_nanos() / 1_000_000) as i64,
+            kind,
+            body: Bytes::from(body),
+            signature,
+        }
     }
 
     fn send(&mut self, pending: Pending) -> Request<Full<Bytes>> {

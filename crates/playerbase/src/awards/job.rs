@@ -79,8 +79,8 @@ pub struct FromTwitch {
 #[derive(Debug, Clone)]
 pub struct Cooldown {
     pub key: CooldownKey,
-    /// The message's time (Twitch's timestamp), so a retry decides the same.
-    pub at: i64,
+    /// The message's time (Twitch's timestamp, unix milliseconds), so a retry decides the same.
+    pub at_ms: i64,
     pub seconds: i64,
 }
 

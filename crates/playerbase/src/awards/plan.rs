@@ -26,7 +26,7 @@ pub struct Snapshot {
     pub values: FastMap<Slot, i64>,
     /// EventSub messages of the group applied before.
     pub applied_messages: HashSet<String>,
-    /// The last award time of each cooldown the group's awards are subject to.
+    /// The last award time (unix milliseconds) of each cooldown the group's awards are subject to.
     pub cooldowns: HashMap<CooldownKey, i64>,
 }
 
@@ -164,11 +164,11 @@ impl Planner<'_> {
         for (i, award) in job.awards.iter().enumerate() {
             if let Some(Some(cooldown)) = twitch.cooldowns.get(i) {
                 let last = self.snapshot.cooldowns.get(&cooldown.key).copied();
-                if last.is_some_and(|last| cooldown.at - last < cooldown.seconds) {
+                if last.is_some_and(|last| cooldown.at_ms - last < cooldown.seconds.saturating_mul(1000)) {
                     continue;
                 }
-                self.snapshot.cooldowns.insert(cooldown.key.clone(), cooldown.at);
-                writes.insert(cooldown.key.clone(), cooldown.at);
+                self.snapshot.cooldowns.insert(cooldown.key.clone(), cooldown.at_ms);
+                writes.insert(cooldown.key.clone(), cooldown.at_ms);
             }
             kept.awards.push(award.clone());
         }

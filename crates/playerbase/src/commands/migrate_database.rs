@@ -169,7 +169,7 @@ const TABLES: &[Table] = &[
             ("message_id", Text),
             ("subscription_type", Text),
             ("body", Text),
-            ("sent_at", Int),
+            ("sent_at_ms", Int),
             ("received_at", Int),
             ("applied_at", Int),
         ],
@@ -200,7 +200,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "twitch_cooldowns",
-        columns: &[("twitch_user_id", Text), ("rule", Text), ("last_at", Int)],
+        columns: &[("twitch_user_id", Text), ("rule", Text), ("last_at_ms", Int)],
         order_by: "twitch_user_id, rule",
         identity: false,
         sqlite_only: NONE,

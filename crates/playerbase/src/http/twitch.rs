@@ -78,10 +78,10 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
         tracing::warn!(message_id, "an EventSub delivery with a wrong signature was refused");
         return Err(AppError::forbidden("invalid_signature", "the Twitch-Eventsub-Message-Signature does not match"));
     }
-    let sent_at = verify::parse_timestamp(timestamp).ok_or_else(|| {
+    let sent_at_ms = verify::parse_timestamp_ms(timestamp).ok_or_else(|| {
         AppError::bad_request("invalid_timestamp", "Twitch-Eventsub-Message-Timestamp is not an RFC 3339 time")
     })?;
-    match verify::freshness(sent_at, state.clock.now()) {
+    match verify::freshness(sent_at_ms.div_euclid(1000), state.clock.now()) {
         Freshness::Fresh => {}
         Freshness::Stale | Freshness::Future => {
             state.metrics.eventsub_message(claimed_type, "stale");
@@ -130,7 +130,7 @@ async fn eventsub(state: State<AppState>, headers: HeaderMap, RawBody(body): Raw
                 message_id: message_id.to_owned(),
                 subscription_type: kind.clone(),
                 body: String::from_utf8_lossy(&body).into_owned(),
-                sent_at,
+                sent_at_ms,
                 received_at: state.clock.now(),
             };
             match state.eventsub.receive(message).await {

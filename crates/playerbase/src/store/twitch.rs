@@ -8,8 +8,8 @@ pub struct NewEventSubMessage {
     pub message_id: String,
     pub subscription_type: String,
     pub body: String,
-    /// Twitch's message timestamp, unix seconds.
-    pub sent_at: i64,
+    /// Twitch's message timestamp, unix milliseconds.
+    pub sent_at_ms: i64,
     pub received_at: i64,
 }
 
@@ -20,7 +20,8 @@ pub struct PendingMessage {
     pub message_id: String,
     pub subscription_type: String,
     pub body: String,
-    pub sent_at: i64,
+    /// Twitch's message timestamp, unix milliseconds.
+    pub sent_at_ms: i64,
 }
 
 #[derive(Debug, Clone)]

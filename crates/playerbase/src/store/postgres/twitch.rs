@@ -20,13 +20,13 @@ pub async fn save_messages(pool: &PgPool, messages: &[NewEventSubMessage]) -> St
     let mut new = HashSet::with_capacity(messages.len());
     for chunk in messages.chunks(CHUNK) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO eventsub_messages (message_id, subscription_type, body, sent_at, received_at) ",
+            "INSERT INTO eventsub_messages (message_id, subscription_type, body, sent_at_ms, received_at) ",
         );
         query.push_values(chunk, |mut row, m| {
             row.push_bind(&m.message_id)
                 .push_bind(&m.subscription_type)
                 .push_bind(&m.body)
-                .push_bind(m.sent_at)
+                .push_bind(m.sent_at_ms)
                 .push_bind(m.received_at);
         });
         query.push(" ON CONFLICT (message_id) DO NOTHING RETURNING message_id");
@@ -38,7 +38,7 @@ pub async fn save_messages(pool: &PgPool, messages: &[NewEventSubMessage]) -> St
 
 pub async fn pending_messages(pool: &PgPool, limit: u32) -> StoreResult<Vec<PendingMessage>> {
     Ok(sqlx::query_as(
-        "SELECT id, message_id, subscription_type, body, sent_at FROM eventsub_messages \
+        "SELECT id, message_id, subscription_type, body, sent_at_ms FROM eventsub_messages \
          WHERE applied_at IS NULL ORDER BY id LIMIT $1",
     )
     .bind(i64::from(limit))
@@ -187,7 +187,7 @@ pub async fn cooldowns(conn: &mut PgConnection, keys: &[CooldownKey]) -> StoreRe
     let mut found = HashMap::new();
     for chunk in keys.chunks(CHUNK) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT twitch_user_id, rule, last_at FROM twitch_cooldowns WHERE (twitch_user_id, rule) IN (VALUES ",
+            "SELECT twitch_user_id, rule, last_at_ms FROM twitch_cooldowns WHERE (twitch_user_id, rule) IN (VALUES ",
         );
         let mut tuples = query.separated(", ");
         for (user, rule) in chunk {
@@ -204,11 +204,12 @@ pub async fn cooldowns(conn: &mut PgConnection, keys: &[CooldownKey]) -> StoreRe
 
 pub async fn write_cooldowns(conn: &mut PgConnection, values: &[(CooldownKey, i64)]) -> StoreResult<()> {
     for chunk in values.chunks(CHUNK) {
-        let mut query = QueryBuilder::<Postgres>::new("INSERT INTO twitch_cooldowns (twitch_user_id, rule, last_at) ");
+        let mut query =
+            QueryBuilder::<Postgres>::new("INSERT INTO twitch_cooldowns (twitch_user_id, rule, last_at_ms) ");
         query.push_values(chunk, |mut row, ((user, rule), last_at)| {
             row.push_bind(user).push_bind(rule).push_bind(*last_at);
         });
-        query.push(" ON CONFLICT (twitch_user_id, rule) DO UPDATE SET last_at = excluded.last_at");
+        query.push(" ON CONFLICT (twitch_user_id, rule) DO UPDATE SET last_at_ms = excluded.last_at_ms");
         query.build().execute(&mut *conn).await?;
     }
     Ok(())

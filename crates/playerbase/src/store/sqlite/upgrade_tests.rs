@@ -1,6 +1,7 @@
-//! Migration 0011 on a database written before it: the ledger keeps every
-//! player's rows in order, the running periods keep their values, and ids
-//! go on above the last one ever handed out.
+//! Migrations on databases written before them. 0011: the ledger keeps
+//! every player's rows in order, the running periods keep their values, and
+//! ids go on above the last one ever handed out. 0015: EventSub times in
+//! milliseconds.
 
 use std::path::Path;
 
@@ -16,17 +17,23 @@ const DAY: i64 = 200;
 const OLD_DAY: i64 = 100;
 const WEEK: i64 = 50;
 
-/// A database at migration 0010, with players 1–3 and a deleted one's rows.
-async fn before_0011(path: &Path) {
+/// A new database with the migrations numbered below `first_left_out`.
+async fn migrated_before(path: &Path, first_left_out: &str) -> SqlitePool {
     let migrations = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap() {
         let entry = entry.unwrap();
-        if entry.file_name().to_str().unwrap() < "0011" {
+        if entry.file_name().to_str().unwrap() < first_left_out {
             std::fs::copy(entry.path(), migrations.path().join(entry.file_name())).unwrap();
         }
     }
     let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
     Migrator::new(migrations.path()).await.unwrap().run(&pool).await.unwrap();
+    pool
+}
+
+/// A database at migration 0010, with players 1–3 and a deleted one's rows.
+async fn before_0011(path: &Path) {
+    let pool = migrated_before(path, "0011").await;
     sqlx::raw_sql(&format!(
         "INSERT INTO players (id, username, username_key, created_at) VALUES (1, 'a', 'a', 0), (2, 'b', 'b', 0), (3, 'c', 'c', 0);
          INSERT INTO player_stats (player_id, stat, value) VALUES (1, 'meleeAtkXp', 7), (1, 'shieldXp', 2), (2, 'meleeAtkXp', 4);
@@ -112,4 +119,27 @@ async fn the_ledger_and_the_running_periods_survive_the_upgrade() {
     newer.extend(player_1);
     assert_eq!(page(&store, 1, None).await, newer);
     assert_eq!(page(&store, 3, None).await, rows(&[(8, "meleeAtkXp", 11)]));
+}
+
+#[tokio::test]
+async fn eventsub_times_become_milliseconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let pool = migrated_before(&path, "0015").await;
+    sqlx::raw_sql(
+        "INSERT INTO eventsub_messages (message_id, subscription_type, body, sent_at, received_at) \
+             VALUES ('m1', 'channel.chat.message', '{}', 1700000000, 1700000001);
+         INSERT INTO twitch_cooldowns (twitch_user_id, rule, last_at) VALUES ('751', 'chat', 1700000002);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+
+    let pending = store.pending_eventsub_messages(10).await.unwrap();
+    assert_eq!(pending.iter().map(|m| m.sent_at_ms).collect::<Vec<_>>(), [1_700_000_000_000]);
+    let mut tx = store.begin_write().await.unwrap();
+    let key = ("751".to_owned(), "chat".to_owned());
+    assert_eq!(tx.cooldowns(std::slice::from_ref(&key)).await.unwrap()[&key], 1_700_000_002_000);
 }

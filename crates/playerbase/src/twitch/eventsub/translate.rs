@@ -90,10 +90,14 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
                 return Translation::Job(job);
             }
             let change = if message.subscription_type == message::STREAM_ONLINE {
-                let started_at = event.started_at.as_deref().and_then(parse_timestamp).unwrap_or(message.sent_at);
+                let started_at = event
+                    .started_at
+                    .as_deref()
+                    .and_then(parse_timestamp)
+                    .unwrap_or(message.sent_at_ms.div_euclid(1000));
                 StreamChange::Online { stream_id: event.id.unwrap_or_default(), started_at }
             } else {
-                StreamChange::Offline { at: message.sent_at }
+                StreamChange::Offline { at: message.sent_at_ms.div_euclid(1000) }
             };
             Translation::Stream(change)
         }
@@ -172,7 +176,7 @@ fn award(
         job.awards.push(Award { player: PlayerRef::Twitch(user.id.clone()), stat: earned.stat, amount: earned.amount });
         twitch.cooldowns.push(earned.cooldown.map(|(rule, seconds)| Cooldown {
             key: (user.id.clone(), rule),
-            at: message.sent_at,
+            at_ms: message.sent_at_ms,
             seconds,
         }));
     }
@@ -264,7 +268,7 @@ mod fuzz {
                 message_id: "m".into(),
                 subscription_type: kind.to_owned(),
                 body,
-                sent_at: 0,
+                sent_at_ms: 0,
             };
             let _ = translate(&message, &cx);
         }

@@ -58,6 +58,13 @@ pub fn parse_timestamp(raw: &str) -> Option<i64> {
     OffsetDateTime::parse(raw, &Rfc3339).ok().map(OffsetDateTime::unix_timestamp)
 }
 
+/// An RFC 3339 time as unix milliseconds: Twitch's message timestamps carry
+/// up to nine fractional digits, and a chat cooldown counts them.
+pub fn parse_timestamp_ms(raw: &str) -> Option<i64> {
+    let at = OffsetDateTime::parse(raw, &Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos().div_euclid(1_000_000)).ok()
+}
+
 pub fn freshness(sent_at: i64, now: i64) -> Freshness {
     if now - sent_at > MAX_AGE_SECONDS {
         Freshness::Stale
@@ -86,6 +93,21 @@ mod tests {
         }
         for bad in ["", "yesterday", "2021-02-19T23:47:00", "2021-02-19T23:47:00.Z"] {
             assert_eq!(parse_timestamp(bad), None, "{bad:?}");
+            assert_eq!(parse_timestamp_ms(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn milliseconds_keep_the_fraction_and_drop_what_is_below_it() {
+        let whole = 1_613_778_420_000;
+        for (raw, ms) in [
+            ("2021-02-19T23:47:00Z", whole),
+            ("2021-02-19T23:47:00.8Z", whole + 800),
+            ("2021-02-19T23:47:00.8091512Z", whole + 809),
+            ("2021-02-19T23:47:00.999999999Z", whole + 999),
+            ("1969-12-31T23:59:59.5Z", -500),
+        ] {
+            assert_eq!(parse_timestamp_ms(raw), Some(ms), "{raw}");
         }
     }
 

@@ -114,8 +114,8 @@ async fn messages_stored_but_not_applied_are_applied_after_a_restart() {
     for (id, user) in [("crash-1", "611"), ("crash-2", "612")] {
         let body = notification("channel.follow", by_viewer(user, &format!("viewer{user}"), json!({}))).to_string();
         sqlx::query(
-            "INSERT INTO eventsub_messages (message_id, subscription_type, body, sent_at, received_at) \
-             VALUES ($1, 'channel.follow', $2, $3, $3)",
+            "INSERT INTO eventsub_messages (message_id, subscription_type, body, sent_at_ms, received_at) \
+             VALUES ($1, 'channel.follow', $2, $3 * 1000, $3)",
         )
         .bind(id)
         .bind(body)

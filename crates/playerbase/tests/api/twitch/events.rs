@@ -133,6 +133,32 @@ async fn chat_awards_once_per_cooldown_by_the_messages_own_time() {
     assert_eq!(stat(&t, "751", "speedXp").await, 2);
 }
 
+/// Twitch's timestamps carry fractions of a second, and the cooldown counts
+/// them: 10.9 s and 70.1 s are 59.2 s apart, not the 60 s of their whole seconds.
+#[tokio::test]
+async fn the_chat_cooldown_counts_fractions_of_a_second() {
+    let t = app().await;
+    let start = t.state.clock.now() * 1000;
+    let say = |offset_ms: i64, text: &'static str| {
+        let t = &t;
+        async move {
+            let at =
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(start + offset_ms) * 1_000_000).unwrap();
+            let timestamp = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+            let body = super::notification("channel.chat.message", chat("755", "precise", text)).to_string();
+            let id = uuid::Uuid::new_v4().to_string();
+            let reply = super::deliver_signed(t, "notification", &id, &timestamp, body.as_bytes(), super::SECRET).await;
+            assert_eq!(reply.status, 204, "{}", String::from_utf8_lossy(&reply.raw));
+            settle(t).await;
+            stat(t, "755", "speedXp").await
+        }
+    };
+    assert_eq!(say(900, "at 0.9 s").await, 1);
+    assert_eq!(say(60_100, "at 60.1 s: 59.2 s later").await, 1, "still within the 60 s cooldown");
+    assert_eq!(say(60_899, "at 60.899 s: 1 ms short").await, 1, "still within the 60 s cooldown");
+    assert_eq!(say(60_900, "at 60.9 s: 60 s later").await, 2, "the cooldown is over");
+}
+
 #[tokio::test]
 async fn the_chat_cooldown_holds_across_instances() {
     let t = app().await;
