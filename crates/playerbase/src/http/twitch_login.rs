@@ -27,7 +27,7 @@ use crate::http::v1::auth::TokenPair;
 use crate::http::views::{NoStore, PrivatePlayer};
 use crate::state::AppState;
 use crate::twitch::login::{self, Intent, Pending, Start, Started};
-use crate::web::errors::WebError;
+use crate::web::errors::{WebError, redraw_for_visitor};
 
 const TAG: &str = "Log in with Twitch";
 
@@ -84,14 +84,18 @@ const BROWSER_COOKIE: &str = "playerbase_twitch_login";
         (status = 400, content_type = "text/html", description = "a page: the redirect, code challenge or scope is not allowed"),
         (status = 503, content_type = "text/html", description = "a page: Twitch login is not configured"),
     ))]
-async fn website_start(State(state): State<AppState>, Query(params): Query<StartParams>) -> Response {
+async fn website_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<StartParams>,
+) -> Response {
     let binding = token::generate("");
     match begin(&state, Intent::LogIn, &params, Some(binding.hash)).await {
         Ok(started) => {
             let cookie = browser_cookie(&state, &binding.text, login::STATE_SECONDS);
             (AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to(&started.authorize_url)).into_response()
         }
-        Err(err) => web_error(err).into_response(),
+        Err(err) => page_for(&state, &headers, err).await,
     }
 }
 
@@ -192,7 +196,7 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(param
     // here (in this browser, when it started at /auth/twitch), and says what for.
     let pending = match login::take_state(&state, params.state.as_deref(), browser_binding(&headers)).await {
         Ok(pending) => pending,
-        Err(err) if is_browser(&headers) => return private(&state, web_error(err).into_response()),
+        Err(err) if is_browser(&headers) => return private(&state, page_for(&state, &headers, err).await),
         Err(err) => return private(&state, err.into_response()),
     };
     let finished = finish(&state, &headers, &pending, &params).await;
@@ -207,7 +211,7 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(param
                 }
                 Redirect::to(&login::with_param(redirect, "error", code)).into_response()
             }
-            (Err(err), None) if pending.in_browser => web_error(err).into_response(),
+            (Err(err), None) if pending.in_browser => page_for(&state, &headers, err).await,
             (Err(err), None) => err.into_response(),
         },
     )
@@ -219,6 +223,12 @@ fn is_browser(headers: &HeaderMap) -> bool {
     let asks_for_html =
         headers.get(header::ACCEPT).and_then(|accept| accept.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     browser_binding(headers).is_some() || asks_for_html
+}
+
+/// The website's page for a failed Twitch login, drawn for whoever is visiting.
+/// These routes are registered with the API's, outside the website's layer that does this.
+async fn page_for(state: &AppState, headers: &HeaderMap, err: AppError) -> Response {
+    redraw_for_visitor(state, headers, web_error(err).into_response()).await
 }
 
 /// The website's page for a failed Twitch login, saying what to do next.

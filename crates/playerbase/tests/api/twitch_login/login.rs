@@ -280,3 +280,21 @@ async fn a_website_twitch_login_that_fails_ends_on_a_page_not_json() {
     let api = t.get(&path).await;
     assert_eq!(api.code(), "invalid_state");
 }
+
+#[tokio::test]
+async fn a_failed_website_twitch_login_page_shows_who_is_logged_in() {
+    let (_fake, t) = app().await;
+    t.register("kicksent", "python3x").await;
+    let mut me = crate::web::Visitor::new(&t);
+    assert_eq!(me.log_in("kicksent", "python3x").await.status, StatusCode::SEE_OTHER);
+    let started = me.get("/auth/twitch").await;
+    let state = param(started.headers["location"].to_str().unwrap(), "state").unwrap();
+    let cancelled = me.get(&format!("/auth/twitch/callback?error=access_denied&state={state}")).await;
+    assert_eq!(cancelled.status, StatusCode::FORBIDDEN);
+    assert!(cancelled.html.contains("Twitch login cancelled"), "{}", cancelled.html);
+    assert!(cancelled.html.contains("<a href=\"/players/kicksent\">kicksent</a>"), "{}", cancelled.html);
+    assert!(cancelled.html.contains("Log out"), "{}", cancelled.html);
+    let refused = me.get("/auth/twitch?redirect=https://elsewhere.example/").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.html.contains("<a href=\"/players/kicksent\">kicksent</a>"), "{}", refused.html);
+}
