@@ -146,6 +146,34 @@ const TEXT_KEYS: [&str; 5] = [
     "twitch.chat.bot_user_id",
 ];
 
+/// The environment variable of a key: `auth.token_seconds` is `PLAYERBASE_AUTH__TOKEN_SECONDS`.
+fn env_variable(key: &str) -> String {
+    format!("PLAYERBASE_{}", key.to_uppercase().replace('.', "__"))
+}
+
+/// figment's errors, each named as the operator wrote it: `auth.token_secs in
+/// FILE` or `PLAYERBASE_AUTH__TOKEN_SECONDS`, not figment's own `default.auth…`
+/// and `AUTH.TOKEN_SECONDS`.
+fn explain(err: figment::Error) -> String {
+    let told: Vec<String> = err
+        .into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            let metadata = err.metadata.as_ref();
+            let from_env = metadata.is_some_and(|m| m.name.contains("environment variable"));
+            let file = metadata.and_then(|m| m.source.as_ref()).and_then(|source| source.file_path());
+            match file {
+                _ if from_env && !key.is_empty() => format!("{}: {}", env_variable(&key), err.kind),
+                Some(file) if key.is_empty() => format!("{}: {}", file.display(), err.kind),
+                Some(file) => format!("{key} in {}: {}", file.display(), err.kind),
+                None if key.is_empty() => err.kind.to_string(),
+                None => format!("{key}: {}", err.kind),
+            }
+        })
+        .collect();
+    told.join("; ")
+}
+
 impl Config {
     /// Reads the layers: defaults, the TOML file, `PLAYERBASE_*`, the flags.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
@@ -165,15 +193,14 @@ impl Config {
         let env = Env::prefixed("PLAYERBASE_").split("__").ignore(&NOT_CONFIG_KEYS);
         figment = figment.merge(env);
         for key in TEXT_KEYS {
-            let variable = format!("PLAYERBASE_{}", key.to_uppercase().replace('.', "__"));
-            if let Ok(text) = std::env::var(&variable) {
+            if let Ok(text) = std::env::var(env_variable(key)) {
                 figment = figment.merge(Serialized::default(key, text));
             }
         }
         let config: Config = figment
             .merge(Serialized::defaults(overrides))
             .extract()
-            .map_err(|err| ConfigError::Invalid(err.to_string()))?;
+            .map_err(|err| ConfigError::Invalid(explain(err)))?;
         config.validate()?;
         Ok(config)
     }

@@ -86,8 +86,9 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
         ("[[stats]]\nkey = \"xp\"\nop = \"multiply\"\n", "op"),
         ("[[stats]]\nkey = \"xp\"\nmin = 10\nmax = 1\n", "min 10 is above max 1"),
         ("listen = \"127.0.0.1:5000\"\nlisten_typo = 1\n", "listen_typo"),
-        ("[auth]\ntoken_seconds = \"soon\"\n", "token_seconds"),
-        ("this is not toml", "invalid configuration"),
+        ("[auth]\ntoken_seconds = \"soon\"\n", "auth.token_seconds in "),
+        ("[auth]\ntoken_secs = 5\n", "auth.token_secs in "),
+        ("this is not toml", "bad5.toml: TOML parse error"),
     ];
     for (n, (text, expected)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{n}.toml"));
@@ -104,6 +105,14 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
         assert!(stderr.contains(expected), "{text}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+    let from_env = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--database"])
+        .arg(dir.path().join("unused.db"))
+        .env("PLAYERBASE_AUTH__TOKEN_SECONDS", "soon")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&from_env.stderr);
+    assert!(stderr.contains("PLAYERBASE_AUTH__TOKEN_SECONDS: invalid type"), "the variable as it is set: {stderr}");
     let missing = Command::new(env!("CARGO_BIN_EXE_playerbase"))
         .args(["serve", "--config", "/nonexistent/playerbase.toml"])
         .output()
