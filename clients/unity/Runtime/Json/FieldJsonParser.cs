@@ -16,7 +16,9 @@ namespace Playerbase
     /// above all) are refused rather than skipped, so a shape JsonUtility
     /// could not fill fails in tests. Unknown keys are ignored; null gives
     /// null for a string, 0 for a number and a fresh instance for a class,
-    /// as JsonUtility does.
+    /// as JsonUtility does. Its tree (<see cref="ReadTree"/>) also serves, in
+    /// Unity too, what no such class can hold: the stat catalog's bounds that
+    /// may be null and level curves that are a name or a list.
     /// </summary>
     public sealed class FieldJsonParser : IJsonParser
     {

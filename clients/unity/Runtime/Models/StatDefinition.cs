@@ -41,9 +41,16 @@ namespace Playerbase
         [NonSerialized] public long? Min;
         /// <summary>The highest value an award may leave; null for none.</summary>
         [NonSerialized] public long? Max;
-        /// <summary><c>"runescape"</c>, <c>"thresholds"</c> (see <see cref="LevelThresholds"/>), or null for a stat without levels.</summary>
+        /// <summary>
+        /// <c>"runescape"</c>, <c>"thresholds"</c> (see <see cref="LevelThresholds"/>), or null for a
+        /// stat without levels; a curve this client does not know keeps its name, without thresholds.
+        /// </summary>
         [NonSerialized] public string LevelCurve;
-        /// <summary>The value from which each level counts, level 1 first; null for a stat without levels.</summary>
+        /// <summary>
+        /// The curve's thresholds: a value's level is how many are at or below it, at least 1, so
+        /// level L (from 2) starts at <c>LevelThresholds[L - 1]</c> and everything below the second
+        /// is level 1. Null for a stat without levels (or with a curve this client does not know).
+        /// </summary>
         [NonSerialized] public long[] LevelThresholds;
 
         public bool HasLevels
@@ -102,9 +109,13 @@ namespace Playerbase
                         throw new FormatException("stat " + key + ": level threshold " + i + " is not a whole number");
                 }
             }
+            else if (name != null)
+            {
+                LevelCurve = name; // a newer server's curve: the stat still reads, without levels
+            }
             else if (levels != null)
             {
-                throw new FormatException("stat " + key + ": unknown level curve " + (name ?? levels.ToString()));
+                throw new FormatException("stat " + key + ": levels is neither a curve's name nor a list");
             }
         }
 

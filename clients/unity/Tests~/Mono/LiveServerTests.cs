@@ -227,7 +227,7 @@ namespace Playerbase.Tests
                 var more = await gameServer().AwardAsync(created.id, new[] { new StatAmount("meleeAtkXp", melee.NextLevelAt(50).Value - 50) });
                 Check.Equal(83L, more.stats.meleeAtkXp, "awarded up to the next level");
                 var levelled = await client().GetPlayerAsync(created.id);
-                Check.Equal(levelled.levels.meleeAtkXp, melee.LevelOf(levelled.stats.meleeAtkXp), "the client's level is the server's");
+                Check.Equal(melee.LevelOf(levelled.stats.meleeAtkXp), levelled.levels.meleeAtkXp, "the server's level is the client's");
                 Check.Equal(2, levelled.levels.meleeAtkXp, "level 2 at 83 XP");
             });
 

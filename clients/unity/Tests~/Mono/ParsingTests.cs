@@ -86,10 +86,14 @@ namespace Playerbase.Tests
                 Check.Equal(0, lap.LevelOf(100), "no level without a curve");
                 Check.Equal(null, lap.NextLevelAt(100), "no next level without a curve");
             }));
-            tests.Add(Test("json: a stat catalog with an unreadable curve is refused", () =>
+            tests.Add(Test("json: a curve this client does not know keeps its name; unreadable numbers are refused", () =>
             {
+                var newer = StatCatalog.Parse("{\"stats\":[{\"key\":\"xp\",\"max\":9,\"levels\":\"fibonacci\"}]}", new FieldJsonParser()).stats[0];
+                Check.Equal("fibonacci", newer.LevelCurve, "the curve's name");
+                Check.That(!newer.HasLevels && newer.LevelOf(5) == 0, "no levels computed from a curve it does not know");
+                Check.Equal(9L, newer.Max, "the rest of the stat still reads");
                 ExpectThrows<FormatException>(() => StatCatalog.Parse(
-                    "{\"stats\":[{\"key\":\"xp\",\"levels\":\"fibonacci\"}]}", new FieldJsonParser()), "an unknown curve name");
+                    "{\"stats\":[{\"key\":\"xp\",\"levels\":true}]}", new FieldJsonParser()), "levels neither a name nor a list");
                 ExpectThrows<FormatException>(() => StatCatalog.Parse(
                     "{\"stats\":[{\"key\":\"xp\",\"levels\":[1,\"two\"]}]}", new FieldJsonParser()), "a threshold that is not a number");
                 ExpectThrows<FormatException>(() => StatCatalog.Parse(

@@ -279,7 +279,7 @@ impl Feed {
         Delivery {
             id,
             timestamp,
-            sent_at_ms: (sent_at.unix_timestamp_nanos() / 1_000_000) as i64,
+            sent_at_ms: sent_at.unix_timestamp_nanos().div_euclid(1_000_000) as i64,
             kind,
             body: Bytes::from(body),
             signature,

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Provider};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::stats::{StatSpec, seed_stat_specs};
@@ -151,19 +151,30 @@ fn env_variable(key: &str) -> String {
     format!("PLAYERBASE_{}", key.to_uppercase().replace('.', "__"))
 }
 
+/// The variable that holds `path`, and where in its value when that is a list
+/// (`cors_origins.1` is `PLAYERBASE_CORS_ORIGINS, at 1`): no variable names an element.
+fn variable_holding(path: &[String]) -> String {
+    let list_at = path.iter().position(|part| part.parse::<usize>().is_ok()).unwrap_or(path.len());
+    let variable = env_variable(&path[..list_at].join("."));
+    match &path[list_at..] {
+        [] => variable,
+        within => format!("{variable}, at {}", within.join(".")),
+    }
+}
+
 /// figment's errors, each named as the operator wrote it: `auth.token_secs in
 /// FILE` or `PLAYERBASE_AUTH__TOKEN_SECONDS`, not figment's own `default.auth…`
-/// and `AUTH.TOKEN_SECONDS`.
-fn explain(err: figment::Error) -> String {
+/// and `AUTH.TOKEN_SECONDS`. `env_source` is the name figment gives the variables.
+fn explain(err: figment::Error, env_source: &str) -> String {
     let told: Vec<String> = err
         .into_iter()
         .map(|err| {
             let key = err.path.join(".");
             let metadata = err.metadata.as_ref();
-            let from_env = metadata.is_some_and(|m| m.name.contains("environment variable"));
+            let from_env = metadata.is_some_and(|m| m.name == env_source);
             let file = metadata.and_then(|m| m.source.as_ref()).and_then(|source| source.file_path());
             match file {
-                _ if from_env && !key.is_empty() => format!("{}: {}", env_variable(&key), err.kind),
+                _ if from_env && !key.is_empty() => format!("{}: {}", variable_holding(&err.path), err.kind),
                 Some(file) if key.is_empty() => format!("{}: {}", file.display(), err.kind),
                 Some(file) => format!("{key} in {}: {}", file.display(), err.kind),
                 None if key.is_empty() => err.kind.to_string(),
@@ -191,6 +202,7 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let env = Env::prefixed("PLAYERBASE_").split("__").ignore(&NOT_CONFIG_KEYS);
+        let env_source = env.metadata().name;
         figment = figment.merge(env);
         for key in TEXT_KEYS {
             if let Ok(text) = std::env::var(env_variable(key)) {
@@ -200,7 +212,7 @@ impl Config {
         let config: Config = figment
             .merge(Serialized::defaults(overrides))
             .extract()
-            .map_err(|err| ConfigError::Invalid(explain(err)))?;
+            .map_err(|err| ConfigError::Invalid(explain(err, &env_source)))?;
         config.validate()?;
         Ok(config)
     }

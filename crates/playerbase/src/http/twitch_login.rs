@@ -225,8 +225,8 @@ fn is_browser(headers: &HeaderMap) -> bool {
     browser_binding(headers).is_some() || asks_for_html
 }
 
-/// The website's page for a failed Twitch login, drawn for whoever is visiting.
-/// These routes are registered with the API's, outside the website's layer that does this.
+/// These routes are registered with the API's, outside the website's layer
+/// that redraws error pages for the visitor, so they draw their own.
 async fn page_for(state: &AppState, headers: &HeaderMap, err: AppError) -> Response {
     redraw_for_visitor(state, headers, web_error(err).into_response()).await
 }

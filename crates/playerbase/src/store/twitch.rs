@@ -24,6 +24,13 @@ pub struct PendingMessage {
     pub sent_at_ms: i64,
 }
 
+impl PendingMessage {
+    /// Twitch's message timestamp in unix seconds, as streams count time.
+    pub fn sent_at(&self) -> i64 {
+        self.sent_at_ms.div_euclid(1000)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Revocation {
     pub subscription_id: String,

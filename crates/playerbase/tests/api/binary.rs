@@ -88,7 +88,7 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
         ("listen = \"127.0.0.1:5000\"\nlisten_typo = 1\n", "listen_typo"),
         ("[auth]\ntoken_seconds = \"soon\"\n", "auth.token_seconds in "),
         ("[auth]\ntoken_secs = 5\n", "auth.token_secs in "),
-        ("this is not toml", "bad5.toml: TOML parse error"),
+        ("this is not toml", ".toml: TOML parse error"),
     ];
     for (n, (text, expected)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{n}.toml"));
@@ -113,6 +113,14 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&from_env.stderr);
     assert!(stderr.contains("PLAYERBASE_AUTH__TOKEN_SECONDS: invalid type"), "the variable as it is set: {stderr}");
+    let in_a_list = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+        .args(["serve", "--database"])
+        .arg(dir.path().join("unused.db"))
+        .env("PLAYERBASE_CORS_ORIGINS", "[\"https://game.example\", 5]")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&in_a_list.stderr);
+    assert!(stderr.contains("PLAYERBASE_CORS_ORIGINS, at 1: invalid type"), "an element of a list: {stderr}");
     let missing = Command::new(env!("CARGO_BIN_EXE_playerbase"))
         .args(["serve", "--config", "/nonexistent/playerbase.toml"])
         .output()

@@ -90,14 +90,10 @@ pub fn translate(message: &PendingMessage, cx: &Context<'_>) -> Translation {
                 return Translation::Job(job);
             }
             let change = if message.subscription_type == message::STREAM_ONLINE {
-                let started_at = event
-                    .started_at
-                    .as_deref()
-                    .and_then(parse_timestamp)
-                    .unwrap_or(message.sent_at_ms.div_euclid(1000));
+                let started_at = event.started_at.as_deref().and_then(parse_timestamp).unwrap_or(message.sent_at());
                 StreamChange::Online { stream_id: event.id.unwrap_or_default(), started_at }
             } else {
-                StreamChange::Offline { at: message.sent_at_ms.div_euclid(1000) }
+                StreamChange::Offline { at: message.sent_at() }
             };
             Translation::Stream(change)
         }
