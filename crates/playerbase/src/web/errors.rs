@@ -123,12 +123,15 @@ pub async fn for_visitor(State(state): State<AppState>, request: Request, next: 
 }
 
 /// [`for_visitor`] for one response. A 401 page asks whoever is visiting to
-/// log in already; a server error's page is not held up by another trip to a
-/// database that may be what failed; a page whose visitor cannot be looked
-/// up stays as it was.
+/// log in already; a 500 or 503 page is not held up by another trip to a
+/// database that may be what failed (a 502 is Twitch's failure, not ours);
+/// a page whose visitor cannot be looked up stays as it was.
 pub async fn redraw_for_visitor(state: &AppState, headers: &HeaderMap, response: Response) -> Response {
     let Some(said) = response.extensions().get::<Said>().cloned() else { return response };
-    if response.status() == StatusCode::UNAUTHORIZED || response.status().is_server_error() {
+    if matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED | StatusCode::INTERNAL_SERVER_ERROR | StatusCode::SERVICE_UNAVAILABLE
+    ) {
         return response;
     }
     let Ok(viewer) = session::viewer(state, headers).await else { return response };

@@ -283,7 +283,7 @@ async fn a_website_twitch_login_that_fails_ends_on_a_page_not_json() {
 
 #[tokio::test]
 async fn a_failed_website_twitch_login_page_shows_who_is_logged_in() {
-    let (_fake, t) = app().await;
+    let (fake, t) = app().await;
     t.register("kicksent", "python3x").await;
     let mut me = crate::web::Visitor::new(&t);
     assert_eq!(me.log_in("kicksent", "python3x").await.status, StatusCode::SEE_OTHER);
@@ -294,6 +294,13 @@ async fn a_failed_website_twitch_login_page_shows_who_is_logged_in() {
     assert!(cancelled.html.contains("Twitch login cancelled"), "{}", cancelled.html);
     assert!(cancelled.html.contains("<a href=\"/players/kicksent\">kicksent</a>"), "{}", cancelled.html);
     assert!(cancelled.html.contains("Log out"), "{}", cancelled.html);
+    let started = me.get("/auth/twitch").await;
+    let state = param(started.headers["location"].to_str().unwrap(), "state").unwrap();
+    fake.fail_token_exchange();
+    let code = fake.consent(VIEWER_ID, VIEWER_LOGIN);
+    let failed = me.get(&format!("/auth/twitch/callback?code={code}&state={state}")).await;
+    assert_eq!(failed.status, StatusCode::BAD_GATEWAY, "Twitch failed, not the database: {}", failed.html);
+    assert!(failed.html.contains("<a href=\"/players/kicksent\">kicksent</a>"), "{}", failed.html);
     let refused = me.get("/auth/twitch?redirect=https://elsewhere.example/").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.html.contains("<a href=\"/players/kicksent\">kicksent</a>"), "{}", refused.html);
