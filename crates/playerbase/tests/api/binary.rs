@@ -105,22 +105,19 @@ fn a_bad_configuration_is_a_clear_error_not_a_panic() {
         assert!(stderr.contains(expected), "{text}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
-    let from_env = Command::new(env!("CARGO_BIN_EXE_playerbase"))
-        .args(["serve", "--database"])
-        .arg(dir.path().join("unused.db"))
-        .env("PLAYERBASE_AUTH__TOKEN_SECONDS", "soon")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&from_env.stderr);
-    assert!(stderr.contains("PLAYERBASE_AUTH__TOKEN_SECONDS: invalid type"), "the variable as it is set: {stderr}");
-    let in_a_list = Command::new(env!("CARGO_BIN_EXE_playerbase"))
-        .args(["serve", "--database"])
-        .arg(dir.path().join("unused.db"))
-        .env("PLAYERBASE_CORS_ORIGINS", "[\"https://game.example\", 5]")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&in_a_list.stderr);
-    assert!(stderr.contains("PLAYERBASE_CORS_ORIGINS, at 1: invalid type"), "an element of a list: {stderr}");
+    for (variable, value, expected) in [
+        ("PLAYERBASE_AUTH__TOKEN_SECONDS", "soon", "PLAYERBASE_AUTH__TOKEN_SECONDS: invalid type"),
+        ("PLAYERBASE_CORS_ORIGINS", "[\"https://game.example\", 5]", "PLAYERBASE_CORS_ORIGINS, at 1: invalid type"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_playerbase"))
+            .args(["serve", "--database"])
+            .arg(dir.path().join("unused.db"))
+            .env(variable, value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{variable}={value}: {stderr}");
+    }
     let missing = Command::new(env!("CARGO_BIN_EXE_playerbase"))
         .args(["serve", "--config", "/nonexistent/playerbase.toml"])
         .output()
